@@ -1,0 +1,41 @@
+/** The measure library: every monoid a view can declare, and `measureFor` to pick one by spec. */
+import type { Measure, MeasureSpec } from './measure.js';
+import { avgMeasure, countMeasure, maxMeasure, minMeasure, sumMeasure } from './scalar.js';
+import { distinctMeasure } from './distinct.js';
+import { quantileMeasure } from './quantile.js';
+import { ConfigError } from '../errors.js';
+
+export * from './measure.js';
+export { avgMeasure, countMeasure, maxMeasure, minMeasure, numericValue, sumMeasure } from './scalar.js';
+export type { AvgState } from './scalar.js';
+export { distinctMeasure } from './distinct.js';
+export { quantileMeasure } from './quantile.js';
+export { HyperLogLog, HLL_PRECISION, HLL_REGISTERS, HLL_SPARSE_ENCODING_MAX } from './hyperloglog.js';
+export { DDSketch, DDSKETCH_RELATIVE_ACCURACY } from './ddsketch.js';
+export { FORMAT as MEASURE_FORMAT } from './bytes.js';
+
+/** The measure for a declared spec (the field is the caller's business: it extracts the values). */
+export function measureFor(spec: MeasureSpec): Measure {
+  switch (spec.kind) {
+    case 'count':
+      return countMeasure;
+    case 'sum':
+      return sumMeasure;
+    case 'min':
+      return minMeasure;
+    case 'max':
+      return maxMeasure;
+    case 'avg':
+      return avgMeasure;
+    case 'distinct':
+      return distinctMeasure;
+    case 'quantile':
+      return quantileMeasure(spec.q);
+    default: {
+      const unknown: { kind?: unknown } = spec;
+      throw new ConfigError(
+        `unknown measure kind ${JSON.stringify(unknown.kind)}; use one of count, sum, min, max, avg, distinct, quantile`,
+      );
+    }
+  }
+}
