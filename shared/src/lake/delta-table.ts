@@ -1,0 +1,240 @@
+/**
+ * A Delta Lake table on an ObjectStore: snapshots by log replay, optimistic commits by create-only
+ * writes of the next `_delta_log/<version>.json` (of two writers racing for a version exactly one
+ * wins; the other gets a retriable ConflictError and re-reads).
+ *
+ * Lamina writes a JSON-only log: no checkpoints, no `_last_checkpoint`. Other engines read such tables
+ * fine; Lamina in turn reads only tables whose JSON commits all still exist (see readLog).
+ */
+import { randomUUID } from 'node:crypto';
+import * as arrow from 'apache-arrow';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import { parseCommit, removeAction, serializeCommit, type Action, type AddFile, type Metadata } from './actions.js';
+import { readDataFile, writeDataFile, dataFileKey } from './data-files.js';
+import { parseDeltaStruct, schemaDifferences, toDeltaStruct } from './delta-schema.js';
+import { commitKey, commitVersionOf, isCheckpointKey, logPrefix } from './log-files.js';
+import { assertPartitionable } from './partitions.js';
+import { assertWritable, ReplayState, type Snapshot } from './snapshot.js';
+
+export interface CreateTableOptions {
+  partitionColumns?: string[];
+  /** Delta table properties (`delta.appendOnly`, …), written into metaData.configuration. */
+  configuration?: Record<string, string>;
+  name?: string;
+  description?: string;
+}
+
+export interface CommitOptions {
+  /** commitInfo.operation, e.g. 'WRITE' (default), 'CREATE TABLE', 'OPTIMIZE'. */
+  operation?: string;
+  operationParameters?: Record<string, string>;
+}
+
+const decoder = new TextDecoder();
+const READ_CONCURRENCY = 8;
+
+export class DeltaTable {
+  /** Newest state this instance has replayed; snapshots extend it with only the newer commits. */
+  private latest: ReplayState | undefined;
+
+  private constructor(readonly store: ObjectStore, readonly tablePath: string) {}
+
+  /** A handle on the table at `tablePath` (no I/O; the table may not exist yet). */
+  static open(store: ObjectStore, tablePath: string): DeltaTable {
+    if (tablePath.startsWith('/') || tablePath.endsWith('/')) {
+      throw new ValidationError(`table path ${JSON.stringify(tablePath)} must be a store key prefix without leading or trailing '/' (e.g. 'lake/events')`);
+    }
+    return new DeltaTable(store, tablePath);
+  }
+
+  async exists(): Promise<boolean> {
+    for await (const info of this.store.list(logPrefix(this.tablePath))) {
+      if (commitVersionOf(info.key, this.tablePath) !== undefined || isCheckpointKey(info.key, this.tablePath)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Creates the table (version 0: protocol + metaData) unless it exists. Racing creators are safe: one
+   * writes version 0, the others see it. Throws ValidationError if the existing schema or partitioning differ.
+   */
+  async createIfMissing(schema: arrow.Schema, options: CreateTableOptions = {}): Promise<Snapshot> {
+    const struct = toDeltaStruct(schema);
+    const partitionColumns = options.partitionColumns ?? [];
+    for (const name of partitionColumns) {
+      const field = struct.fields.find((f) => f.name === name);
+      if (!field) throw new ValidationError(`partition column "${name}" is not in the schema`);
+      assertPartitionable(field);
+    }
+    if (!(await this.exists())) {
+      const metaData: Metadata = {
+        id: randomUUID(),
+        name: options.name ?? null,
+        description: options.description ?? null,
+        format: { provider: 'parquet', options: {} },
+        schemaString: JSON.stringify(struct),
+        partitionColumns,
+        configuration: options.configuration ?? {},
+        createdTime: Date.now(),
+      };
+      const actions: Action[] = [
+        this.commitInfo(-1, 'CREATE TABLE', { partitionBy: JSON.stringify(partitionColumns), properties: JSON.stringify(metaData.configuration) }, true),
+        { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
+        { metaData },
+      ];
+      if (await this.store.putIfAbsent(commitKey(this.tablePath, 0), serializeCommit(actions))) {
+        const state = new ReplayState(this.tablePath);
+        state.apply(0, actions);
+        this.remember(state);
+        return state.toSnapshot();
+      }
+    }
+    const existing = await this.snapshot();
+    const differences = schemaDifferences(struct, parseDeltaStruct(existing.metadata.schemaString, this.tablePath));
+    if (existing.partitionColumns.join(',') !== partitionColumns.join(',')) {
+      differences.push(`partition columns: expected [${partitionColumns.join(', ')}], found [${existing.partitionColumns.join(', ')}]`);
+    }
+    if (differences.length > 0) {
+      throw new ValidationError(`table ${this.tablePath} already exists with a different layout: ${differences.join('; ')}`, differences);
+    }
+    return existing;
+  }
+
+  /** The table at `version` (default: the newest). NotFoundError if the table or version does not exist. */
+  async snapshot(version?: number): Promise<Snapshot> {
+    if (version !== undefined && (!Number.isSafeInteger(version) || version < 0)) {
+      throw new ValidationError(`table version must be a non-negative integer, got ${version}`);
+    }
+    const cached = this.latest;
+    if (version !== undefined && cached && version <= cached.version) {
+      if (version === cached.version) return cached.toSnapshot();
+      return (await this.readLog(new ReplayState(this.tablePath), version)).toSnapshot();
+    }
+    const state = await this.readLog(cached ? cached.clone() : new ReplayState(this.tablePath), version);
+    this.remember(state);
+    if (version !== undefined && state.version < version) {
+      throw new NotFoundError(`table ${this.tablePath} has no version ${version} yet (newest is ${state.version})`);
+    }
+    return state.toSnapshot();
+  }
+
+  /**
+   * Commits `actions` as version readVersion + 1 (commitInfo added). ConflictError (retriable) when
+   * another writer committed after readVersion: re-read the snapshot, re-check, and retry; data files
+   * already written can be reused in the retry. Returns the new version.
+   */
+  async commit(readVersion: number, actions: Action[], options: CommitOptions = {}): Promise<number> {
+    if (!Number.isSafeInteger(readVersion) || readVersion < 0) {
+      throw new ValidationError(`readVersion must be the version of a snapshot (>= 0), got ${readVersion}; create the table with createIfMissing first`);
+    }
+    if (actions.some((a) => 'commitInfo' in a)) throw new ValidationError('commit adds commitInfo itself; pass options.operation instead');
+    const current = await this.snapshot();
+    if (current.version > readVersion) throw this.conflict(readVersion + 1);
+    if (current.version < readVersion) throw new ValidationError(`table ${this.tablePath} has no version ${readVersion} (newest is ${current.version}); commit on a version read from snapshot()`);
+    assertWritable(current, actions);
+
+    const version = readVersion + 1;
+    const isBlindAppend = actions.every((a) => 'add' in a || 'txn' in a);
+    const all: Action[] = [this.commitInfo(readVersion, options.operation ?? 'WRITE', options.operationParameters ?? (isBlindAppend ? { mode: 'Append' } : {}), isBlindAppend), ...actions];
+    if (!(await this.store.putIfAbsent(commitKey(this.tablePath, version), serializeCommit(all)))) throw this.conflict(version);
+    const state = (this.latest?.version === readVersion ? this.latest : undefined)?.clone();
+    if (state) {
+      state.apply(version, all);
+      this.remember(state);
+    }
+    return version;
+  }
+
+  /** Writes one Parquet data file (not yet part of the table: commit its `add` to publish it). */
+  async writeDataFile(table: arrow.Table, options: { snapshot?: Snapshot; dataChange?: boolean } = {}): Promise<AddFile> {
+    const layout = options.snapshot ?? (await this.snapshot());
+    return writeDataFile(this.store, layout, table, options);
+  }
+
+  /** Reads one data file as an Arrow table in the snapshot's schema (partition columns re-attached). */
+  async readDataFile(add: AddFile, options: { snapshot?: Snapshot } = {}): Promise<arrow.Table> {
+    const layout = options.snapshot ?? (await this.snapshot());
+    return readDataFile(this.store, layout, add);
+  }
+
+  /** All rows of a snapshot (default: the newest), as one Arrow table. */
+  async readAll(snapshot?: Snapshot): Promise<arrow.Table> {
+    const snap = snapshot ?? (await this.snapshot());
+    const tables: arrow.Table[] = new Array(snap.files.length);
+    for (let i = 0; i < snap.files.length; i += READ_CONCURRENCY) {
+      const chunk = snap.files.slice(i, i + READ_CONCURRENCY);
+      const read = await Promise.all(chunk.map((f) => readDataFile(this.store, snap, f)));
+      read.forEach((t, j) => (tables[i + j] = t));
+    }
+    return new arrow.Table(snap.schema, tables.flatMap((t) => t.batches));
+  }
+
+  /**
+   * Replaces the table's contents in one commit: removes every file live at readVersion, adds one file
+   * per non-empty table. On ConflictError the new files are deleted again (nothing references them).
+   */
+  async overwrite(readVersion: number, tables: arrow.Table[], options: CommitOptions & { extraActions?: Action[] } = {}): Promise<number> {
+    const snap = await this.snapshot(readVersion);
+    const adds: AddFile[] = [];
+    try {
+      for (const t of tables) if (t.numRows > 0) adds.push(await writeDataFile(this.store, snap, t));
+      const now = Date.now();
+      const actions: Action[] = [...snap.files.map((f) => removeAction(f, now)), ...adds.map((add) => ({ add })), ...(options.extraActions ?? [])];
+      return await this.commit(readVersion, actions, { operation: options.operation ?? 'WRITE', operationParameters: options.operationParameters ?? { mode: 'Overwrite' } });
+    } catch (error) {
+      await Promise.all(adds.map((a) => this.store.delete(dataFileKey(this.tablePath, a.path)).catch(() => undefined)));
+      throw error;
+    }
+  }
+
+  /** Replays commits after `state.version` (up to `upTo`) onto `state`. */
+  private async readLog(state: ReplayState, upTo?: number): Promise<ReplayState> {
+    const prefix = logPrefix(this.tablePath);
+    const startAfter = state.version >= 0 ? commitKey(this.tablePath, state.version) : undefined;
+    const versions: number[] = [];
+    let checkpointSeen = false;
+    for await (const info of this.store.list(prefix, startAfter ? { startAfter } : {})) {
+      const v = commitVersionOf(info.key, this.tablePath);
+      if (v === undefined) {
+        checkpointSeen ||= isCheckpointKey(info.key, this.tablePath);
+        continue;
+      }
+      if (upTo !== undefined && v > upTo) break;
+      versions.push(v);
+    }
+    if (state.version < 0 && versions[0] !== 0) {
+      if (versions.length === 0 && !checkpointSeen) throw new NotFoundError(`no Delta table at ${this.tablePath} (no ${commitKey(this.tablePath, 0)}); create it with createIfMissing`);
+      throw new ValidationError(`table ${this.tablePath}: its oldest JSON commits were cleaned up after a checkpoint; Lamina replays JSON commits only, so disable log cleanup (delta.enableExpiredLogCleanup=false) on tables it reads`);
+    }
+    for (let i = 0; i < versions.length; i += READ_CONCURRENCY) {
+      const chunk = versions.slice(i, i + READ_CONCURRENCY);
+      const texts = await Promise.all(chunk.map((v) => this.store.get(commitKey(this.tablePath, v))));
+      chunk.forEach((v, j) => state.apply(v, parseCommit(decoder.decode(texts[j]), commitKey(this.tablePath, v))));
+    }
+    return state;
+  }
+
+  private remember(state: ReplayState): void {
+    if (!this.latest || state.version > this.latest.version) this.latest = state;
+  }
+
+  private conflict(version: number): ConflictError {
+    return new ConflictError(`table ${this.tablePath}: version ${version} was committed by another writer; re-read the snapshot and retry`);
+  }
+
+  private commitInfo(readVersion: number, operation: string, operationParameters: Record<string, string>, isBlindAppend: boolean): Action {
+    return {
+      commitInfo: {
+        timestamp: Date.now(),
+        operation,
+        operationParameters,
+        ...(readVersion >= 0 ? { readVersion } : {}),
+        isolationLevel: 'Serializable',
+        isBlindAppend,
+        engineInfo: 'lamina',
+        txnId: randomUUID(),
+      },
+    };
+  }
+}

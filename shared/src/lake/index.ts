@@ -1,0 +1,7 @@
+export * from './actions.js';
+export { DeltaTable, type CommitOptions, type CreateTableOptions } from './delta-table.js';
+export type { Snapshot } from './snapshot.js';
+export type { TableLayout } from './data-files.js';
+export { deltaTypeOf, arrowTypeOf, type DeltaPrimitive, type DeltaField } from './delta-schema.js';
+export { computeStats, type FileStats } from './stats.js';
+export { encodeParquet, decodeParquet } from './parquet-io.js';

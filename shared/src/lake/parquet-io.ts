@@ -1,0 +1,21 @@
+/**
+ * Arrow <-> Parquet bytes through parquet-wasm (arrow-rs), ZSTD-compressed. The writer embeds the Arrow
+ * schema, so Lamina reads back exactly the types it wrote; other engines read the Parquet logical types
+ * (TIMESTAMP(MICROS, UTC), DATE, INT(16) …).
+ */
+import * as arrow from 'apache-arrow';
+import * as pw from 'parquet-wasm';
+import { CorruptDataError } from '../errors.js';
+
+export function encodeParquet(table: arrow.Table): Uint8Array {
+  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).build();
+  return pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), props);
+}
+
+export function decodeParquet(bytes: Uint8Array, source: string): arrow.Table {
+  try {
+    return arrow.tableFromIPC(pw.readParquet(bytes).intoIPCStream());
+  } catch (cause) {
+    throw new CorruptDataError(`${source} is not a readable Parquet file (${String(cause)})`, { cause });
+  }
+}
