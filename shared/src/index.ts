@@ -1,4 +1,31 @@
+// Ports and errors
 export * from './errors.js';
 export * from './ports/event-log.js';
 export * from './ports/object-store.js';
-export * from './measures/measure.js';
+export * from './ports/realtime-source.js';
+// Config and events
+export * from './config/schema.js';
+export * from './config/validate-config.js';
+export * from './events/event.js';
+export * from './events/event-validator.js';
+// Measures and views (the code both layers run)
+export * from './measures/index.js';
+export * from './views/time-buckets.js';
+export * from './views/compiled-view.js';
+export * from './views/view-aggregate.js';
+export * from './views/view-query.js';
+// Lake: Delta tables, Lamina's tables, generations
+export * from './lake/index.js';
+export * from './lake-layout.js';
+export * from './tables/raw-events-table.js';
+export * from './tables/quarantine-table.js';
+export * from './tables/view-table.js';
+export * from './generations/manifest.js';
+export * from './generations/generation-store.js';
+// Adapters
+export { partitionForKey } from './partitioner.js';
+export * from './adapters/embedded-log/index.js';
+export { LocalObjectStore } from './adapters/local-object-store/local-object-store.js';
+// Observability
+export * from './observability/logger.js';
+export * from './observability/metrics.js';

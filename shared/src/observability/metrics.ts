@@ -1,0 +1,31 @@
+/**
+ * Prometheus metrics. Every layer registers its own instruments on a registry handed in by the
+ * entry point, so several layers in one process (embedded mode) share one /metrics endpoint and
+ * tests get a fresh registry each.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export { Registry };
+
+export function createRegistry(options: { defaultMetrics?: boolean } = {}): Registry {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'lamina_process_' });
+  return registry;
+}
+
+function existing<T>(registry: Registry, name: string): T | undefined {
+  return registry.getSingleMetric(name) as T | undefined;
+}
+
+/** Get-or-create, so two components in one process may ask for the same instrument. */
+export function counter(registry: Registry, name: string, help: string, labelNames: string[] = []): Counter<string> {
+  return existing<Counter<string>>(registry, name) ?? new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+export function gauge(registry: Registry, name: string, help: string, labelNames: string[] = []): Gauge<string> {
+  return existing<Gauge<string>>(registry, name) ?? new Gauge({ name, help, labelNames, registers: [registry] });
+}
+
+export function histogram(registry: Registry, name: string, help: string, labelNames: string[] = [], buckets?: number[]): Histogram<string> {
+  return existing<Histogram<string>>(registry, name) ?? new Histogram({ name, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) });
+}

@@ -1,0 +1,46 @@
+/**
+ * How the serving layer reads the speed layer: in-process in embedded mode, over HTTP (one client
+ * per speed instance) in distributed mode. Each answer carries its coverage, so the caller can check
+ * that every partition is covered exactly once, for the generation it serves.
+ */
+import type { GroupRow } from '../views/view-aggregate.js';
+import type { ViewQuery } from '../views/view-query.js';
+
+export interface PartitionCoverage {
+  partition: number;
+  generation: number;
+  /** First offset folded: the generation's watermark for this partition. */
+  fromOffset: number;
+  /** One past the last offset folded. */
+  toOffset: number;
+  /** The partition's end offset as last seen by the consumer. */
+  highWatermark: number;
+  /** Caught up with the log (for this generation) at least once. */
+  ready: boolean;
+  /** Log time (ms) of the newest event folded; null if none yet. */
+  lastEventTime: number | null;
+}
+
+export interface RealtimeStatus {
+  instance: string;
+  generations: { generation: number; partitions: PartitionCoverage[] }[];
+}
+
+export interface RealtimeRequest {
+  generation: number;
+  view: string;
+  query: ViewQuery;
+}
+
+export interface RealtimePart {
+  instance: string;
+  /** Rows rolled up per the query (bucket at the query's granularity, dims per its groupBy). */
+  rows: GroupRow[];
+  coverage: PartitionCoverage[];
+}
+
+export interface RealtimeSource {
+  readonly name: string;
+  status(): Promise<RealtimeStatus>;
+  query(request: RealtimeRequest): Promise<RealtimePart>;
+}

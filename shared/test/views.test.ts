@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ValidationError, ViewAggregate, accumulateRows, bucketStart, canRollUp, compileView, finishRows, validateConfig, type GroupRow, type LaminaEvent } from '../src/index.js';
+
+test('time buckets in UTC, weeks start on Monday, months on the 1st', () => {
+  const t = Date.UTC(2026, 10, 19, 13, 47, 12, 345); // a Thursday
+  assert.equal(bucketStart(t, 'minute'), Date.UTC(2026, 10, 19, 13, 47));
+  assert.equal(bucketStart(t, 'hour'), Date.UTC(2026, 10, 19, 13));
+  assert.equal(bucketStart(t, 'day'), Date.UTC(2026, 10, 19));
+  assert.equal(bucketStart(t, 'week'), Date.UTC(2026, 10, 16));
+  assert.equal(bucketStart(t, 'month'), Date.UTC(2026, 10, 1));
+  assert.equal(bucketStart(t, 'all'), 0);
+  assert.equal(bucketStart(Date.UTC(1969, 11, 31, 23, 59), 'day'), Date.UTC(1969, 11, 31));
+  assert.ok(canRollUp('hour', 'day') && !canRollUp('hour', 'minute') && canRollUp('minute', 'minute'));
+});
+
+const config = validateConfig({
+  eventTypes: { pv: { fields: { url: { type: 'string' }, geo: { type: 'string', optional: true }, ms: { type: 'number' } } } },
+  views: {
+    v: { source: 'pv', dimensions: ['url', 'geo'], granularity: 'hour', filter: { field: 'url', in: ['/a', '/b'] }, measures: { n: { kind: 'count' }, total: { kind: 'sum', field: 'ms' } } },
+  },
+});
+const view = compileView('v', config.views.v!);
+const ev = (i: number, url: string, geo: string | undefined, hour: number): LaminaEvent => ({ id: `e${i}`, type: 'pv', ts: Date.UTC(2026, 0, 1, hour, 30), data: { url, ...(geo ? { geo } : {}), ms: i } });
+
+test('aggregate, filter, roll up, group, order and limit', () => {
+  const agg = new ViewAggregate(view);
+  const events = [ev(1, '/a', 'DE', 1), ev(2, '/a', 'DE', 1), ev(3, '/b', undefined, 2), ev(4, '/c', 'DE', 1), ev(5, '/a', 'FR', 26)];
+  assert.deepEqual(events.map((e) => agg.add(e)), [true, true, true, false, true], 'the view filter drops /c');
+  assert.equal(agg.size, 3);
+
+  const target = new Map<string, GroupRow>();
+  accumulateRows(view, agg.rows(), { granularity: 'day', groupBy: ['url'] }, target);
+  const rows = finishRows(view, { granularity: 'day', groupBy: ['url'] }, target.values(), [{ field: 'total', direction: 'DESC' }, { field: 'url', direction: 'DESC' }]);
+  assert.deepEqual(rows.map((r) => [r.bucket, r.dims.url, r.values.n, r.values.total]), [
+    [Date.UTC(2026, 0, 2), '/a', 1, 5],
+    [Date.UTC(2026, 0, 1), '/b', 1, 3],
+    [Date.UTC(2026, 0, 1), '/a', 2, 3],
+  ]);
+
+  const filtered = new Map<string, GroupRow>();
+  const q = { granularity: 'all' as const, filters: { geo: [null] }, from: Date.UTC(2026, 0, 1, 2), to: Date.UTC(2026, 0, 2) };
+  accumulateRows(view, agg.rows(), q, filtered);
+  const only = finishRows(view, q, filtered.values(), [], 1);
+  assert.deepEqual(only.map((r) => [r.dims, r.values.n]), [[{ url: '/b', geo: null }, 1]], 'null filter matches missing values; range is [from, to)');
+});
+
+test('queries the view cannot answer are refused clearly', () => {
+  const target = new Map<string, GroupRow>();
+  assert.throws(() => accumulateRows(view, [], { granularity: 'minute' }, target), (e: unknown) => e instanceof ValidationError && /stored per hour/.test(e.message));
+  assert.throws(() => accumulateRows(view, [], { granularity: 'day', groupBy: ['nope'] }, target), /no dimension 'nope'/);
+  assert.throws(() => accumulateRows(view, [], { granularity: 'day', filters: { nope: ['x'] } }, target), /no dimension 'nope' to filter/);
+  assert.throws(() => finishRows(view, { granularity: 'day' }, [], [{ field: 'zzz', direction: 'ASC' }]), /cannot order by 'zzz'/);
+});
