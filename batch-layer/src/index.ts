@@ -1,0 +1,3 @@
+export { Archiver, type ArchiverOptions } from './archiver.js';
+export { BatchJob, QualityGateError, type BatchJobOptions } from './batch-job.js';
+export { BatchScheduler } from './batch-scheduler.js';

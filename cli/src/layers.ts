@@ -1,0 +1,56 @@
+/**
+ * The composition root: builds adapters from runtime options and wires layers together. Layers
+ * never import each other; only this file (and the embedded entry point) knows them all.
+ */
+import { join } from 'node:path';
+import {
+  ConfigError,
+  EmbeddedEventLog,
+  LocalObjectStore,
+  createLogger,
+  createRegistry,
+  type EventLog,
+  type LaminaConfig,
+  type Logger,
+  type ObjectStore,
+  type Registry,
+} from '@lamina/shared';
+import type { RuntimeOptions } from './runtime-options.js';
+
+export interface Runtime {
+  config: LaminaConfig;
+  options: RuntimeOptions;
+  logger: Logger;
+  registry: Registry;
+}
+
+export function createRuntime(config: LaminaConfig, options: RuntimeOptions): Runtime {
+  return { config, options, logger: createLogger({ level: options.logLevel }), registry: createRegistry({ defaultMetrics: true }) };
+}
+
+export async function openEventLog(runtime: Runtime): Promise<EventLog> {
+  const { options, config } = runtime;
+  if (options.kafka) {
+    throw new ConfigError('LAMINA_KAFKA_BROKERS is set, but this build has no Kafka adapter yet; unset it to use the embedded log');
+  }
+  const log = await EmbeddedEventLog.open({ dir: join(options.dataDir, 'log') });
+  return checkPartitions(log, config);
+}
+
+export async function checkPartitions(log: EventLog, config: LaminaConfig): Promise<EventLog> {
+  const actual = await log.ensureTopic(config.topic, config.partitions);
+  if (actual !== config.partitions) {
+    throw new ConfigError(
+      `topic '${config.topic}' has ${actual} partitions but the config declares partitions: ${config.partitions}; set partitions to ${actual} (partitions cannot shrink, and growing them moves keys)`,
+    );
+  }
+  return log;
+}
+
+export async function openObjectStore(runtime: Runtime): Promise<ObjectStore> {
+  const { options } = runtime;
+  if (options.s3) {
+    throw new ConfigError('LAMINA_S3_BUCKET is set, but this build has no S3 adapter yet; unset it to use the local folder');
+  }
+  return new LocalObjectStore({ root: join(options.dataDir, 'lake') });
+}

@@ -1,0 +1,48 @@
+/**
+ * The one place that reads the environment. Everything below the CLI gets explicit option objects,
+ * so the layers and adapters stay testable and free of hidden inputs.
+ */
+import { resolve } from 'node:path';
+import { ConfigError } from '@lamina/shared';
+
+export interface RuntimeOptions {
+  configPath: string | undefined;
+  dataDir: string;
+  port: number;
+  logLevel: string;
+  /** Topic name override (LAMINA_TOPIC); the config's `topic` otherwise. */
+  topic: string | undefined;
+  kafka: { brokers: string[]; clientId: string } | undefined;
+  s3: { endpoint: string | undefined; bucket: string; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; prefix: string } | undefined;
+  speedUrls: string[];
+  /** This process's speed instance name (distributed mode). */
+  instance: string;
+}
+
+export function readRuntimeOptions(env: NodeJS.ProcessEnv = process.env): RuntimeOptions {
+  const port = Number(env.PORT ?? 4000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a TCP port number, got '${env.PORT}'`);
+  const brokers = (env.LAMINA_KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const bucket = env.LAMINA_S3_BUCKET?.trim();
+  if (env.LAMINA_S3_ENDPOINT && !bucket) throw new ConfigError('LAMINA_S3_ENDPOINT is set but LAMINA_S3_BUCKET is not: name the bucket of the lake');
+  return {
+    configPath: env.LAMINA_CONFIG ? resolve(env.LAMINA_CONFIG) : undefined,
+    dataDir: resolve(env.LAMINA_DATA_DIR ?? './data'),
+    port,
+    logLevel: env.LAMINA_LOG_LEVEL ?? 'info',
+    topic: env.LAMINA_TOPIC || undefined,
+    kafka: brokers.length > 0 ? { brokers, clientId: env.LAMINA_KAFKA_CLIENT_ID ?? 'lamina' } : undefined,
+    s3: bucket
+      ? {
+          endpoint: env.LAMINA_S3_ENDPOINT || undefined,
+          bucket,
+          region: env.AWS_REGION ?? 'us-east-1',
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          prefix: env.LAMINA_S3_PREFIX ?? '',
+        }
+      : undefined,
+    speedUrls: (env.LAMINA_SPEED_URLS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    instance: env.LAMINA_INSTANCE ?? `speed-${process.pid}`,
+  };
+}

@@ -1,0 +1,3 @@
+export { ServingLayer, type ServingLayerOptions } from './serving-layer.js';
+export { QueryService, type Answer, type AnswerMeta } from './query-service.js';
+export { checkCoverage } from './coverage-check.js';

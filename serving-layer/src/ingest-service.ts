@@ -1,0 +1,48 @@
+/**
+ * HTTP ingest: validates each event, appends the valid ones to the log and answers only once they
+ * are durable. Invalid events are answered with their reason; the valid ones of the same request
+ * are kept.
+ */
+import { EventValidator, ValidationError, counter, encodeEvent, type EventLog, type LaminaConfig, type Registry } from '@lamina/shared';
+
+export interface IngestResult {
+  accepted: number;
+  rejected: { index: number; id: string | null; reason: string }[];
+}
+
+export class IngestService {
+  private readonly validator: EventValidator;
+  private readonly metrics;
+
+  constructor(
+    private readonly config: LaminaConfig,
+    private readonly log: EventLog,
+    registry: Registry,
+    private readonly maxEvents = 10_000,
+  ) {
+    this.validator = new EventValidator(config);
+    this.metrics = {
+      accepted: counter(registry, 'lamina_ingest_events_accepted_total', 'Events appended to the log by HTTP ingest'),
+      rejected: counter(registry, 'lamina_ingest_events_rejected_total', 'Events refused by HTTP ingest (invalid)'),
+    };
+  }
+
+  async ingest(body: unknown): Promise<IngestResult> {
+    const events = Array.isArray(body) ? body : [body];
+    if (events.length > this.maxEvents) throw new ValidationError(`at most ${this.maxEvents} events per request, got ${events.length}; split the request`);
+    const rejected: IngestResult['rejected'] = [];
+    const records: { key: string; value: string }[] = [];
+    events.forEach((raw, index) => {
+      const result = this.validator.validate(raw);
+      if (result.ok) records.push({ key: this.validator.keyOf(result.event), value: encodeEvent(result.event) });
+      else {
+        const id = raw !== null && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : null;
+        rejected.push({ index, id, reason: result.reason });
+      }
+    });
+    if (records.length > 0) await this.log.produce(this.config.topic, records);
+    this.metrics.accepted.inc(records.length);
+    this.metrics.rejected.inc(rejected.length);
+    return { accepted: records.length, rejected };
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The serving layer: GraphQL (graphql-yoga) over exact merged answers, HTTP ingest, metrics.
+ * It knows the speed layer only as RealtimeSources and the batch layer only through the lake,
+ * plus an optional `runBatch` callback the embedded entry point provides.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSchema, createYoga } from 'graphql-yoga';
+import { GenerationStore, type EventLog, type GenerationManifest, type LaminaConfig, type Logger, type ObjectStore, type RealtimeSource, type Registry } from '@lamina/shared';
+import { buildSdl } from './graphql/schema-sdl.js';
+import { buildResolvers, type LaminaContext } from './graphql/resolvers.js';
+import { useLaminaExtensions } from './graphql/use-lamina-extensions.js';
+import { createMaskError } from './graphql/mask-error.js';
+import { handleIngest, handleMetrics, sendJson } from './http-routes.js';
+import { IngestService } from './ingest-service.js';
+import { LoadedGenerations } from './loaded-generations.js';
+import { QueryService } from './query-service.js';
+
+export interface ServingLayerOptions {
+  config: LaminaConfig;
+  log: EventLog;
+  store: ObjectStore;
+  realtime: readonly RealtimeSource[];
+  logger: Logger;
+  registry: Registry;
+  /** Embedded mode: runs the batch layer now and returns the generation it published. */
+  runBatch?: () => Promise<{ manifest: GenerationManifest; durationMs: number }>;
+  /** Poll for new generations (ms); 0 disables (embedded mode refreshes after runBatch). */
+  generationPollMs?: number;
+}
+
+export class ServingLayer {
+  readonly generations: LoadedGenerations;
+  readonly queries: QueryService;
+  readonly ingest: IngestService;
+  readonly yoga;
+  private server: Server | undefined;
+  private poller: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ServingLayerOptions) {
+    const { config, store, logger } = options;
+    this.generations = new LoadedGenerations(config, store, new GenerationStore(store), logger);
+    this.queries = new QueryService(config, this.generations, options.realtime, logger);
+    this.ingest = new IngestService(config, options.log, options.registry);
+    const runBatch = options.runBatch
+      ? async () => {
+          const result = await options.runBatch!();
+          await this.generations.refresh();
+          return result;
+        }
+      : undefined;
+    this.yoga = createYoga<LaminaContext>({
+      schema: createSchema({
+        typeDefs: buildSdl(this.generations.views),
+        resolvers: buildResolvers(this.generations.views, { queries: this.queries, generations: this.generations, ...(runBatch ? { runBatch } : {}) }),
+      }),
+      graphqlEndpoint: '/graphql',
+      landingPage: false,
+      logging: false,
+      maskedErrors: { maskError: createMaskError(logger) },
+      plugins: [useLaminaExtensions()],
+    });
+  }
+
+  async start(port: number, host = '0.0.0.0'): Promise<number> {
+    await this.generations.refresh();
+    const pollMs = this.options.generationPollMs ?? this.options.config.speed.generationPollMs;
+    if (pollMs > 0) {
+      this.poller = setInterval(() => {
+        this.generations.refresh().catch((error) => this.options.logger.warn({ err: error }, 'serving: could not load the newest generation'));
+      }, pollMs);
+      this.poller.unref();
+    }
+    this.server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/graphql') return void this.yoga(req, res);
+      if (path === '/v1/events') return void handleIngest(req, res, this.ingest, this.options.logger);
+      if (path === '/metrics') return void handleMetrics(res, this.options.registry);
+      if (path === '/healthz') return sendJson(res, 200, { ok: true });
+      if (path === '/') {
+        res.writeHead(302, { location: '/graphql' });
+        return void res.end();
+      }
+      sendJson(res, 404, { error: `no route ${path}; try /graphql, POST /v1/events, /metrics, /healthz` });
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    const bound = (this.server.address() as AddressInfo).port;
+    this.options.logger.info({ url: `http://localhost:${bound}/graphql` }, 'serving layer listening');
+    return bound;
+  }
+
+  async stop(): Promise<void> {
+    if (this.poller) clearInterval(this.poller);
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,88 @@
+/** The GraphQL API, in-process through yoga.fetch: generated fields, arguments, errors, freshness. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InProcessLamina } from '../../test/support/in-process-lamina.js';
+import { testConfig } from '../../test/support/test-config.js';
+
+let lamina: InProcessLamina;
+
+async function gql(query: string, variables?: Record<string, unknown>) {
+  const response = await lamina.serving.yoga.fetch('http://lamina.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: Record<string, any>; errors?: { message: string; extensions?: Record<string, unknown> }[]; extensions?: Record<string, any> };
+}
+
+const t = (h: number, m = 0) => new Date(Date.UTC(2026, 10, 20, h, m)).toISOString();
+
+describe('GraphQL API', () => {
+  before(async () => {
+    lamina = await InProcessLamina.start(testConfig());
+    const events = [
+      { id: '1', type: 'page_view', ts: t(10, 1), data: { url: '/', country: 'DE', userId: 'a', durationMs: 100 } },
+      { id: '2', type: 'page_view', ts: t(10, 2), data: { url: '/', country: 'DE', userId: 'b', durationMs: 300 } },
+      { id: '3', type: 'page_view', ts: t(11, 5), data: { url: '/docs', country: 'FR', userId: 'a', durationMs: 200 } },
+      { id: '4', type: 'purchase', ts: t(10, 30), data: { country: 'DE', userId: 'a', revenue: 10.5, coupon: 'VIP' } },
+      { id: '5', type: 'purchase', ts: t(12, 0), data: { country: 'FR', userId: 'c', revenue: 4.25 } },
+    ];
+    assert.equal((await lamina.serving.ingest.ingest(events)).accepted, 5);
+    await lamina.archiver.catchUp();
+    await lamina.runBatch();
+    assert.equal((await lamina.serving.ingest.ingest([{ id: '6', type: 'page_view', ts: t(10, 3), data: { url: '/', country: 'DE', userId: 'c', durationMs: 500 } }])).accepted, 1);
+    await lamina.waitForRealtime();
+  });
+  after(() => lamina.stop());
+
+  test('one typed field per view, merged across batch and realtime', async () => {
+    const result = await gql('{ pageviews(granularity: HOUR, orderBy: [{field: bucket, direction: ASC}, {field: url, direction: ASC}]) { bucket url country views visitors avgDurationMs maxDurationMs } }');
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.deepEqual(result.data!.pageviews, [
+      { bucket: t(10), url: '/', country: 'DE', views: 3, visitors: 3, avgDurationMs: 300, maxDurationMs: 500 },
+      { bucket: t(11), url: '/docs', country: 'FR', views: 1, visitors: 1, avgDurationMs: 200, maxDurationMs: 200 },
+    ]);
+    assert.equal(result.extensions!.lamina.generation, 1);
+    assert.deepEqual(result.extensions!.lamina.answers.pageviews.batchWatermark.reduce((a: number, b: number) => a + b, 0), 5);
+  });
+
+  test('filters, group-by, time range, order and limit', async () => {
+    const result = await gql(`{
+      de: pageviews(filter: { country: ["DE"] }, groupBy: [country]) { bucket country views }
+      range: pageviews(from: "${t(11)}", to: "${t(12)}", groupBy: []) { views }
+      top: revenue(granularity: ALL, groupBy: [country], orderBy: [{ field: revenue }], limit: 1) { country revenue orders minOrder }
+      noCoupon: revenue(filter: { coupon: [null] }, groupBy: []) { orders }
+    }`);
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.deepEqual(result.data!.de, [{ bucket: null, country: 'DE', views: 3 }]);
+    assert.deepEqual(result.data!.range, [{ views: 1 }]);
+    assert.deepEqual(result.data!.top, [{ country: 'DE', revenue: 10.5, orders: 1, minOrder: 10.5 }]);
+    assert.deepEqual(result.data!.noCoupon, [{ orders: 1 }]);
+  });
+
+  test('freshness says which generation and how far realtime got', async () => {
+    const result = await gql('{ freshness { generation batchWatermark realtimeLagRecords realtimeCaughtUp coverage { partition fromOffset toOffset ready } } generations { generation events } }');
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    const f = result.data!.freshness;
+    assert.equal(f.generation, 1);
+    assert.equal(f.realtimeLagRecords, 0);
+    assert.equal(f.realtimeCaughtUp, true);
+    assert.equal(f.coverage.length, 3);
+    assert.equal(f.coverage.reduce((s: number, c: { toOffset: number; fromOffset: number }) => s + c.toOffset - c.fromOffset, 0), 1, 'one event is realtime-only');
+    assert.deepEqual(result.data!.generations.map((g: { generation: number }) => g.generation), [1, 0]);
+    const both = await gql('{ pageviewsWithFreshness(groupBy: []) { rows { views } freshness { generation } } }');
+    assert.deepEqual(both.data!.pageviewsWithFreshness, { rows: [{ views: 4 }], freshness: { generation: 1 } });
+  });
+
+  test('bad arguments get actionable errors with a code', async () => {
+    const fine = await gql('{ revenue(granularity: MINUTE) { orders } }');
+    assert.match(fine.errors![0]!.message, /stored per hour; it cannot answer granularity minute/);
+    assert.equal(fine.errors![0]!.extensions!.code, 'VALIDATION_FAILED');
+    const range = await gql(`{ pageviews(from: "${t(12)}", to: "${t(11)}") { views } }`);
+    assert.match(range.errors![0]!.message, /`from` must be before `to`/);
+    const time = await gql('{ pageviews(from: "last tuesday") { views } }');
+    assert.match(time.errors![0]!.message, /DateTime must be an ISO-8601 string/);
+    const batch = await gql('mutation { runBatch { generation } }');
+    assert.match(batch.errors![0]!.message, /embedded mode only/);
+  });
+});

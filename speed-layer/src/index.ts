@@ -1,0 +1,1 @@
+export { SpeedLayer, type SpeedLayerOptions } from './speed-layer.js';

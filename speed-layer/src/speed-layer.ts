@@ -1,0 +1,227 @@
+/**
+ * The speed layer: folds the events a generation does not cover into realtime views, per partition
+ * this instance owns. When a new generation is published it rebuilds that generation's state by
+ * replaying [W_p(G+1), live position) from the log while still serving G, then drops states the
+ * serving layer can no longer ask for.
+ */
+import {
+  EventValidator,
+  compileViews,
+  accumulateRows,
+  counter,
+  gauge,
+  type CompiledView,
+  type EventLog,
+  type GenerationManifest,
+  type GenerationStore,
+  type GroupRow,
+  type LaminaConfig,
+  type LogConsumer,
+  type LogRecord,
+  type Logger,
+  type PartitionBatch,
+  type RealtimePart,
+  type RealtimeRequest,
+  type RealtimeSource,
+  type RealtimeStatus,
+  type Registry,
+  ValidationError,
+} from '@lamina/shared';
+import { GenerationState, PartitionState } from './generation-state.js';
+import { PartitionQueues } from './partition-queue.js';
+
+export interface SpeedLayerOptions {
+  config: LaminaConfig;
+  log: EventLog;
+  generations: GenerationStore;
+  logger: Logger;
+  registry: Registry;
+  /** Names this instance in answers and metrics. */
+  instance: string;
+  groupId?: string;
+  /** Poll for new generations (ms); 0 disables polling (embedded mode notifies directly). */
+  generationPollMs?: number;
+}
+
+/** Before the first batch run, everything is realtime: generation 0 covers nothing. */
+const genesis = (partitions: number): GenerationManifest => ({
+  generation: 0, topic: '', createdAt: new Date(0).toISOString(), lakeVersion: -1, watermark: new Array<number>(partitions).fill(0),
+  watermarkTime: null, events: 0, quarantined: 0, views: {}, quality: [], timingsMs: {},
+});
+
+export class SpeedLayer implements RealtimeSource {
+  readonly name: string;
+  private readonly views: CompiledView[];
+  private readonly viewsByName: Map<string, CompiledView>;
+  private readonly validator: EventValidator;
+  private readonly states = new Map<number, GenerationState>();
+  private readonly livePosition = new Map<number, number>();
+  private readonly queues = new PartitionQueues();
+  private consumer: LogConsumer | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private readonly metrics;
+
+  constructor(private readonly options: SpeedLayerOptions) {
+    this.name = options.instance;
+    this.views = compileViews(options.config);
+    this.viewsByName = new Map(this.views.map((v) => [v.name, v]));
+    this.validator = new EventValidator(options.config);
+    const r = options.registry;
+    this.metrics = {
+      folded: counter(r, 'lamina_speed_records_folded_total', 'Log records folded into realtime state (per generation state)', ['instance']),
+      invalid: counter(r, 'lamina_speed_invalid_records_total', 'Records on the topic that failed validation (the archiver quarantines them)', ['instance']),
+      lag: gauge(r, 'lamina_speed_lag_records', 'Log end offset minus the next offset to fold, newest generation', ['instance', 'partition']),
+      generation: gauge(r, 'lamina_speed_newest_ready_generation', 'Newest generation ready on every owned partition', ['instance']),
+    };
+  }
+
+  private get topic(): string {
+    return this.options.config.topic;
+  }
+
+  async start(): Promise<void> {
+    const { log, config, generations } = this.options;
+    await log.ensureTopic(this.topic, config.partitions);
+    const latest = (await generations.latest()) ?? genesis(config.partitions);
+    this.states.set(latest.generation, new GenerationState(latest.generation, latest.watermark));
+    this.consumer = log.consumer({ groupId: this.options.groupId ?? 'lamina-speed', topic: this.topic });
+    await this.consumer.start({
+      onAssigned: (partitions) => this.onAssigned(partitions),
+      onRevoked: async (partitions) => this.onRevoked(partitions),
+      onBatch: (batch) => this.queues.run(batch.partition, async () => this.onBatch(batch)),
+    });
+    const pollMs = this.options.generationPollMs ?? config.speed.generationPollMs;
+    if (pollMs > 0) {
+      this.poller = setInterval(() => {
+        this.refreshGeneration().catch((error) => this.options.logger.warn({ err: error }, 'speed: could not look for a new generation'));
+      }, pollMs);
+      this.poller.unref();
+    }
+    this.options.logger.info({ generation: latest.generation, partitions: this.consumer.assignment() }, 'speed layer started');
+  }
+
+  async stop(): Promise<void> {
+    if (this.poller) clearInterval(this.poller);
+    await this.consumer?.stop();
+    await this.queues.drain();
+  }
+
+  /** Looks for a newer published generation and starts building its state. */
+  async refreshGeneration(): Promise<void> {
+    const latest = await this.options.generations.latest();
+    if (latest) await this.addGeneration(latest);
+  }
+
+  /** Starts the state of a new generation; resolves once it is rebuilt on every owned partition. */
+  async addGeneration(manifest: GenerationManifest): Promise<void> {
+    if (this.states.has(manifest.generation)) return;
+    const newest = Math.max(...this.states.keys());
+    if (manifest.generation < newest) return;
+    const state = new GenerationState(manifest.generation, manifest.watermark);
+    this.states.set(manifest.generation, state);
+    this.options.logger.info({ generation: manifest.generation, watermark: manifest.watermark }, 'speed: rebuilding state for new generation');
+    const owned = this.consumer?.assignment() ?? [];
+    await Promise.all(owned.map((p) => this.queues.run(p, () => this.rebuild(state, p))));
+    this.prune();
+  }
+
+  private async rebuild(state: GenerationState, partition: number): Promise<void> {
+    const live = this.livePosition.get(partition);
+    if (live === undefined) return; // revoked meanwhile
+    const from = state.watermarkOf(partition);
+    const ps = new PartitionState(partition, from, live, this.views);
+    if (from < live) {
+      for await (const chunk of this.options.log.readRange(this.topic, partition, from, live)) {
+        for (const record of chunk) this.foldInto([ps], record);
+      }
+    }
+    ps.advanceTo(live);
+    state.partitions.set(partition, ps);
+  }
+
+  private async onAssigned(partitions: number[]): Promise<Map<number, number>> {
+    const ends = await this.options.log.endOffsets(this.topic);
+    const starts = new Map<number, number>();
+    for (const p of partitions) {
+      let start = Number.POSITIVE_INFINITY;
+      for (const state of this.states.values()) {
+        const ps = new PartitionState(p, state.watermarkOf(p), ends[p] ?? 0, this.views);
+        state.partitions.set(p, ps);
+        start = Math.min(start, ps.fromOffset);
+      }
+      const from = Number.isFinite(start) ? start : 0;
+      this.livePosition.set(p, from);
+      starts.set(p, from);
+    }
+    this.options.logger.info({ partitions, starts: Object.fromEntries(starts) }, 'speed: partitions assigned');
+    return starts;
+  }
+
+  private onRevoked(partitions: number[]): void {
+    for (const p of partitions) {
+      this.livePosition.delete(p);
+      for (const state of this.states.values()) state.partitions.delete(p);
+    }
+    this.options.logger.info({ partitions }, 'speed: partitions revoked');
+  }
+
+  private onBatch(batch: PartitionBatch): void {
+    const targets: PartitionState[] = [];
+    for (const state of this.states.values()) {
+      const ps = state.partitions.get(batch.partition);
+      if (ps) targets.push(ps);
+    }
+    for (const record of batch.records) this.foldInto(targets, record);
+    for (const ps of targets) ps.highWatermark = Math.max(ps.highWatermark, batch.highWatermark);
+    const last = batch.records.at(-1);
+    if (last) this.livePosition.set(batch.partition, Math.max(this.livePosition.get(batch.partition) ?? 0, last.offset + 1));
+    const newest = targets.at(-1);
+    if (newest) this.metrics.lag.set({ instance: this.name, partition: String(batch.partition) }, Math.max(0, batch.highWatermark - newest.next));
+    this.prune();
+  }
+
+  private foldInto(targets: PartitionState[], record: LogRecord): void {
+    if (!targets.some((ps) => record.offset >= ps.next)) return;
+    const result = this.validator.validateMessage(record.value);
+    if (!result.ok) this.metrics.invalid.inc({ instance: this.name });
+    for (const ps of targets) {
+      if (ps.fold(record.offset, result.ok ? result.event : undefined, record.timestamp)) this.metrics.folded.inc({ instance: this.name });
+    }
+  }
+
+  /**
+   * Keeps the two newest generations ready on every owned partition (serving may still be loading
+   * the newer one's batch views) and every newer one still building; drops the rest.
+   */
+  private prune(): void {
+    const owned = this.consumer?.assignment() ?? [];
+    const ready = [...this.states.values()].filter((s) => s.readyOn(owned)).map((s) => s.generation).sort((a, b) => b - a);
+    if (ready.length > 0) this.metrics.generation.set({ instance: this.name }, ready[0]!);
+    if (ready.length < 2) return;
+    const keepFrom = ready[1]!;
+    for (const g of [...this.states.keys()]) if (g < keepFrom) this.states.delete(g);
+  }
+
+  async status(): Promise<RealtimeStatus> {
+    return {
+      instance: this.name,
+      generations: [...this.states.values()]
+        .sort((a, b) => a.generation - b.generation)
+        .map((s) => ({ generation: s.generation, partitions: [...s.partitions.values()].map((ps) => ps.coverage(s.generation)) })),
+    };
+  }
+
+  async query(request: RealtimeRequest): Promise<RealtimePart> {
+    const view = this.viewsByName.get(request.view);
+    if (!view) throw new ValidationError(`unknown view '${request.view}' (views: ${[...this.viewsByName.keys()].join(', ')})`);
+    const state = this.states.get(request.generation);
+    if (!state) return { instance: this.name, rows: [], coverage: [] };
+    const target = new Map<string, GroupRow>();
+    const coverage = [];
+    for (const ps of state.partitions.values()) {
+      accumulateRows(view, ps.aggregates.get(view.name)!.rows(), request.query, target);
+      coverage.push(ps.coverage(state.generation));
+    }
+    return { instance: this.name, rows: [...target.values()], coverage };
+  }
+}

@@ -1,0 +1,45 @@
+/** Runs `lamina dev` as a real child process, so tests can kill -9 it. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface ChildLamina {
+  process: ChildProcess;
+  base: string;
+  output: string[];
+}
+
+export async function startChild(dataDir: string, env: Record<string, string> = {}): Promise<ChildLamina> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', 'dev', '--no-schedule'], {
+    env: { ...process.env, LAMINA_DATA_DIR: dataDir, PORT: '0', LAMINA_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`lamina dev did not start within 30 s:\n${output.join('')}`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`lamina dev exited with ${code}:\n${output.join('')}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      output.push(line);
+      const match = /"url":"(http:\/\/localhost:\d+)\/graphql"/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!.replace('localhost', '127.0.0.1'));
+      }
+    });
+  });
+  return { process: child, base, output };
+}
+
+export async function kill9(child: ChildLamina): Promise<void> {
+  if (child.process.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.process.once('exit', resolve));
+  child.process.kill('SIGKILL');
+  await exited;
+}
+
+export async function stopGracefully(child: ChildLamina): Promise<number | null> {
+  if (child.process.exitCode !== null) return child.process.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.process.once('exit', (code) => resolve(code)));
+  child.process.kill('SIGTERM');
+  return exited;
+}

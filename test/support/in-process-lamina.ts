@@ -1,0 +1,118 @@
+/**
+ * Every layer wired in one process with explicit control over flushes, batch runs and restarts,
+ * for tests that drive interleavings the embedded entry point would hide behind timers.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Archiver, BatchJob } from '@lamina/batch-layer';
+import { SpeedLayer } from '@lamina/speed-layer';
+import { ServingLayer } from '@lamina/serving-layer';
+import {
+  EmbeddedEventLog,
+  GenerationStore,
+  LocalObjectStore,
+  createRegistry,
+  silentLogger,
+  type EventLog,
+  type LaminaConfig,
+  type ObjectStore,
+  type RealtimePart,
+  type RealtimeRequest,
+  type RealtimeSource,
+  type RealtimeStatus,
+} from '@lamina/shared';
+
+/** Lets a test replace the speed layer (restart) under a serving layer that keeps its reference. */
+class SwappableSource implements RealtimeSource {
+  readonly name = 'swappable';
+  constructor(public target: SpeedLayer) {}
+  status(): Promise<RealtimeStatus> {
+    return this.target.status();
+  }
+  query(request: RealtimeRequest): Promise<RealtimePart> {
+    return this.target.query(request);
+  }
+}
+
+export class InProcessLamina {
+  private constructor(
+    readonly dir: string,
+    readonly config: LaminaConfig,
+    readonly log: EventLog,
+    readonly store: ObjectStore,
+    public archiver: Archiver,
+    readonly batch: BatchJob,
+    private readonly source: SwappableSource,
+    readonly serving: ServingLayer,
+  ) {}
+
+  static async start(config: LaminaConfig, options: { dir?: string; log?: EventLog; store?: ObjectStore } = {}): Promise<InProcessLamina> {
+    const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'lamina-test-')));
+    const registry = createRegistry();
+    const log = options.log ?? (await EmbeddedEventLog.open({ dir: join(dir, 'log'), fsync: false }));
+    await log.ensureTopic(config.topic, config.partitions);
+    const store = options.store ?? new LocalObjectStore({ root: join(dir, 'lake') });
+    const archiver = new Archiver({ config, log, store, logger: silentLogger, registry });
+    await archiver.start();
+    const batch = new BatchJob({ config, store, logger: silentLogger, registry });
+    const speed = InProcessLamina.newSpeed(config, log, store);
+    await speed.start();
+    const source = new SwappableSource(speed);
+    const serving = new ServingLayer({ config, log, store, realtime: [source], logger: silentLogger, registry, generationPollMs: 0 });
+    await serving.generations.refresh();
+    return new InProcessLamina(dir, config, log, store, archiver, batch, source, serving);
+  }
+
+  private static newSpeed(config: LaminaConfig, log: EventLog, store: ObjectStore): SpeedLayer {
+    return new SpeedLayer({ config, log, generations: new GenerationStore(store), logger: silentLogger, registry: createRegistry(), instance: 'test', generationPollMs: 0 });
+  }
+
+  get speed(): SpeedLayer {
+    return this.source.target;
+  }
+
+  /** Runs a batch and lets the speed and serving layers pick the generation up. */
+  async runBatch() {
+    const manifest = await this.batch.run();
+    await this.speed.addGeneration(manifest);
+    await this.serving.generations.refresh();
+    return manifest;
+  }
+
+  async restartSpeed(): Promise<void> {
+    await this.speed.stop();
+    const speed = InProcessLamina.newSpeed(this.config, this.log, this.store);
+    await speed.start();
+    this.source.target = speed;
+  }
+
+  /** Stops the archiver without its final flush (as a crash would), then starts a new one. */
+  async crashArchiver(): Promise<void> {
+    await this.archiver.stop({ flush: false });
+    this.archiver = new Archiver({ config: this.config, log: this.log, store: this.store, logger: silentLogger, registry: createRegistry() });
+    await this.archiver.start();
+  }
+
+  /** Waits until the realtime state of every tracked generation has folded the whole log. */
+  async waitForRealtime(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ends = await this.log.endOffsets(this.config.topic);
+      const status = await this.speed.status();
+      const newest = status.generations.at(-1);
+      const caughtUp = newest !== undefined && ends.every((end, p) => newest.partitions.some((c) => c.partition === p && c.toOffset >= end));
+      if (caughtUp) return;
+      if (Date.now() > deadline) throw new Error(`speed layer did not catch up within ${timeoutMs} ms: ends ${ends}, status ${JSON.stringify(status)}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  async stop(options: { removeDir?: boolean } = {}): Promise<void> {
+    await this.serving.stop();
+    await this.speed.stop();
+    await this.archiver.stop();
+    await this.log.close();
+    if (options.removeDir !== false) await rm(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,72 @@
+/** Random operations for the invariant property test. */
+import fc from 'fast-check';
+
+export type Operation =
+  | { kind: 'ingest'; events: unknown[] }
+  | { kind: 'foreign'; key: string | null; value: string }
+  | { kind: 'flush' }
+  | { kind: 'crashArchiver' }
+  | { kind: 'batch' }
+  | { kind: 'restartSpeed' }
+  | { kind: 'query'; view: string; granularity: string; from?: number; to?: number; groupBy?: string[]; filters: Record<string, (string | null)[]> };
+
+const BASE = Date.UTC(2026, 10, 20, 0, 0, 0);
+const SPAN = 3 * 24 * 3600_000;
+const countries = ['DE', 'FR', 'US', 'BR'];
+const urls = ['/', '/pricing', '/docs', '/blog/lambda'];
+
+const eventTime = fc.integer({ min: 0, max: SPAN }).map((t) => new Date(BASE + t).toISOString());
+let counter = 0;
+const id = fc.constant(null).map(() => `ev-${++counter}`);
+
+const pageView = fc.record({
+  id, type: fc.constant('page_view'), ts: eventTime,
+  data: fc.record({ url: fc.constantFrom(...urls), country: fc.constantFrom(...countries), userId: fc.integer({ min: 1, max: 40 }).map((u) => `u${u}`), durationMs: fc.integer({ min: 0, max: 60_000 }) }),
+});
+const purchase = fc.record({
+  id, type: fc.constant('purchase'), ts: eventTime,
+  data: fc.record(
+    { country: fc.constantFrom(...countries), userId: fc.integer({ min: 1, max: 40 }).map((u) => `u${u}`), revenue: fc.double({ min: 0.01, max: 5000, noNaN: true }), coupon: fc.constantFrom('SPRING', 'VIP') },
+    { requiredKeys: ['country', 'userId', 'revenue'] },
+  ),
+});
+const invalid = fc.oneof(
+  fc.record({ id, type: fc.constant('page_view'), ts: eventTime, data: fc.record({ url: fc.constant('/'), country: fc.constant('DE') }) }),
+  fc.record({ id, type: fc.constant('unknown_type'), ts: eventTime, data: fc.constant({}) }),
+  fc.record({ id, type: fc.constant('purchase'), ts: fc.constant('yesterday'), data: fc.constant({ country: 'DE', userId: 'u1', revenue: 1 }) }),
+  fc.constant('not an object'),
+);
+
+const event = fc.oneof({ arbitrary: pageView, weight: 6 }, { arbitrary: purchase, weight: 3 }, { arbitrary: invalid, weight: 1 });
+
+const views: Record<string, { dims: string[]; finest: string }> = {
+  pageviews: { dims: ['url', 'country'], finest: 'minute' },
+  revenue: { dims: ['country', 'coupon'], finest: 'hour' },
+  germanViews: { dims: [], finest: 'minute' },
+};
+
+const query = fc.constantFrom(...Object.keys(views)).chain((view) => {
+  const { dims, finest } = views[view]!;
+  const granularities = ['minute', 'hour', 'day', 'week', 'month', 'all'].slice(finest === 'hour' ? 1 : 0);
+  return fc.record({
+    kind: fc.constant('query' as const),
+    view: fc.constant(view),
+    granularity: fc.constantFrom(...granularities),
+    from: fc.option(fc.integer({ min: 0, max: SPAN }).map((t) => BASE + Math.floor(t / 3600_000) * 3600_000), { nil: undefined }),
+    to: fc.option(fc.integer({ min: 0, max: SPAN + 3600_000 }).map((t) => BASE + Math.ceil(t / 3600_000) * 3600_000), { nil: undefined }),
+    groupBy: fc.option(fc.subarray(dims), { nil: undefined }),
+    filters: dims.length === 0 ? fc.constant({}) : fc.dictionary(fc.constantFrom(...dims), fc.subarray([...countries, ...urls, 'SPRING', null]), { maxKeys: 1 }),
+  });
+});
+
+export function operationArbitrary(): fc.Arbitrary<Operation> {
+  return fc.oneof(
+    { arbitrary: fc.record({ kind: fc.constant('ingest' as const), events: fc.array(event, { minLength: 1, maxLength: 25 }) }), weight: 8 },
+    { arbitrary: fc.record({ kind: fc.constant('foreign' as const), key: fc.option(fc.string({ maxLength: 8 }), { nil: null }), value: fc.constantFrom('{"broken json', '{"id":"x","type":"page_view"}', 'plain text') }), weight: 1 },
+    { arbitrary: fc.constant({ kind: 'flush' as const }), weight: 3 },
+    { arbitrary: fc.constant({ kind: 'crashArchiver' as const }), weight: 1 },
+    { arbitrary: fc.constant({ kind: 'batch' as const }), weight: 2 },
+    { arbitrary: fc.constant({ kind: 'restartSpeed' as const }), weight: 1 },
+    { arbitrary: query, weight: 5 },
+  );
+}
