@@ -1,0 +1,122 @@
+// Single-node KRaft Kafka on 127.0.0.1: writes server.properties, formats storage, starts the broker
+// and decides when it is ready (a real client can connect and list topics).
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import kafkajs from 'kafkajs';
+import { spawnDaemon, tailFile } from './processes.mjs';
+
+const execFileAsync = promisify(execFile);
+
+export const KAFKA_MARKER = 'kafka.Kafka';
+
+function serverProperties({ dataDir, brokerPort, controllerPort }) {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `log.dirs=${dataDir}`,
+    // One broker: every internal topic must accept replication factor 1, or idempotent and
+    // transactional producers and consumer groups hang waiting for replicas that never come.
+    'offsets.topic.replication.factor=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'min.insync.replicas=1',
+    // Fewer internal partitions than the default 50: the first group join / transaction is faster.
+    'offsets.topic.num.partitions=8',
+    'transaction.state.log.num.partitions=8',
+    'group.initial.rebalance.delay.ms=0',
+    // Lamina creates its topics itself; a typo must not silently create a new one.
+    'auto.create.topics.enable=false',
+    'num.partitions=1',
+    '',
+  ].join('\n');
+}
+
+const LOG4J = [
+  'log4j.rootLogger=INFO, stdout',
+  'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+  'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+  'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+  'log4j.logger.kafka.request.logger=WARN',
+  'log4j.logger.state.change.logger=WARN',
+  'log4j.logger.org.apache.kafka.controller=INFO',
+  '',
+].join('\n');
+
+/** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding (22 chars). */
+function newClusterId() {
+  return randomBytes(16).toString('base64url');
+}
+
+function javaArgs(libDir, serviceDir, mainClass, args, heap) {
+  return [
+    ...heap,
+    '-XX:+UseG1GC',
+    '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${join(serviceDir, 'log4j.properties')}`,
+    `-Dkafka.logs.dir=${join(serviceDir, 'logs')}`,
+    '-cp', `${libDir}/*`,
+    mainClass,
+    ...args,
+  ];
+}
+
+/** Wipes the service dir, formats fresh storage and starts the broker. Returns its pid. */
+export async function startKafka({ libDir, serviceDir, brokerPort, controllerPort }) {
+  rmSync(serviceDir, { recursive: true, force: true });
+  const dataDir = join(serviceDir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const propsFile = join(serviceDir, 'server.properties');
+  writeFileSync(propsFile, serverProperties({ dataDir, brokerPort, controllerPort }));
+  writeFileSync(join(serviceDir, 'log4j.properties'), LOG4J);
+
+  const formatArgs = javaArgs(libDir, serviceDir, 'kafka.tools.StorageTool',
+    ['format', '-t', newClusterId(), '-c', propsFile], ['-Xmx256m']);
+  try {
+    await execFileAsync('java', formatArgs, { timeout: 120_000 });
+  } catch (err) {
+    const e = /** @type {{stdout?:string, stderr?:string, message:string}} */ (err);
+    throw new Error(`Kafka storage format failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+
+  const logFile = join(serviceDir, 'kafka.log');
+  const pid = spawnDaemon('java', javaArgs(libDir, serviceDir, KAFKA_MARKER, [propsFile], ['-Xms256m', '-Xmx1g']), {
+    cwd: serviceDir,
+    env: process.env,
+    logFile,
+  });
+  return { pid, logFile };
+}
+
+/** Ready = a client bootstraps, sees the broker in metadata and lists topics. */
+export async function kafkaIsReady(brokers) {
+  const kafka = new kafkajs.Kafka({
+    clientId: 'lamina-stack-probe',
+    brokers,
+    logLevel: kafkajs.logLevel.NOTHING,
+    connectionTimeout: 2000,
+    requestTimeout: 5000,
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    await admin.listTopics();
+    return cluster.brokers.length > 0 && cluster.controller !== null && cluster.controller !== -1;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+export function kafkaLogTail(serviceDir) {
+  return tailFile(join(serviceDir, 'kafka.log'), 30);
+}

@@ -1,0 +1,154 @@
+// The local stack (Kafka + MinIO) as a library: the CLI (infra/stack.mjs) and the test runner both
+// call ensureStack() to get a running stack and stopStack() to take down what they started.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { KAFKA_VERSION, MINIO_VERSION, stackConfigFromEnv } from './stack-config.mjs';
+import { isOurProcess, pickPort, readJson, stopProcess, waitUntil, withLock, writeJson } from './processes.mjs';
+import { provisionKafka, provisionMinio } from './provision.mjs';
+import { KAFKA_MARKER, kafkaIsReady, kafkaLogTail, startKafka } from './kafka-service.mjs';
+import { MINIO_MARKER, ensureBucket, minioIsReady, minioLogTail, s3Client, startMinio } from './minio-service.mjs';
+
+/** @typedef {import('./stack-config.mjs').StackConfig} StackConfig */
+/** @typedef {(line: string) => void} Log */
+
+const quiet = () => {};
+
+function paths(config) {
+  return {
+    lock: join(config.stateDir, 'lock'),
+    kafkaDir: join(config.stateDir, 'kafka'),
+    kafkaState: join(config.stateDir, 'kafka.json'),
+    minioDir: join(config.stateDir, 'minio'),
+    minioState: join(config.stateDir, 'minio.json'),
+  };
+}
+
+/** The pid files' view of the stack: which services run, on which ports. */
+export function stackStatus(config = stackConfigFromEnv()) {
+  const p = paths(config);
+  const kafka = readJson(p.kafkaState);
+  const minio = readJson(p.minioState);
+  return {
+    kafka: kafka ? { ...kafka, running: isOurProcess(kafka.pid, KAFKA_MARKER) } : { running: false },
+    minio: minio ? { ...minio, running: isOurProcess(minio.pid, MINIO_MARKER) } : { running: false },
+  };
+}
+
+/** The variables Lamina's config reads, for a stack whose services listen on these ports. */
+export function stackEnv(config, { brokerPort, minioPort }) {
+  return {
+    LAMINA_KAFKA_BROKERS: `127.0.0.1:${brokerPort}`,
+    LAMINA_TOPIC: config.topic,
+    LAMINA_S3_ENDPOINT: `http://127.0.0.1:${minioPort}`,
+    LAMINA_S3_BUCKET: config.bucket,
+    AWS_ACCESS_KEY_ID: config.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: config.credentials.secretAccessKey,
+    AWS_REGION: config.region,
+  };
+}
+
+/** The env of the running stack if both services are up and answer, else null. */
+export async function runningStackEnv(config = stackConfigFromEnv()) {
+  const s = stackStatus(config);
+  if (!s.kafka.running || !s.minio.running) return null;
+  const env = stackEnv(config, { brokerPort: s.kafka.brokerPort, minioPort: s.minio.port });
+  const ready = await Promise.all([
+    kafkaIsReady([env.LAMINA_KAFKA_BROKERS]).catch(() => false),
+    minioIsReady(env.LAMINA_S3_ENDPOINT).catch(() => false),
+  ]);
+  return ready.every(Boolean) ? env : null;
+}
+
+async function waitReady(what, probe, pid, marker, logTail, config) {
+  try {
+    await waitUntil(probe, { timeoutMs: config.readyTimeoutMs, alive: () => isOurProcess(pid, marker), what });
+  } catch (err) {
+    await stopProcess(pid, marker);
+    throw new Error(`${/** @type {Error} */ (err).message}; last log lines:\n${logTail()}`);
+  }
+}
+
+/**
+ * Makes sure Kafka and MinIO run (provisioning them on first use), waits until both are ready and
+ * the bucket exists. startedByUs tells the caller whether it should stopStack() when done.
+ * @param {{config?: StackConfig, log?: Log}} [options]
+ */
+export async function ensureStack({ config = stackConfigFromEnv(), log = quiet } = {}) {
+  const p = paths(config);
+  return withLock(p.lock, async () => {
+    const began = Date.now();
+    const status = stackStatus(config);
+    const started = { kafka: !status.kafka.running, minio: !status.minio.running };
+
+    // Provision in parallel: the Maven download is mostly network, the Go build mostly CPU.
+    const [kafkaLib, minioBin] = await Promise.all([
+      started.kafka ? provisionKafka(config.cacheDir, log) : null,
+      started.minio ? provisionMinio(config.cacheDir, log) : null,
+    ]);
+
+    let kafka = status.kafka;
+    let minio = status.minio;
+    const taken = [kafka.brokerPort, kafka.controllerPort, minio.port].filter(Number.isInteger);
+    if (kafkaLib) {
+      const brokerPort = await pickPort(config.ports.kafka, taken);
+      const controllerPort = await pickPort(config.ports.kafkaController, [...taken, brokerPort]);
+      taken.push(brokerPort, controllerPort);
+      log(`starting Kafka ${KAFKA_VERSION} on 127.0.0.1:${brokerPort} (controller ${controllerPort})`);
+      const { pid } = await startKafka({ libDir: kafkaLib.libDir, serviceDir: p.kafkaDir, brokerPort, controllerPort });
+      kafka = { pid, brokerPort, controllerPort, version: KAFKA_VERSION, startedAt: new Date().toISOString(), running: true };
+      writeJson(p.kafkaState, kafka);
+    }
+    if (minioBin) {
+      const port = await pickPort(config.ports.minio, taken);
+      log(`starting MinIO ${MINIO_VERSION} on 127.0.0.1:${port}`);
+      const { pid } = startMinio({ binary: minioBin.binary, serviceDir: p.minioDir, port, credentials: config.credentials });
+      minio = { pid, port, version: MINIO_VERSION, startedAt: new Date().toISOString(), running: true };
+      writeJson(p.minioState, minio);
+    }
+
+    const env = stackEnv(config, { brokerPort: kafka.brokerPort, minioPort: minio.port });
+    const outcomes = await Promise.allSettled([
+      waitReady('Kafka', () => kafkaIsReady([env.LAMINA_KAFKA_BROKERS]), kafka.pid, KAFKA_MARKER,
+        () => kafkaLogTail(p.kafkaDir), config),
+      waitReady('MinIO', () => minioIsReady(env.LAMINA_S3_ENDPOINT), minio.pid, MINIO_MARKER,
+        () => minioLogTail(p.minioDir), config),
+    ]);
+    const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
+    if (failures.length > 0) {
+      // Leave nothing half-started behind: stop what this call started (logs stay for reading).
+      if (started.kafka) await stopProcess(kafka.pid, KAFKA_MARKER);
+      if (started.minio) await stopProcess(minio.pid, MINIO_MARKER);
+      throw new Error(failures.map((f) => (f instanceof Error ? f.message : String(f))).join('\n'));
+    }
+    const s3 = s3Client({ endpoint: env.LAMINA_S3_ENDPOINT, region: config.region, credentials: config.credentials });
+    try {
+      await ensureBucket(s3, config.bucket);
+    } finally {
+      s3.destroy();
+    }
+    const startedByUs = started.kafka || started.minio;
+    log(startedByUs ? `stack ready in ${((Date.now() - began) / 1000).toFixed(1)} s` : 'stack already running');
+    return { env, startedByUs, started };
+  });
+}
+
+/**
+ * Stops both services (SIGTERM, SIGKILL after a timeout) and removes their data, logs and pid files.
+ * @param {{config?: StackConfig, log?: Log}} [options]
+ */
+export async function stopStack({ config = stackConfigFromEnv(), log = quiet } = {}) {
+  const p = paths(config);
+  return withLock(p.lock, async () => {
+    const status = stackStatus(config);
+    const [kafka, minio] = await Promise.all([
+      status.kafka.pid ? stopProcess(status.kafka.pid, KAFKA_MARKER, { timeoutMs: 30_000 }) : 'not-running',
+      status.minio.pid ? stopProcess(status.minio.pid, MINIO_MARKER, { timeoutMs: 15_000 }) : 'not-running',
+    ]);
+    if (kafka === 'still-running' || minio === 'still-running') {
+      throw new Error(`could not stop the stack (kafka: ${kafka}, minio: ${minio}); pids in ${config.stateDir}`);
+    }
+    for (const path of [p.kafkaDir, p.kafkaState, p.minioDir, p.minioState]) rmSync(path, { recursive: true, force: true });
+    log(`kafka: ${kafka}, minio: ${minio}`);
+    return { kafka, minio };
+  });
+}
