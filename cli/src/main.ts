@@ -9,6 +9,7 @@ import { loadConfig } from './load-config.js';
 import { createRuntime } from './layers.js';
 import { startEmbedded } from './embedded.js';
 import { runArchiver, runBatchOnce, runBatchSchedule } from './batch-commands.js';
+import { runServe, runSpeed } from './layer-commands.js';
 
 async function runtime() {
   const options = readRuntimeOptions();
@@ -54,6 +55,9 @@ program.command('archive').description('run the archiver (log -> lake) until sto
 const batch = program.command('batch').description('the batch layer');
 batch.command('run').description('run one batch now (the nightly recomputation) and exit').action(async () => runBatchOnce(await runtime()));
 batch.command('schedule').description('run the batch on the config\'s cron schedule until stopped').action(async () => untilSignal(await runBatchSchedule(await runtime())));
+
+program.command('speed').description('run a speed layer instance (joins the speed consumer group; internal API on PORT)').action(async () => untilSignal(await runSpeed(await runtime())));
+program.command('serve').description('run a serving layer instance (GraphQL + ingest on PORT; merges with LAMINA_SPEED_URLS)').action(async () => untilSignal(await runServe(await runtime())));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof LaminaError) {

@@ -14,6 +14,7 @@ export * from './views/time-buckets.js';
 export * from './views/compiled-view.js';
 export * from './views/view-aggregate.js';
 export * from './views/view-query.js';
+export * from './views/row-codec.js';
 // Lake: Delta tables, Lamina's tables, generations
 export * from './lake/index.js';
 export * from './lake-layout.js';

@@ -1,0 +1,36 @@
+/** The speed and serving layers as separate processes (distributed mode). */
+import { SpeedHttpApi, SpeedLayer } from '@lamina/speed-layer';
+import { HttpRealtimeSource, ServingLayer } from '@lamina/serving-layer';
+import { ConfigError, GenerationStore } from '@lamina/shared';
+import { openEventLog, openObjectStore, type Runtime } from './layers.js';
+
+export async function runSpeed(runtime: Runtime): Promise<() => Promise<void>> {
+  const { config, logger, registry, options } = runtime;
+  const log = await openEventLog(runtime);
+  const store = await openObjectStore(runtime);
+  const speed = new SpeedLayer({ config, log, generations: new GenerationStore(store), logger: logger.child({ layer: 'speed', instance: options.instance }), registry, instance: options.instance });
+  await speed.start();
+  const api = new SpeedHttpApi(speed, config, registry, logger.child({ layer: 'speed-api' }));
+  await api.start(options.port);
+  return async () => {
+    await api.stop();
+    await speed.stop();
+    await log.close();
+  };
+}
+
+export async function runServe(runtime: Runtime): Promise<() => Promise<void>> {
+  const { config, logger, registry, options } = runtime;
+  if (options.speedUrls.length === 0) {
+    throw new ConfigError('lamina serve needs the speed instances to merge with: set LAMINA_SPEED_URLS (comma-separated, e.g. http://speed-1:4001,http://speed-2:4001)');
+  }
+  const log = await openEventLog(runtime);
+  const store = await openObjectStore(runtime);
+  const sources = options.speedUrls.map((url, i) => new HttpRealtimeSource(`speed-${i}`, url.replace(/\/$/, ''), config, logger.child({ layer: 'serving' })));
+  const serving = new ServingLayer({ config, log, store, realtime: sources, logger: logger.child({ layer: 'serving' }), registry });
+  await serving.start(options.port);
+  return async () => {
+    await serving.stop();
+    await log.close();
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * The speed layer's internal HTTP API, for serving instances in distributed mode:
+ *   GET  /v1/status  -> RealtimeStatus (generations held, coverage per owned partition)
+ *   POST /v1/query   -> { instance, rows: WireRow[], coverage } for { generation, view, query }
+ *   GET  /metrics, /healthz
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LaminaError, ValidationError, compileViews, encodeRows, type LaminaConfig, type Logger, type RealtimeRequest, type Registry } from '@lamina/shared';
+import type { SpeedLayer } from './speed-layer.js';
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new ValidationError('request body is not valid JSON');
+  }
+}
+
+export class SpeedHttpApi {
+  private server: Server | undefined;
+  private readonly views;
+
+  constructor(
+    private readonly speed: SpeedLayer,
+    config: LaminaConfig,
+    private readonly registry: Registry,
+    private readonly logger: Logger,
+  ) {
+    this.views = new Map(compileViews(config).map((v) => [v.name, v]));
+  }
+
+  async start(port: number, host = '0.0.0.0'): Promise<number> {
+    this.server = createServer((req, res) => void this.route(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    const bound = (this.server.address() as AddressInfo).port;
+    this.logger.info({ port: bound }, 'speed layer API listening');
+    return bound;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    try {
+      if (path === '/v1/status') return send(res, 200, await this.speed.status());
+      if (path === '/v1/query' && req.method === 'POST') {
+        const request = (await readJson(req)) as RealtimeRequest;
+        const view = this.views.get(request.view);
+        if (!view) throw new ValidationError(`unknown view '${request.view}'`);
+        const part = await this.speed.query(request);
+        return send(res, 200, { instance: part.instance, coverage: part.coverage, rows: encodeRows(view, part.rows) });
+      }
+      if (path === '/metrics') {
+        res.writeHead(200, { 'content-type': this.registry.contentType });
+        return void res.end(await this.registry.metrics());
+      }
+      if (path === '/healthz') return send(res, 200, { ok: true });
+      send(res, 404, { error: `no route ${path}` });
+    } catch (error) {
+      const status = error instanceof ValidationError ? 400 : error instanceof LaminaError && error.retriable ? 503 : 500;
+      if (status === 500) this.logger.error({ err: error }, 'speed API request failed');
+      send(res, status, { error: (error as Error).message, code: error instanceof LaminaError ? error.code : 'INTERNAL' });
+    }
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
