@@ -8,9 +8,16 @@ export interface ChildLamina {
   output: string[];
 }
 
+/** The test runner exports the Kafka/MinIO env; an embedded-mode child must not inherit it. */
+function embeddedEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) if (name.startsWith('LAMINA_') || name.startsWith('AWS_')) delete env[name];
+  return env;
+}
+
 export async function startChild(dataDir: string, env: Record<string, string> = {}): Promise<ChildLamina> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', 'dev', '--no-schedule'], {
-    env: { ...process.env, LAMINA_DATA_DIR: dataDir, PORT: '0', LAMINA_LOG_LEVEL: 'info', ...env },
+    env: { ...embeddedEnv(), LAMINA_DATA_DIR: dataDir, PORT: '0', LAMINA_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
