@@ -7,6 +7,7 @@ import {
   ConfigError,
   EmbeddedEventLog,
   LocalObjectStore,
+  S3ObjectStore,
   createLogger,
   createRegistry,
   type EventLog,
@@ -50,7 +51,7 @@ export async function checkPartitions(log: EventLog, config: LaminaConfig): Prom
 export async function openObjectStore(runtime: Runtime): Promise<ObjectStore> {
   const { options } = runtime;
   if (options.s3) {
-    throw new ConfigError('LAMINA_S3_BUCKET is set, but this build has no S3 adapter yet; unset it to use the local folder');
+    return new S3ObjectStore(options.s3);
   }
   return new LocalObjectStore({ root: join(options.dataDir, 'lake') });
 }

@@ -30,3 +30,4 @@ export { LocalObjectStore } from './adapters/local-object-store/local-object-sto
 // Observability
 export * from './observability/logger.js';
 export * from './observability/metrics.js';
+export { S3ObjectStore, type S3ObjectStoreOptions } from './adapters/s3/index.js';
