@@ -45,9 +45,14 @@ export class BatchJob {
   private readonly generations: GenerationStore;
   private readonly metrics;
   private running: Promise<GenerationManifest> | undefined;
+  // Kept across runs: a handle replays only the commits added since its last snapshot.
+  private readonly events: DeltaTable;
+  private readonly quarantine: DeltaTable;
 
   constructor(private readonly options: BatchJobOptions) {
     this.generations = new GenerationStore(options.store);
+    this.events = DeltaTable.open(options.store, lakeLayout.eventsTable);
+    this.quarantine = DeltaTable.open(options.store, lakeLayout.quarantineTable);
     const r = options.registry;
     this.metrics = {
       runs: counter(r, 'lamina_batch_runs_total', 'Batch runs by outcome', ['outcome']),
@@ -72,10 +77,9 @@ export class BatchJob {
       const generation = (previous?.generation ?? 0) + 1;
 
       let t = Date.now();
-      const events = await DeltaTable.open(store, lakeLayout.eventsTable);
+      const { events, quarantine } = this;
       await events.createIfMissing(rawEventsSchema);
       const snapshot = await events.snapshot();
-      const quarantine = await DeltaTable.open(store, lakeLayout.quarantineTable);
       await quarantine.createIfMissing(quarantineSchema);
       const quarantineSnapshot = await quarantine.snapshot();
       const partitions = Math.max(config.partitions, previous?.watermark.length ?? 0);
