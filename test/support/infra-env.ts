@@ -1,0 +1,50 @@
+/**
+ * The real Kafka + S3 (MinIO) the infrastructure tests run against, from the environment the test
+ * runner exports (the output of `npm run stack:up`). Missing infrastructure fails CI; on a developer
+ * machine the caller skips with `test(name, { skip: INFRA_SKIP_REASON }, ...)` after a loud warning.
+ */
+
+export interface InfraEnv {
+  kafkaBrokers: string[];
+  s3: {
+    endpoint: string;
+    bucket: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+  };
+}
+
+const REQUIRED = ['LAMINA_KAFKA_BROKERS', 'LAMINA_S3_ENDPOINT', 'LAMINA_S3_BUCKET', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+const HOW_TO =
+  'start the local stack and export its env: cd /work/main && set -a; eval "$(npm run -s stack:up)"; set +a   (see infra/README.md)';
+
+export const INFRA_SKIP_REASON = `no Kafka/S3 infrastructure in the environment (${REQUIRED.join(', ')}); ${HOW_TO}`;
+
+let warned = false;
+
+export function requireInfra(env: NodeJS.ProcessEnv = process.env): InfraEnv | undefined {
+  const missing = REQUIRED.filter((name) => !env[name]?.trim());
+  if (missing.length === 0) {
+    return {
+      kafkaBrokers: env.LAMINA_KAFKA_BROKERS!.split(',').map((b) => b.trim()).filter(Boolean),
+      s3: {
+        endpoint: env.LAMINA_S3_ENDPOINT!,
+        bucket: env.LAMINA_S3_BUCKET!,
+        region: env.AWS_REGION?.trim() || 'us-east-1',
+        accessKeyId: env.AWS_ACCESS_KEY_ID!,
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
+      },
+    };
+  }
+  const message = `Infrastructure tests need ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not set. To run them: ${HOW_TO}`;
+  if (env.CI === 'true') {
+    throw new Error(`${message}. In CI these tests must run, not be skipped: make the job start the stack first.`);
+  }
+  if (!warned) {
+    warned = true;
+    const bar = '!'.repeat(100);
+    process.stderr.write(`\n${bar}\n!!! SKIPPING INFRASTRUCTURE TESTS (Kafka, S3)\n!!! ${message}\n${bar}\n\n`);
+  }
+  return undefined;
+}
