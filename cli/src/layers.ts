@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   ConfigError,
   EmbeddedEventLog,
+  KafkaEventLog,
   LocalObjectStore,
   S3ObjectStore,
   createLogger,
@@ -32,7 +33,9 @@ export function createRuntime(config: LaminaConfig, options: RuntimeOptions): Ru
 export async function openEventLog(runtime: Runtime): Promise<EventLog> {
   const { options, config } = runtime;
   if (options.kafka) {
-    throw new ConfigError('LAMINA_KAFKA_BROKERS is set, but this build has no Kafka adapter yet; unset it to use the embedded log');
+    const { brokers, clientId, sessionTimeoutMs } = options.kafka;
+    const log = new KafkaEventLog({ brokers, clientId, logger: runtime.logger.child({ component: 'kafka' }), consumer: { sessionTimeoutMs, heartbeatIntervalMs: Math.floor(sessionTimeoutMs / 5) } });
+    return checkPartitions(log, config);
   }
   const log = await EmbeddedEventLog.open({ dir: join(options.dataDir, 'log') });
   return checkPartitions(log, config);

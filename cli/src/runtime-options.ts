@@ -12,11 +12,20 @@ export interface RuntimeOptions {
   logLevel: string;
   /** Topic name override (LAMINA_TOPIC); the config's `topic` otherwise. */
   topic: string | undefined;
-  kafka: { brokers: string[]; clientId: string } | undefined;
+  /** sessionTimeoutMs: how long before a dead group member's partitions are reassigned. */
+  kafka: { brokers: string[]; clientId: string; sessionTimeoutMs: number } | undefined;
   s3: { endpoint: string | undefined; bucket: string; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; prefix: string } | undefined;
   speedUrls: string[];
   /** This process's speed instance name (distributed mode). */
   instance: string;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer (milliseconds), got '${raw}'`);
+  return value;
 }
 
 export function readRuntimeOptions(env: NodeJS.ProcessEnv = process.env): RuntimeOptions {
@@ -31,7 +40,7 @@ export function readRuntimeOptions(env: NodeJS.ProcessEnv = process.env): Runtim
     port,
     logLevel: env.LAMINA_LOG_LEVEL ?? 'info',
     topic: env.LAMINA_TOPIC || undefined,
-    kafka: brokers.length > 0 ? { brokers, clientId: env.LAMINA_KAFKA_CLIENT_ID ?? 'lamina' } : undefined,
+    kafka: brokers.length > 0 ? { brokers, clientId: env.LAMINA_KAFKA_CLIENT_ID ?? 'lamina', sessionTimeoutMs: positiveInt(env, 'LAMINA_KAFKA_SESSION_TIMEOUT_MS', 10_000) } : undefined,
     s3: bucket
       ? {
           endpoint: env.LAMINA_S3_ENDPOINT || undefined,

@@ -31,3 +31,4 @@ export { LocalObjectStore } from './adapters/local-object-store/local-object-sto
 export * from './observability/logger.js';
 export * from './observability/metrics.js';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './adapters/s3/index.js';
+export * from './adapters/kafka/index.js';

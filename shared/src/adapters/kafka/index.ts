@@ -1,0 +1,2 @@
+export { KafkaEventLog } from './kafka-event-log.js';
+export type { KafkaEventLogOptions, KafkaConsumerErrorContext } from './kafka-options.js';
