@@ -5,69 +5,13 @@
  * events. Runs on the embedded log and the local lake (the Kafka + MinIO run lives beside it).
  */
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { EventValidator, type LaminaEvent, type RollUp, type ViewQuery } from '@lamina/shared';
 import { testConfig } from './support/test-config.js';
 import { InProcessLamina } from './support/in-process-lamina.js';
-import { assertSameRows, bruteForce } from './support/brute-force.js';
-import { operationArbitrary, type Operation } from './support/operations.js';
+import { operationArbitrary } from './support/operations.js';
+import { runScenario } from './support/invariant-scenario.js';
 
 const config = testConfig();
-const validator = new EventValidator(config);
-const floatMeasures = new Set(['revenue']);
-
-async function runScenario(operations: Operation[], lamina: InProcessLamina): Promise<void> {
-  const accepted: LaminaEvent[] = [];
-  let foreignInvalid = 0;
-  for (const [step, op] of operations.entries()) {
-    switch (op.kind) {
-      case 'ingest': {
-        const expected = op.events.map((e) => validator.validate(e)).filter((r) => r.ok).map((r) => r.event);
-        const result = await lamina.serving.ingest.ingest(op.events);
-        assert.equal(result.accepted, expected.length, `step ${step}: accepted count`);
-        assert.equal(result.rejected.length, op.events.length - expected.length, `step ${step}: every invalid event is answered`);
-        accepted.push(...expected);
-        break;
-      }
-      case 'foreign': {
-        await lamina.log.produce(config.topic, [{ key: op.key, value: op.value }]);
-        foreignInvalid++;
-        break;
-      }
-      case 'flush':
-        await lamina.archiver.flush();
-        break;
-      case 'crashArchiver':
-        await lamina.crashArchiver();
-        break;
-      case 'batch':
-        await lamina.runBatch();
-        break;
-      case 'restartSpeed':
-        await lamina.restartSpeed();
-        break;
-      case 'query': {
-        await lamina.waitForRealtime();
-        const query: ViewQuery = { granularity: op.granularity as RollUp, filters: op.filters, ...(op.groupBy ? { groupBy: op.groupBy } : {}) };
-        if (op.from !== undefined) query.from = op.from;
-        if (op.to !== undefined) query.to = op.to;
-        const answer = await lamina.serving.queries.query(op.view, query);
-        const expected = bruteForce(config, accepted, op.view, query);
-        assertSameRows(answer.rows, expected, floatMeasures, `step ${step} ${op.view} ${JSON.stringify(query)} gen ${answer.meta.generation}`);
-        break;
-      }
-    }
-  }
-  // Finally: everything archived, quarantine holds exactly the foreign invalid messages.
-  await lamina.waitForRealtime();
-  await lamina.archiver.catchUp();
-  const manifest = await lamina.runBatch();
-  assert.equal(manifest.quarantined, foreignInvalid, 'quarantine table holds every invalid message found on the topic, once');
-  const all = await lamina.serving.queries.query('pageviews', { granularity: 'all', groupBy: [] });
-  const expected = bruteForce(config, accepted, 'pageviews', { granularity: 'all', groupBy: [] });
-  assertSameRows(all.rows, expected, floatMeasures, 'final total');
-}
 
 test('every answer equals brute force over the accepted events, across flushes, crashes, batches and restarts', { timeout: 600_000 }, async () => {
   await fc.assert(

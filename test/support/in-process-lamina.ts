@@ -45,27 +45,30 @@ export class InProcessLamina {
     readonly batch: BatchJob,
     private readonly source: SwappableSource,
     readonly serving: ServingLayer,
+    private readonly groups: { archiver: string; speed: string },
   ) {}
 
-  static async start(config: LaminaConfig, options: { dir?: string; log?: EventLog; store?: ObjectStore } = {}): Promise<InProcessLamina> {
+  /** `groupSuffix` keeps the consumer groups of runs sharing one Kafka cluster apart. */
+  static async start(config: LaminaConfig, options: { dir?: string; log?: EventLog; store?: ObjectStore; groupSuffix?: string } = {}): Promise<InProcessLamina> {
     const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'lamina-test-')));
     const registry = createRegistry();
     const log = options.log ?? (await EmbeddedEventLog.open({ dir: join(dir, 'log'), fsync: false }));
     await log.ensureTopic(config.topic, config.partitions);
     const store = options.store ?? new LocalObjectStore({ root: join(dir, 'lake') });
-    const archiver = new Archiver({ config, log, store, logger: silentLogger, registry });
+    const groups = { archiver: `lamina-archiver${options.groupSuffix ?? ''}`, speed: `lamina-speed${options.groupSuffix ?? ''}` };
+    const archiver = new Archiver({ config, log, store, logger: silentLogger, registry, groupId: groups.archiver });
     await archiver.start();
     const batch = new BatchJob({ config, store, logger: silentLogger, registry });
-    const speed = InProcessLamina.newSpeed(config, log, store);
+    const speed = InProcessLamina.newSpeed(config, log, store, groups.speed);
     await speed.start();
     const source = new SwappableSource(speed);
     const serving = new ServingLayer({ config, log, store, realtime: [source], logger: silentLogger, registry, generationPollMs: 0 });
     await serving.generations.refresh();
-    return new InProcessLamina(dir, config, log, store, archiver, batch, source, serving);
+    return new InProcessLamina(dir, config, log, store, archiver, batch, source, serving, groups);
   }
 
-  private static newSpeed(config: LaminaConfig, log: EventLog, store: ObjectStore): SpeedLayer {
-    return new SpeedLayer({ config, log, generations: new GenerationStore(store), logger: silentLogger, registry: createRegistry(), instance: 'test', generationPollMs: 0 });
+  private static newSpeed(config: LaminaConfig, log: EventLog, store: ObjectStore, groupId: string): SpeedLayer {
+    return new SpeedLayer({ config, log, generations: new GenerationStore(store), logger: silentLogger, registry: createRegistry(), instance: 'test', generationPollMs: 0, groupId });
   }
 
   get speed(): SpeedLayer {
@@ -82,7 +85,7 @@ export class InProcessLamina {
 
   async restartSpeed(): Promise<void> {
     await this.speed.stop();
-    const speed = InProcessLamina.newSpeed(this.config, this.log, this.store);
+    const speed = InProcessLamina.newSpeed(this.config, this.log, this.store, this.groups.speed);
     await speed.start();
     this.source.target = speed;
   }
@@ -90,7 +93,7 @@ export class InProcessLamina {
   /** Stops the archiver without its final flush (as a crash would), then starts a new one. */
   async crashArchiver(): Promise<void> {
     await this.archiver.stop({ flush: false });
-    this.archiver = new Archiver({ config: this.config, log: this.log, store: this.store, logger: silentLogger, registry: createRegistry() });
+    this.archiver = new Archiver({ config: this.config, log: this.log, store: this.store, logger: silentLogger, registry: createRegistry(), groupId: this.groups.archiver });
     await this.archiver.start();
   }
 
