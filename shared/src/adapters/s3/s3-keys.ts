@@ -1,34 +1,16 @@
-/**
- * Key rules for the S3 adapter. S3 itself accepts almost any key, but the ObjectStore port promises
- * the same key space everywhere, so keys the local adapter would refuse as ambiguous ('a//b', 'a/./b',
- * '/abs') are refused here too: code that works on S3 then also works on a local folder.
- */
+/** Key rules for the S3 adapter: the port's key space (ports/object-key.ts) plus S3's length limit. */
 import { ValidationError } from '../../errors.js';
+import { assertValidPrefixWith, objectKeyProblem, throwKeyProblem } from '../../ports/object-key.js';
 
 /** S3's limit on a key, in UTF-8 bytes, store prefix included. */
 const MAX_KEY_BYTES = 1024;
 
 export function assertValidKey(key: string): void {
-  const problem = keyProblem(key);
-  if (problem) throw new ValidationError(`invalid object key ${JSON.stringify(key)}: ${problem}`, [problem]);
+  throwKeyProblem(key, objectKeyProblem(key));
 }
 
-function keyProblem(key: string): string | undefined {
-  if (typeof key !== 'string' || key.length === 0) return 'keys must be non-empty strings';
-  if (key.startsWith('/')) return "keys must not start with '/' (they are relative to the store root)";
-  if (key.includes('\0')) return 'keys must not contain NUL characters';
-  const segments = key.split('/');
-  if (segments.some((s) => s.length === 0)) return "keys must not have empty segments ('//' or a trailing '/')";
-  if (segments.some((s) => s === '..' || s === '.')) return "keys must not contain '.' or '..' segments";
-  return undefined;
-}
-
-/** A list prefix may end anywhere, even inside a segment; its complete segments follow the key rules. */
 export function assertValidPrefix(prefix: string): void {
-  if (typeof prefix !== 'string') throw new ValidationError(`invalid list prefix ${JSON.stringify(prefix)}: must be a string ('' lists everything)`);
-  const lastSlash = prefix.lastIndexOf('/');
-  if (lastSlash >= 0) assertValidKey(lastSlash === 0 ? prefix : prefix.slice(0, lastSlash));
-  if (prefix.includes('\0')) assertValidKey(prefix);
+  assertValidPrefixWith(prefix, assertValidKey);
 }
 
 /**
@@ -38,7 +20,7 @@ export function assertValidPrefix(prefix: string): void {
 export function normalizeStorePrefix(prefix: string | undefined): string {
   if (prefix === undefined || prefix === '') return '';
   const trimmed = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
-  const problem = keyProblem(trimmed);
+  const problem = objectKeyProblem(trimmed);
   if (problem) throw new ValidationError(`invalid S3 store prefix ${JSON.stringify(prefix)}: ${problem}`, [problem]);
   return `${trimmed}/`;
 }
