@@ -79,7 +79,7 @@ export async function startKafka({ libDir, serviceDir, brokerPort, controllerPor
   writeFileSync(join(serviceDir, 'log4j.properties'), LOG4J);
 
   const formatArgs = javaArgs(libDir, serviceDir, 'kafka.tools.StorageTool',
-    ['format', '-t', newClusterId(), '-c', propsFile], ['-Xmx256m']);
+    ['format', `--cluster-id=${newClusterId()}`, '--config', propsFile], ['-Xmx256m']);
   try {
     await execFileAsync('java', formatArgs, { timeout: 120_000 });
   } catch (err) {
