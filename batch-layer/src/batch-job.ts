@@ -25,6 +25,7 @@ import {
   type ViewTableRef,
 } from '@lamina/shared';
 import { runQualityGates } from './quality-gates.js';
+import { compactTable } from './compactor.js';
 
 export class QualityGateError extends LaminaError {
   constructor(message: string, readonly manifest: GenerationManifest) {
@@ -79,6 +80,10 @@ export class BatchJob {
       let t = Date.now();
       const { events, quarantine } = this;
       await events.createIfMissing(rawEventsSchema);
+      // Fewer, larger files first: the rows stay the same, the read below gets cheaper.
+      await compactTable(events, { logger }).catch((error) => logger.warn({ err: error }, 'batch: compaction failed; reading the small files as they are'));
+      mark('compact', t);
+      t = Date.now();
       const snapshot = await events.snapshot();
       await quarantine.createIfMissing(quarantineSchema);
       const quarantineSnapshot = await quarantine.snapshot();

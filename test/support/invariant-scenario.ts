@@ -3,7 +3,8 @@
  * every query against brute force over the accepted events (see invariant*.property.test.ts).
  */
 import assert from 'node:assert/strict';
-import { EventValidator, type LaminaEvent, type RollUp, type ViewQuery } from '@lamina/shared';
+import { DeltaTable, EventValidator, lakeLayout, type LaminaEvent, type RollUp, type ViewQuery } from '@lamina/shared';
+import { compactTable } from '@lamina/batch-layer';
 import type { InProcessLamina } from './in-process-lamina.js';
 import { assertSameRows, bruteForce } from './brute-force.js';
 import type { Operation } from './operations.js';
@@ -32,6 +33,10 @@ export async function runScenario(operations: Operation[], lamina: InProcessLami
       }
       case 'flush':
         await lamina.archiver.flush();
+        break;
+      case 'compact':
+        // Small targets so that a few flushes already make something to compact.
+        await compactTable(DeltaTable.open(lamina.store, lakeLayout.eventsTable), { targetRows: 40, minFiles: 2 });
         break;
       case 'crashArchiver':
         await lamina.crashArchiver();

@@ -5,6 +5,7 @@ export type Operation =
   | { kind: 'ingest'; events: unknown[] }
   | { kind: 'foreign'; key: string | null; value: string }
   | { kind: 'flush' }
+  | { kind: 'compact' }
   | { kind: 'crashArchiver' }
   | { kind: 'batch' }
   | { kind: 'restartSpeed' }
@@ -65,6 +66,7 @@ export function operationArbitrary(): fc.Arbitrary<Operation> {
     { arbitrary: fc.record({ kind: fc.constant('foreign' as const), key: fc.option(fc.string({ maxLength: 8 }), { nil: null }), value: fc.constantFrom('{"broken json', '{"id":"x","type":"page_view"}', 'plain text') }), weight: 1 },
     { arbitrary: fc.constant({ kind: 'flush' as const }), weight: 3 },
     { arbitrary: fc.constant({ kind: 'crashArchiver' as const }), weight: 1 },
+    { arbitrary: fc.constant({ kind: 'compact' as const }), weight: 1 },
     { arbitrary: fc.constant({ kind: 'batch' as const }), weight: 2 },
     { arbitrary: fc.constant({ kind: 'restartSpeed' as const }), weight: 1 },
     { arbitrary: query, weight: 5 },
