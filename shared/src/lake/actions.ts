@@ -106,13 +106,14 @@ export function parseCommit(text: string, source: string): Action[] {
     if (kinds.length === 0) continue;
     if (kinds.length > 1) throw new CorruptDataError(`${source} line ${i + 1} holds several actions (${kinds.join(', ')})`);
     const action = parsed as Action;
-    checkShape(action, `${source} line ${i + 1}`);
+    checkAction(action, `${source} line ${i + 1}`);
     actions.push(action);
   }
   return actions;
 }
 
-function checkShape(action: Action, where: string): void {
+/** Throws CorruptDataError unless `action` has the fields Lamina relies on (fills defaults for optional maps). */
+export function checkAction(action: Action, where: string): void {
   const fail = (what: string) => {
     throw new CorruptDataError(`${where}: ${what}`);
   };

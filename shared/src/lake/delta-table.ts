@@ -3,19 +3,40 @@
  * writes of the next `_delta_log/<version>.json` (of two writers racing for a version exactly one
  * wins; the other gets a retriable ConflictError and re-reads).
  *
- * Lamina writes a JSON-only log: no checkpoints, no `_last_checkpoint`. Other engines read such tables
- * fine; Lamina in turn reads only tables whose JSON commits all still exist (see readLog).
+ * Checkpoints keep fresh readers cheap on tables with many commits (the archiver commits every few
+ * seconds): after each commit whose version is a multiple of the checkpoint interval, the committer
+ * writes a classic single-file checkpoint `<version>.checkpoint.parquet` and `_last_checkpoint`
+ * (checkpoints.ts) before commit() returns; best-effort, since the commit itself has already
+ * succeeded (failures go to onCheckpointError, the next interval tries again). A fresh handle then reads
+ * `_last_checkpoint`, that checkpoint, and the few JSON commits after it (log-replay.ts); a handle keeps
+ * its newest state and later reads only the commits that follow. Lamina never deletes log files, and
+ * reads tables other engines checkpointed as long as they use classic checkpoints or keep their commits.
  */
 import { randomUUID } from 'node:crypto';
 import * as arrow from 'apache-arrow';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import { parseCommit, removeAction, serializeCommit, type Action, type AddFile, type Metadata } from './actions.js';
+import { removeAction, serializeCommit, type Action, type AddFile, type Metadata } from './actions.js';
+import { writeCheckpoint, type CheckpointInfo } from './checkpoints.js';
 import { readDataFile, writeDataFile, dataFileKey } from './data-files.js';
 import { parseDeltaStruct, schemaDifferences, toDeltaStruct } from './delta-schema.js';
 import { commitKey, commitVersionOf, isCheckpointKey, logPrefix } from './log-files.js';
+import { replayLog, type LogReplayContext } from './log-replay.js';
 import { assertPartitionable } from './partitions.js';
-import { assertWritable, ReplayState, type Snapshot } from './snapshot.js';
+import { assertWritable, assertWriterProtocol, ReplayState, type Snapshot } from './snapshot.js';
+
+export interface DeltaTableOptions {
+  /**
+   * Checkpoint after each commit whose version is a multiple of this; 0 turns automatic checkpoints off.
+   * Default: the table's `delta.checkpointInterval` property, else 100 (Delta's default).
+   */
+  checkpointInterval?: number;
+  /**
+   * Told about checkpoint trouble Lamina worked around: a checkpoint write that failed after its commit
+   * succeeded, or an unreadable checkpoint or `_last_checkpoint` a read skipped. Default: ignored.
+   */
+  onCheckpointError?: (error: Error) => void;
+}
 
 export interface CreateTableOptions {
   partitionColumns?: string[];
@@ -31,21 +52,25 @@ export interface CommitOptions {
   operationParameters?: Record<string, string>;
 }
 
-const decoder = new TextDecoder();
 const READ_CONCURRENCY = 8;
+const DEFAULT_CHECKPOINT_INTERVAL = 100;
 
 export class DeltaTable {
   /** Newest state this instance has replayed; snapshots extend it with only the newer commits. */
   private latest: ReplayState | undefined;
 
-  private constructor(readonly store: ObjectStore, readonly tablePath: string) {}
+  private constructor(readonly store: ObjectStore, readonly tablePath: string, private readonly options: DeltaTableOptions) {}
 
   /** A handle on the table at `tablePath` (no I/O; the table may not exist yet). */
-  static open(store: ObjectStore, tablePath: string): DeltaTable {
+  static open(store: ObjectStore, tablePath: string, options: DeltaTableOptions = {}): DeltaTable {
     if (tablePath.startsWith('/') || tablePath.endsWith('/')) {
       throw new ValidationError(`table path ${JSON.stringify(tablePath)} must be a store key prefix without leading or trailing '/' (e.g. 'lake/events')`);
     }
-    return new DeltaTable(store, tablePath);
+    const interval = options.checkpointInterval;
+    if (interval !== undefined && (!Number.isSafeInteger(interval) || interval < 0)) {
+      throw new ValidationError(`checkpointInterval must be a non-negative integer (0 = no automatic checkpoints), got ${interval}`);
+    }
+    return new DeltaTable(store, tablePath, options);
   }
 
   async exists(): Promise<boolean> {
@@ -103,20 +128,18 @@ export class DeltaTable {
 
   /** The table at `version` (default: the newest). NotFoundError if the table or version does not exist. */
   async snapshot(version?: number): Promise<Snapshot> {
-    if (version !== undefined && (!Number.isSafeInteger(version) || version < 0)) {
-      throw new ValidationError(`table version must be a non-negative integer, got ${version}`);
-    }
-    const cached = this.latest;
-    if (version !== undefined && cached && version <= cached.version) {
-      if (version === cached.version) return cached.toSnapshot();
-      return (await this.readLog(new ReplayState(this.tablePath), version)).toSnapshot();
-    }
-    const state = await this.readLog(cached ? cached.clone() : new ReplayState(this.tablePath), version);
-    this.remember(state);
-    if (version !== undefined && state.version < version) {
-      throw new NotFoundError(`table ${this.tablePath} has no version ${version} yet (newest is ${state.version})`);
-    }
-    return state.toSnapshot();
+    return (await this.stateAt(version)).toSnapshot();
+  }
+
+  /**
+   * Writes the checkpoint of `version` (default: the newest) unless it exists, and points
+   * `_last_checkpoint` at it unless that names a newer one. Commits do this automatically every
+   * checkpointInterval versions; call it to checkpoint on demand (e.g. before handing a table to readers).
+   */
+  async checkpoint(version?: number): Promise<CheckpointInfo> {
+    const state = await this.stateAt(version);
+    assertWriterProtocol(state.toSnapshot());
+    return writeCheckpoint(this.store, this.tablePath, state);
   }
 
   /**
@@ -142,6 +165,9 @@ export class DeltaTable {
     if (state) {
       state.apply(version, all);
       this.remember(state);
+    }
+    if (version > 0 && version % this.checkpointInterval(state?.metadata ?? current.metadata) === 0) {
+      await this.checkpointAfterCommit(version, state);
     }
     return version;
   }
@@ -188,31 +214,49 @@ export class DeltaTable {
     }
   }
 
-  /** Replays commits after `state.version` (up to `upTo`) onto `state`. */
-  private async readLog(state: ReplayState, upTo?: number): Promise<ReplayState> {
-    const prefix = logPrefix(this.tablePath);
-    const startAfter = state.version >= 0 ? commitKey(this.tablePath, state.version) : undefined;
-    const versions: number[] = [];
-    let checkpointSeen = false;
-    for await (const info of this.store.list(prefix, startAfter ? { startAfter } : {})) {
-      const v = commitVersionOf(info.key, this.tablePath);
-      if (v === undefined) {
-        checkpointSeen ||= isCheckpointKey(info.key, this.tablePath);
-        continue;
-      }
-      if (upTo !== undefined && v > upTo) break;
-      versions.push(v);
+  /** The state at `version` (default: the newest), from the cache when it can. */
+  private async stateAt(version?: number): Promise<ReplayState> {
+    if (version !== undefined && (!Number.isSafeInteger(version) || version < 0)) {
+      throw new ValidationError(`table version must be a non-negative integer, got ${version}`);
     }
-    if (state.version < 0 && versions[0] !== 0) {
-      if (versions.length === 0 && !checkpointSeen) throw new NotFoundError(`no Delta table at ${this.tablePath} (no ${commitKey(this.tablePath, 0)}); create it with createIfMissing`);
-      throw new ValidationError(`table ${this.tablePath}: its oldest JSON commits were cleaned up after a checkpoint; Lamina replays JSON commits only, so disable log cleanup (delta.enableExpiredLogCleanup=false) on tables it reads`);
+    const cached = this.latest;
+    if (version !== undefined && cached && version <= cached.version) {
+      if (version === cached.version) return cached;
+      return replayLog(this.replayContext(), undefined, version);
     }
-    for (let i = 0; i < versions.length; i += READ_CONCURRENCY) {
-      const chunk = versions.slice(i, i + READ_CONCURRENCY);
-      const texts = await Promise.all(chunk.map((v) => this.store.get(commitKey(this.tablePath, v))));
-      chunk.forEach((v, j) => state.apply(v, parseCommit(decoder.decode(texts[j]), commitKey(this.tablePath, v))));
+    const state = await replayLog(this.replayContext(), cached, version);
+    this.remember(state);
+    if (version !== undefined && state.version < version) {
+      throw new NotFoundError(`table ${this.tablePath} has no version ${version} yet (newest is ${state.version})`);
     }
     return state;
+  }
+
+  /** Best-effort: the commit stands whatever happens here; the next interval tries again. */
+  private async checkpointAfterCommit(version: number, state: ReplayState | undefined): Promise<void> {
+    try {
+      const at = state ?? (await this.stateAt(version));
+      assertWriterProtocol(at.toSnapshot());
+      await writeCheckpoint(this.store, this.tablePath, at);
+    } catch (error) {
+      this.options.onCheckpointError?.(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private checkpointInterval(metadata: Metadata | undefined): number {
+    if (this.options.checkpointInterval !== undefined) return this.options.checkpointInterval || Number.POSITIVE_INFINITY;
+    const configured = Number(metadata?.configuration['delta.checkpointInterval']);
+    return Number.isSafeInteger(configured) && configured > 0 ? configured : DEFAULT_CHECKPOINT_INTERVAL;
+  }
+
+  private replayContext(): LogReplayContext {
+    const interval = this.checkpointInterval(this.latest?.metadata);
+    return {
+      store: this.store,
+      tablePath: this.tablePath,
+      checkpointInterval: Number.isFinite(interval) ? interval : DEFAULT_CHECKPOINT_INTERVAL,
+      onCheckpointError: (error) => this.options.onCheckpointError?.(error),
+    };
   }
 
   private remember(state: ReplayState): void {

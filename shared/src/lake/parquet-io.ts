@@ -7,8 +7,11 @@ import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
 import { CorruptDataError } from '../errors.js';
 
-export function encodeParquet(table: arrow.Table): Uint8Array {
-  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).build();
+const CODECS = { zstd: pw.Compression.ZSTD, snappy: pw.Compression.SNAPPY } as const;
+
+/** ZSTD unless told otherwise (checkpoints use SNAPPY, the codec every Delta reader has). */
+export function encodeParquet(table: arrow.Table, options: { compression?: keyof typeof CODECS } = {}): Uint8Array {
+  const props = new pw.WriterPropertiesBuilder().setCompression(CODECS[options.compression ?? 'zstd']).build();
   return pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), props);
 }
 
