@@ -14,17 +14,19 @@ export async function runArchiver(runtime: Runtime): Promise<() => Promise<void>
   };
 }
 
-export async function runBatchOnce(runtime: Runtime): Promise<void> {
+async function batchJob(runtime: Runtime): Promise<BatchJob> {
   const { config, logger, registry } = runtime;
-  const job = new BatchJob({ config, store: await openObjectStore(runtime), logger: logger.child({ layer: 'batch' }), registry, onQualityFailure: alertHook(config, logger) });
-  const manifest = await job.run();
+  return new BatchJob({ config, store: await openObjectStore(runtime), logger: logger.child({ layer: 'batch' }), registry, onQualityFailure: alertHook(config, logger) });
+}
+
+export async function runBatchOnce(runtime: Runtime): Promise<void> {
+  const manifest = await (await batchJob(runtime)).run();
   console.log(JSON.stringify({ generation: manifest.generation, events: manifest.events, watermark: manifest.watermark }));
 }
 
 export async function runBatchSchedule(runtime: Runtime): Promise<() => Promise<void>> {
-  const { config, logger, registry } = runtime;
-  const job = new BatchJob({ config, store: await openObjectStore(runtime), logger: logger.child({ layer: 'batch' }), registry, onQualityFailure: alertHook(config, logger) });
-  const scheduler = new BatchScheduler(job, config.batch.schedule, logger.child({ layer: 'scheduler' }));
+  const { config, logger } = runtime;
+  const scheduler = new BatchScheduler(await batchJob(runtime), config.batch.schedule, logger.child({ layer: 'scheduler' }));
   scheduler.start();
   return async () => scheduler.stop();
 }
