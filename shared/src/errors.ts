@@ -67,3 +67,13 @@ export class CoverageError extends LaminaError {
     super('INCOMPLETE_COVERAGE', message, { retriable: true });
   }
 }
+
+/** Resolves undefined where `promise` rejects with NotFoundError (for `tryGet`-style calls). */
+export async function unlessNotFound<T>(promise: Promise<T>): Promise<T | undefined> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}

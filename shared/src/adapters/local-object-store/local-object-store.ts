@@ -11,7 +11,7 @@
  */
 import { link, lstat, open, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { NotFoundError, ValidationError } from '../../errors.js';
+import { NotFoundError, ValidationError, unlessNotFound } from '../../errors.js';
 import type { ByteRange, ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 import { ensureDurableDir, isErrno, syncDir, writeSyncedTempFile } from './durable-fs.js';
 import { TEMP_DIR_NAME, assertValidKey, assertValidPrefix, keyToPath } from './key-path.js';
@@ -71,13 +71,8 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
-  async tryGet(key: string): Promise<Uint8Array | undefined> {
-    try {
-      return await this.get(key);
-    } catch (error) {
-      if (error instanceof NotFoundError) return undefined;
-      throw error;
-    }
+  tryGet(key: string): Promise<Uint8Array | undefined> {
+    return unlessNotFound(this.get(key));
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {

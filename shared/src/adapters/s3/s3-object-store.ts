@@ -19,7 +19,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { NotFoundError, UnavailableError, ValidationError } from '../../errors.js';
+import { NotFoundError, UnavailableError, ValidationError, unlessNotFound } from '../../errors.js';
 import type { ByteRange, ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 import { attemptsOf, errorNameOf, httpStatusOf, isNotFound, notFoundError, toLaminaError, type S3CallContext } from './s3-errors.js';
 import { assertValidKey, assertValidPrefix, normalizeStorePrefix, toS3Key } from './s3-keys.js';
@@ -104,13 +104,8 @@ export class S3ObjectStore implements ObjectStore {
     return bytes;
   }
 
-  async tryGet(key: string): Promise<Uint8Array | undefined> {
-    try {
-      return await this.get(key);
-    } catch (error) {
-      if (error instanceof NotFoundError) return undefined;
-      throw error;
-    }
+  tryGet(key: string): Promise<Uint8Array | undefined> {
+    return unlessNotFound(this.get(key));
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
