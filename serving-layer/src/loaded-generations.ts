@@ -56,8 +56,9 @@ export class LoadedGenerations {
   }
 
   private async loadLatest(): Promise<void> {
-    const manifest = await this.generations.latest();
-    if (!manifest || this.loaded.has(manifest.generation)) return;
+    const newest = await this.generations.latestNumber();
+    if (newest === 0 || this.loaded.has(newest)) return;
+    const manifest = await this.generations.get(newest);
     const started = Date.now();
     const views = new Map<string, GroupRow[]>();
     for (const view of this.views) {

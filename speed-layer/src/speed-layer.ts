@@ -108,8 +108,8 @@ export class SpeedLayer implements RealtimeSource {
 
   /** Looks for a newer published generation and starts building its state. */
   async refreshGeneration(): Promise<void> {
-    const latest = await this.options.generations.latest();
-    if (latest) await this.addGeneration(latest);
+    const newest = await this.options.generations.latestNumber();
+    if (newest > 0 && !this.states.has(newest)) await this.addGeneration(await this.options.generations.get(newest));
   }
 
   /** Starts the state of a new generation; resolves once it is rebuilt on every owned partition. */

@@ -17,6 +17,12 @@ export class GenerationStore {
 
   /** The newest published generation, or undefined before the first batch run. */
   async latest(): Promise<GenerationManifest | undefined> {
+    const newest = await this.latestNumber();
+    return newest > 0 ? this.get(newest) : undefined;
+  }
+
+  /** The newest published generation's number (0 before the first batch run), without reading its manifest. */
+  async latestNumber(): Promise<number> {
     const hint = await this.store.tryGet(lakeLayout.currentPointer);
     let newest = hint ? Number(decoder.decode(hint).trim()) : 0;
     if (!Number.isSafeInteger(newest) || newest < 0) newest = 0;
@@ -26,7 +32,7 @@ export class GenerationStore {
       const match = manifestPattern.exec(info.key);
       if (match) newest = Math.max(newest, Number(match[1]));
     }
-    return newest > 0 ? this.get(newest) : undefined;
+    return newest;
   }
 
   async get(generation: number): Promise<GenerationManifest> {
