@@ -10,6 +10,7 @@ import {
   ViewAggregate,
   compileViews,
   counter,
+  fileRowCount,
   gauge,
   lakeLayout,
   quarantineSchema,
@@ -109,10 +110,11 @@ export class BatchJob {
       }
       mark('aggregate', t);
 
+      const quarantined = rowCountFromStats(quarantineSnapshot.files) ?? 0;
       const quality = runQualityGates(config, {
         eventsRead,
         eventsInStats: rowCountFromStats(snapshot.files),
-        quarantined: rowCountFromStats(quarantineSnapshot.files) ?? 0,
+        quarantined,
         watermark,
         previousWatermark: previous?.watermark,
       });
@@ -130,7 +132,7 @@ export class BatchJob {
 
       const manifest: GenerationManifest = {
         generation, topic: config.topic, createdAt: new Date().toISOString(), lakeVersion: snapshot.version, watermark, watermarkTime,
-        events: eventsRead, quarantined: rowCountFromStats(quarantineSnapshot.files) ?? 0, views: viewRefs, quality, timingsMs: timings,
+        events: eventsRead, quarantined, views: viewRefs, quality, timingsMs: timings,
       };
       if (failed.length > 0) {
         logger.error({ generation, failed }, 'batch: quality gates failed; generation NOT published, serving keeps the previous one');
@@ -151,13 +153,13 @@ export class BatchJob {
   }
 }
 
+/** Total rows of the files per their Delta stats; null if any file has none. */
 function rowCountFromStats(files: readonly { stats?: string | null }[]): number | null {
   let total = 0;
   for (const file of files) {
-    if (!file.stats) return null;
-    const stats = JSON.parse(file.stats) as { numRecords?: number };
-    if (typeof stats.numRecords !== 'number') return null;
-    total += stats.numRecords;
+    const rows = fileRowCount(file);
+    if (rows === undefined) return null;
+    total += rows;
   }
   return total;
 }

@@ -5,7 +5,7 @@
  * view, stay exactly the same; only reads get cheaper.
  */
 import * as arrow from 'apache-arrow';
-import { ConflictError, DeltaTable, removeAction, type Action, type AddFile, type Logger, type RemoveFile } from '@lamina/shared';
+import { ConflictError, DeltaTable, fileRowCount, removeAction, type Action, type AddFile, type Logger, type RemoveFile } from '@lamina/shared';
 
 export interface CompactionOptions {
   /** Rows per rewritten file (default 250,000). Files with at least half of it are left alone. */
@@ -24,12 +24,6 @@ export interface CompactionResult {
 
 const MAX_ATTEMPTS = 10;
 
-function rowsOf(file: AddFile): number | undefined {
-  if (!file.stats) return undefined;
-  const n = (JSON.parse(file.stats) as { numRecords?: unknown }).numRecords;
-  return typeof n === 'number' ? n : undefined;
-}
-
 /** A `remove` that only rearranges rows: readers of changes (CDF, streaming) skip it. */
 function rearranged(file: AddFile, now: number): Action {
   const { remove } = removeAction(file, now) as { remove: RemoveFile };
@@ -41,7 +35,7 @@ export async function compactTable(table: DeltaTable, options: CompactionOptions
   const minFiles = options.minFiles ?? 8;
   const snapshot = await table.snapshot();
   if (snapshot.partitionColumns.length > 0) throw new Error(`compactTable handles unpartitioned tables only (${table.tablePath} is partitioned)`);
-  const small = snapshot.files.filter((f) => (rowsOf(f) ?? 0) < targetRows / 2);
+  const small = snapshot.files.filter((f) => (fileRowCount(f) ?? 0) < targetRows / 2);
   if (small.length < minFiles) return { filesRemoved: 0, filesAdded: 0, rows: 0, version: null };
 
   // Read and regroup into batches of about targetRows rows, in the order the files were added.

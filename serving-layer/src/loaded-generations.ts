@@ -4,6 +4,7 @@
  */
 import {
   compileViews,
+  genesisManifest,
   readViewRows,
   type CompiledView,
   type GenerationManifest,
@@ -19,11 +20,6 @@ export interface LoadedGeneration {
   views: Map<string, GroupRow[]>;
 }
 
-export const genesisManifest = (config: LaminaConfig): GenerationManifest => ({
-  generation: 0, topic: config.topic, createdAt: new Date(0).toISOString(), lakeVersion: -1,
-  watermark: new Array<number>(config.partitions).fill(0), watermarkTime: null, events: 0, quarantined: 0,
-  views: {}, quality: [], timingsMs: {},
-});
 
 export class LoadedGenerations {
   private readonly loaded = new Map<number, LoadedGeneration>();
@@ -37,7 +33,7 @@ export class LoadedGenerations {
     private readonly logger: Logger,
   ) {
     this.views = compileViews(config);
-    this.loaded.set(0, { manifest: genesisManifest(config), views: new Map(this.views.map((v) => [v.name, []])) });
+    this.loaded.set(0, { manifest: genesisManifest(config.topic, config.partitions), views: new Map(this.views.map((v) => [v.name, []])) });
   }
 
   /** Newest first. */

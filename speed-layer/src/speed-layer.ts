@@ -6,6 +6,7 @@
  */
 import {
   EventValidator,
+  genesisManifest,
   compileViews,
   accumulateRows,
   counter,
@@ -43,11 +44,6 @@ export interface SpeedLayerOptions {
   generationPollMs?: number;
 }
 
-/** Before the first batch run, everything is realtime: generation 0 covers nothing. */
-const genesis = (partitions: number): GenerationManifest => ({
-  generation: 0, topic: '', createdAt: new Date(0).toISOString(), lakeVersion: -1, watermark: new Array<number>(partitions).fill(0),
-  watermarkTime: null, events: 0, quarantined: 0, views: {}, quality: [], timingsMs: {},
-});
 
 export class SpeedLayer implements RealtimeSource {
   readonly name: string;
@@ -82,7 +78,7 @@ export class SpeedLayer implements RealtimeSource {
   async start(): Promise<void> {
     const { log, config, generations } = this.options;
     await log.ensureTopic(this.topic, config.partitions);
-    const latest = (await generations.latest()) ?? genesis(config.partitions);
+    const latest = (await generations.latest()) ?? genesisManifest(config.topic, config.partitions);
     this.states.set(latest.generation, new GenerationState(latest.generation, latest.watermark));
     this.consumer = log.consumer({ groupId: this.options.groupId ?? 'lamina-speed', topic: this.topic });
     await this.consumer.start({

@@ -29,3 +29,11 @@ export interface GenerationManifest {
   quality: QualityResult[];
   timingsMs: Record<string, number>;
 }
+
+/** Before the first batch run everything is realtime: generation 0 covers no offset of any partition. */
+export function genesisManifest(topic: string, partitions: number): GenerationManifest {
+  return {
+    generation: 0, topic, createdAt: new Date(0).toISOString(), lakeVersion: -1, watermark: new Array<number>(partitions).fill(0),
+    watermarkTime: null, events: 0, quarantined: 0, views: {}, quality: [], timingsMs: {},
+  };
+}

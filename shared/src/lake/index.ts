@@ -4,5 +4,5 @@ export type { CheckpointInfo } from './checkpoints.js';
 export type { Snapshot } from './snapshot.js';
 export type { TableLayout } from './data-files.js';
 export { deltaTypeOf, arrowTypeOf, type DeltaPrimitive, type DeltaField } from './delta-schema.js';
-export { computeStats, type FileStats } from './stats.js';
+export { computeStats, fileRowCount, type FileStats } from './stats.js';
 export { encodeParquet, decodeParquet } from './parquet-io.js';

@@ -136,3 +136,10 @@ function isoTimestamp(ms: number): string | undefined {
   const d = new Date(Math.floor(ms));
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
+
+/** Rows of a data file according to its `add.stats`; undefined when the writer recorded none. */
+export function fileRowCount(file: { stats?: string | null }): number | undefined {
+  if (!file.stats) return undefined;
+  const n = (JSON.parse(file.stats) as { numRecords?: unknown }).numRecords;
+  return typeof n === 'number' ? n : undefined;
+}
