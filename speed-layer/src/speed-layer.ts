@@ -127,9 +127,7 @@ export class SpeedLayer implements RealtimeSource {
     const from = state.watermarkOf(partition);
     const ps = new PartitionState(partition, from, live, this.views);
     if (from < live) {
-      for await (const chunk of this.options.log.readRange(this.topic, partition, from, live)) {
-        for (const record of chunk) this.foldInto([ps], record);
-      }
+      for await (const chunk of this.options.log.readRange(this.topic, partition, from, live)) this.foldRecords([ps], chunk);
     }
     ps.advanceTo(live);
     state.partitions.set(partition, ps);
@@ -167,7 +165,7 @@ export class SpeedLayer implements RealtimeSource {
       const ps = state.partitions.get(batch.partition);
       if (ps) targets.push(ps);
     }
-    for (const record of batch.records) this.foldInto(targets, record);
+    this.foldRecords(targets, batch.records);
     for (const ps of targets) ps.highWatermark = Math.max(ps.highWatermark, batch.highWatermark);
     const last = batch.records.at(-1);
     if (last) this.livePosition.set(batch.partition, Math.max(this.livePosition.get(batch.partition) ?? 0, last.offset + 1));
@@ -176,13 +174,19 @@ export class SpeedLayer implements RealtimeSource {
     this.prune();
   }
 
-  private foldInto(targets: PartitionState[], record: LogRecord): void {
-    if (!targets.some((ps) => record.offset >= ps.next)) return;
-    const result = this.validator.validateMessage(record.value);
-    if (!result.ok) this.metrics.invalid.inc({ instance: this.name });
-    for (const ps of targets) {
-      if (ps.fold(record.offset, result.ok ? result.event : undefined, record.timestamp)) this.metrics.folded.inc({ instance: this.name });
+  /** The hot path: each record is decoded once, whatever the number of generation states it feeds. */
+  private foldRecords(targets: PartitionState[], records: readonly LogRecord[]): void {
+    let folded = 0;
+    let invalid = 0;
+    for (const record of records) {
+      if (!targets.some((ps) => record.offset >= ps.next)) continue;
+      const result = this.validator.validateMessage(record.value);
+      if (!result.ok) invalid++;
+      for (const ps of targets) if (ps.fold(record.offset, result.ok ? result.event : undefined, record.timestamp)) folded++;
     }
+    // Counted per batch: labelled counter updates per record cost more than the fold itself.
+    if (folded > 0) this.metrics.folded.inc({ instance: this.name }, folded);
+    if (invalid > 0) this.metrics.invalid.inc({ instance: this.name }, invalid);
   }
 
   /**
