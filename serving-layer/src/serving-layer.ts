@@ -6,12 +6,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { GenerationStore, type EventLog, type GenerationManifest, type LaminaConfig, type Logger, type ObjectStore, type RealtimeSource, type Registry } from '@lamina/shared';
+import { GenerationStore, sendJson, sendMetrics, type EventLog, type GenerationManifest, type LaminaConfig, type Logger, type ObjectStore, type RealtimeSource, type Registry } from '@lamina/shared';
 import { buildSdl } from './graphql/schema-sdl.js';
 import { buildResolvers, type LaminaContext } from './graphql/resolvers.js';
 import { useLaminaExtensions } from './graphql/use-lamina-extensions.js';
 import { createMaskError } from './graphql/mask-error.js';
-import { handleIngest, handleMetrics, sendJson } from './http-routes.js';
+import { handleIngest } from './http-routes.js';
 import { IngestService } from './ingest-service.js';
 import { LoadedGenerations } from './loaded-generations.js';
 import { QueryService } from './query-service.js';
@@ -75,7 +75,7 @@ export class ServingLayer {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/graphql') return void this.yoga(req, res);
       if (path === '/v1/events') return void handleIngest(req, res, this.ingest, this.options.logger);
-      if (path === '/metrics') return void handleMetrics(res, this.options.registry);
+      if (path === '/metrics') return void sendMetrics(res, this.options.registry);
       if (path === '/healthz') return sendJson(res, 200, { ok: true });
       if (path === '/') {
         res.writeHead(302, { location: '/graphql' });

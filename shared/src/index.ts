@@ -32,3 +32,4 @@ export * from './observability/logger.js';
 export * from './observability/metrics.js';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './adapters/s3/index.js';
 export * from './adapters/kafka/index.js';
+export * from './http/json-http.js';

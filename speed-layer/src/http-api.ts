@@ -6,24 +6,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LaminaError, ValidationError, compileViews, encodeRows, type LaminaConfig, type Logger, type RealtimeRequest, type Registry } from '@lamina/shared';
+import { LaminaError, ValidationError, compileViews, encodeRows, errorStatus, readJsonBody, sendJson, sendMetrics, type LaminaConfig, type Logger, type RealtimeRequest, type Registry } from '@lamina/shared';
 import type { SpeedLayer } from './speed-layer.js';
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new ValidationError('request body is not valid JSON');
-  }
-}
 
 export class SpeedHttpApi {
   private server: Server | undefined;
@@ -52,24 +36,21 @@ export class SpeedHttpApi {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     try {
-      if (path === '/v1/status') return send(res, 200, await this.speed.status());
+      if (path === '/v1/status') return sendJson(res, 200, await this.speed.status());
       if (path === '/v1/query' && req.method === 'POST') {
-        const request = (await readJson(req)) as RealtimeRequest;
+        const request = (await readJsonBody(req)) as RealtimeRequest;
         const view = this.views.get(request.view);
         if (!view) throw new ValidationError(`unknown view '${request.view}'`);
         const part = await this.speed.query(request);
-        return send(res, 200, { instance: part.instance, coverage: part.coverage, rows: encodeRows(view, part.rows) });
+        return sendJson(res, 200, { instance: part.instance, coverage: part.coverage, rows: encodeRows(view, part.rows) });
       }
-      if (path === '/metrics') {
-        res.writeHead(200, { 'content-type': this.registry.contentType });
-        return void res.end(await this.registry.metrics());
-      }
-      if (path === '/healthz') return send(res, 200, { ok: true });
-      send(res, 404, { error: `no route ${path}` });
+      if (path === '/metrics') return sendMetrics(res, this.registry);
+      if (path === '/healthz') return sendJson(res, 200, { ok: true });
+      sendJson(res, 404, { error: `no route ${path}` });
     } catch (error) {
-      const status = error instanceof ValidationError ? 400 : error instanceof LaminaError && error.retriable ? 503 : 500;
+      const status = errorStatus(error);
       if (status === 500) this.logger.error({ err: error }, 'speed API request failed');
-      send(res, status, { error: (error as Error).message, code: error instanceof LaminaError ? error.code : 'INTERNAL' });
+      sendJson(res, status, { error: (error as Error).message, code: error instanceof LaminaError ? error.code : 'INTERNAL' });
     }
   }
 

@@ -3,6 +3,7 @@
  * entry point, so several layers in one process (embedded mode) share one /metrics endpoint and
  * tests get a fresh registry each.
  */
+import type { ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export { Registry };
@@ -28,4 +29,11 @@ export function gauge(registry: Registry, name: string, help: string, labelNames
 
 export function histogram(registry: Registry, name: string, help: string, labelNames: string[] = [], buckets?: number[]): Histogram<string> {
   return existing<Histogram<string>>(registry, name) ?? new Histogram({ name, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) });
+}
+
+/** Answers a scrape of GET /metrics. */
+export async function sendMetrics(res: ServerResponse, registry: Registry): Promise<void> {
+  const text = await registry.metrics();
+  res.writeHead(200, { 'content-type': registry.contentType });
+  res.end(text);
 }
