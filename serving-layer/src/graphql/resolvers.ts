@@ -50,14 +50,9 @@ function toRow(view: CompiledView, granularity: string, row: ResultRow): Record<
   return out;
 }
 
-const freshnessOut = (meta: AnswerMeta) => ({
-  ...meta,
-  coverage: meta.coverage.map((c) => ({ ...c })),
-});
-
 export function buildResolvers(views: readonly CompiledView[], deps: ResolverDeps) {
   const query: Record<string, unknown> = {
-    freshness: async () => freshnessOut(await deps.queries.freshness()),
+    freshness: () => deps.queries.freshness(),
     generations: () =>
       deps.generations.list().map(({ manifest: m }) => ({
         generation: m.generation, createdAt: Date.parse(m.createdAt), events: m.events, quarantined: m.quarantined, watermark: m.watermark, watermarkTime: m.watermarkTime,
@@ -68,7 +63,7 @@ export function buildResolvers(views: readonly CompiledView[], deps: ResolverDep
       const { query: q, orderBy, limit } = toQuery(view, args);
       const result = await deps.queries.query(view.name, q, orderBy, limit);
       (context.laminaAnswers ??= {})[info.path.key as string] = result.meta;
-      return { rows: result.rows.map((r) => toRow(view, args.granularity, r)), freshness: freshnessOut(result.meta) };
+      return { rows: result.rows.map((r) => toRow(view, args.granularity, r)), freshness: result.meta };
     };
     query[view.name] = async (_: unknown, args: ViewArgs, context: LaminaContext, info: GraphQLResolveInfo) => (await answer(args, context, info)).rows;
     query[`${view.name}WithFreshness`] = async (_: unknown, args: ViewArgs, context: LaminaContext, info: GraphQLResolveInfo) => answer(args, context, info);
