@@ -16,26 +16,13 @@ Exits non-zero on the first mismatch.
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAIL: {what}")
-        sys.exit(1)
-    print(f"ok: {what}")
-
-
-def tsx(script, *args):
-    out = subprocess.run(["npx", "tsx", f"shared/test/interop/{script}", *args], cwd=REPO, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+from interop_common import REPO, check, tsx
 
 
 def log_files(path):

@@ -9,30 +9,18 @@ Exits non-zero on the first mismatch.
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 import pyarrow as pa
 from deltalake import DeltaTable
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAIL: {what}")
-        sys.exit(1)
-    print(f"ok: {what}")
+from interop_common import REPO, check, tsx
 
 
 def main():
     folder = tempfile.mkdtemp(prefix="lamina-interop-")
-    out = subprocess.run(
-        ["npx", "tsx", "shared/test/interop/write-sample-table.ts", folder],
-        cwd=REPO, check=True, capture_output=True, text=True,
-    ).stdout
-    expected = json.loads(out.strip().splitlines()[-1])
+    expected = tsx("write-sample-table.ts", folder)
 
     plain = DeltaTable(os.path.join(folder, "plain"))
     check(plain.version() == 3, "plain: latest version is 3")
