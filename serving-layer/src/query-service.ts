@@ -20,7 +20,7 @@ import {
   type ResultRow,
   type ViewQuery,
 } from '@lamina/shared';
-import { checkCoverage, describeCoverage } from './coverage-check.js';
+import { checkCoverage, describeCoverage, type CoverageVerdict } from './coverage-check.js';
 import { rowsInRange, type LoadedGeneration, type LoadedGenerations } from './loaded-generations.js';
 
 export interface AnswerMeta {
@@ -62,21 +62,35 @@ export class QueryService {
   async query(viewName: string, query: ViewQuery, orderBy: OrderBy[] = [], limit?: number): Promise<Answer> {
     const view = this.view(viewName);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new ValidationError(`limit must be a non-negative integer, got ${limit}`);
-    let lastProblem = '';
+    // Usually the newest loaded generation is ready everywhere: ask for it directly, one round trip.
+    // Only when it is not do we ask every instance for its status to choose (a second round trip).
+    const newest = this.generations.list()[0]!;
+    const direct = await this.attempt(view, newest, query);
+    if (direct.verdict.ready) return this.answer(view, newest, direct, query, orderBy, limit);
+    let lastProblem = describeCoverage(direct.verdict);
     for (let attempt = 0; attempt < 3; attempt++) {
       const generation = await this.chooseGeneration();
-      const parts = await Promise.all(this.sources.map((s) => s.query({ generation: generation.manifest.generation, view: viewName, query })));
-      const coverage = parts.flatMap((p) => p.coverage);
-      const verdict = checkCoverage(coverage, generation.manifest.generation, this.config.partitions);
-      if (!verdict.complete) {
+      const result = generation === newest && attempt === 0 ? direct : await this.attempt(view, generation, query);
+      if (!result.verdict.complete) {
         // The speed layer moved on (new generation, rebalance) between status and query: choose again.
-        lastProblem = describeCoverage(verdict);
+        lastProblem = describeCoverage(result.verdict);
         this.logger.debug({ attempt, problem: lastProblem }, 'serving: realtime coverage changed, retrying');
         continue;
       }
-      return { rows: this.merge(view, generation, parts, query, orderBy, limit), meta: this.meta(generation, coverage, verdict.ready) };
+      return this.answer(view, generation, result, query, orderBy, limit);
     }
     throw new CoverageError(`cannot answer exactly right now: ${lastProblem}. Check that every speed instance is up (LAMINA_SPEED_URLS) and retry.`);
+  }
+
+  private async attempt(view: CompiledView, generation: LoadedGeneration, query: ViewQuery): Promise<{ parts: RealtimePart[]; coverage: PartitionCoverage[]; verdict: CoverageVerdict }> {
+    const g = generation.manifest.generation;
+    const parts = await Promise.all(this.sources.map((s) => s.query({ generation: g, view: view.name, query })));
+    const coverage = parts.flatMap((p) => p.coverage);
+    return { parts, coverage, verdict: checkCoverage(coverage, g, this.config.partitions) };
+  }
+
+  private answer(view: CompiledView, generation: LoadedGeneration, result: { parts: RealtimePart[]; coverage: PartitionCoverage[]; verdict: CoverageVerdict }, query: ViewQuery, orderBy: OrderBy[], limit?: number): Answer {
+    return { rows: this.merge(view, generation, result.parts, query, orderBy, limit), meta: this.meta(generation, result.coverage, result.verdict.ready) };
   }
 
   private merge(view: CompiledView, generation: LoadedGeneration, parts: RealtimePart[], query: ViewQuery, orderBy: OrderBy[], limit?: number): ResultRow[] {
