@@ -204,6 +204,8 @@ export class Archiver {
 
   /** Quarantine first: if we crash before the events commit, the replay skips what is already quarantined. */
   private async commitQuarantine(taken: Map<number, Buffered[]>): Promise<void> {
+    // Most flushes hold no invalid message: then there is nothing to read or write in that table.
+    if (![...taken.values()].some((items) => items.some((item) => item.invalid))) return;
     await this.commitWithRetry(this.quarantine, 'quarantine', (txns) => {
       const rows: QuarantineRow[] = [];
       const lastByPartition = new Map<number, number>();
