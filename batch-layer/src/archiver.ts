@@ -256,16 +256,16 @@ export class Archiver {
       const { rows, lastByPartition, toArrow } = plan(snapshot.txns);
       if (lastByPartition.size === 0) return;
       const actions: Action[] = [];
-      if (rows.length > 0) actions.push({ add: await table.writeDataFile(toArrow()) });
+      const add = rows.length > 0 ? await table.writeDataFile(toArrow()) : undefined;
+      if (add) actions.push({ add });
       const now = Date.now();
       for (const [p, last] of lastByPartition) actions.push({ txn: { appId: txnAppId(this.topic, p), version: last, lastUpdated: now } });
       try {
         await table.commit(snapshot.version, actions, { operation: `LAMINA ${operation}` });
       } catch (error) {
+        // Nothing references the file of the failed attempt; remove it so the lake holds no orphans.
+        if (add) await table.discardDataFiles([add]);
         if (!(error instanceof ConflictError) || attempt >= MAX_COMMIT_ATTEMPTS) throw error;
-        const orphan = actions.find((a): a is { add: { path: string } } & Action => 'add' in a);
-        // Nothing references the file of the lost attempt; remove it so the lake holds no orphans.
-        if (orphan) await this.options.store.delete(`${table.tablePath}/${decodeURIComponent(orphan.add.path)}`).catch(() => undefined);
         continue;
       }
       onCommitted(rows.length);

@@ -72,7 +72,7 @@ export async function compactTable(table: DeltaTable, options: CompactionOptions
       const live = new Set(current?.files.map((f) => f.path));
       if (!current || !small.every((f) => live.has(f.path))) {
         // Nothing references the rewritten files: remove them so no orphan is left behind.
-        await Promise.all(outputs.map((f) => table.store.delete(`${table.tablePath}/${decodeURIComponent(f.path)}`).catch(() => undefined)));
+        await table.discardDataFiles(outputs);
         throw error instanceof ConflictError && current ? new ConflictError(`compaction of ${table.tablePath} lost a race: another writer removed some of its files; run it again`) : error;
       }
       readVersion = current.version;

@@ -209,9 +209,17 @@ export class DeltaTable {
       const actions: Action[] = [...snap.files.map((f) => removeAction(f, now)), ...adds.map((add) => ({ add })), ...(options.extraActions ?? [])];
       return await this.commit(readVersion, actions, { operation: options.operation ?? 'WRITE', operationParameters: options.operationParameters ?? { mode: 'Overwrite' } });
     } catch (error) {
-      await Promise.all(adds.map((a) => this.store.delete(dataFileKey(this.tablePath, a.path)).catch(() => undefined)));
+      await this.discardDataFiles(adds);
       throw error;
     }
+  }
+
+  /**
+   * Deletes data files that no commit references (written for a commit that lost its race).
+   * Best-effort: a file left behind is an invisible orphan, not an error.
+   */
+  async discardDataFiles(adds: readonly AddFile[]): Promise<void> {
+    await Promise.all(adds.map((a) => this.store.delete(dataFileKey(this.tablePath, a.path)).catch(() => undefined)));
   }
 
   /** The state at `version` (default: the newest), from the cache when it can. */
