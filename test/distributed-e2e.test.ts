@@ -83,7 +83,7 @@ test('distributed: kcat + HTTP ingest, one-shot batch, a speed instance killed: 
     assert.equal((first.answer.extensions!.lamina as { generation: number }).generation, 0);
 
     // The nightly recomputation, as the one-shot process cron would start — once the archiver has everything.
-    const events = DeltaTable.open(store, lakeLayout.eventsTable);
+    const events = DeltaTable.open(store, lakeLayout.frontierTable);
     const logEnd = async () => (await admin.endOffsets(topic)).reduce((a, b) => a + b, 0);
     for (let i = 0; i < 300; i++) {
       const snap = await events.snapshot().catch(() => undefined);

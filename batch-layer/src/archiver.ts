@@ -1,33 +1,40 @@
 /**
- * The archiver: log -> lake, exactly once. It reads each partition from its archived frontier
- * (the lake's `txn` for that partition), buffers, and commits contiguous offset ranges together
- * with the new frontier in one Delta commit. A crash before the commit loses only the buffer,
- * which is read again; a commit is never repeated because the frontier travels inside it.
+ * The archiver: log -> lake, exactly once. It reads each partition from its archived frontier (the
+ * frontier table's `txn` for that partition), buffers, and writes each flush in three steps:
+ *   1. the quarantine table (invalid messages), then each raw table (valid events of one type,
+ *      one file per event date), each commit carrying that table's own `txn` per partition;
+ *   2. the frontier table: one commit of `txn` actions only, which makes the flush's offset ranges
+ *      count — a batch covers exactly the offsets below the frontier, across all tables.
+ * A crash before step 2 leaves rows in some tables beyond the frontier: a batch ignores them (it
+ * filters by offset), and the replay skips them per table (its own txn), so nothing is written twice.
  */
 import {
-  ConflictError,
-  UnavailableError,
   DeltaTable,
   EventValidator,
+  RANGES_TAG,
+  RawRowsBuilder,
+  UnavailableError,
+  commitWithRetry,
   counter,
+  formatRanges,
   gauge,
   histogram,
-  lakeLayout,
-  quarantineSchema,
+  openLake,
   quarantineToArrow,
-  rawEventsSchema,
-  rawEventsToArrow,
   txnAppId,
   type Action,
+  type AddFile,
   type EventLog,
   type LaminaConfig,
+  type LaminaEvent,
+  type LaminaLake,
   type LogConsumer,
   type LogRecord,
   type Logger,
   type ObjectStore,
+  type OffsetRange,
   type PartitionBatch,
   type QuarantineRow,
-  type RawEventRow,
   type Registry,
 } from '@lamina/shared';
 
@@ -42,11 +49,22 @@ export interface ArchiverOptions {
 
 interface Buffered {
   record: LogRecord;
-  valid?: RawEventRow;
-  invalid?: QuarantineRow;
+  event?: LaminaEvent;
+  reason?: string;
 }
 
-const MAX_COMMIT_ATTEMPTS = 10;
+/** Offsets [from, to) of one partition taken by a flush, and its records. */
+interface Taken {
+  partition: number;
+  from: number;
+  to: number;
+  items: Buffered[];
+}
+
+/** The log epoch the archiver writes (log identity and epochs: see docs/operations.md). */
+const EPOCH = 0;
+/** How long catch-up waits without any progress before it calls the log stalled. */
+const CATCH_UP_STALL_MS = 30_000;
 
 export class Archiver {
   private readonly validator: EventValidator;
@@ -54,8 +72,13 @@ export class Archiver {
   private buffered = 0;
   /** Next offset the consumer will deliver, per owned partition. */
   private readonly positions = new Map<number, number>();
-  private events!: DeltaTable;
-  private quarantine!: DeltaTable;
+  /**
+   * Per owned partition, the end of what some table already holds beyond the frontier (a flush that
+   * crashed before its frontier commit). No flush ends below it, so the frontier never splits the
+   * offset range of a data file already written.
+   */
+  private readonly horizons = new Map<number, number>();
+  private lake!: LaminaLake;
   private consumer: LogConsumer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -77,12 +100,10 @@ export class Archiver {
     return this.options.config.topic;
   }
 
-  /** Ensures the lake tables exist (idempotent); the batch layer may call this too. */
-  async prepareLake(): Promise<void> {
-    this.events = await DeltaTable.open(this.options.store, lakeLayout.eventsTable);
-    await this.events.createIfMissing(rawEventsSchema);
-    this.quarantine = await DeltaTable.open(this.options.store, lakeLayout.quarantineTable);
-    await this.quarantine.createIfMissing(quarantineSchema);
+  /** Opens (creates, evolves) the lake's tables; idempotent. */
+  async prepareLake(): Promise<LaminaLake> {
+    this.lake ??= await openLake(this.options.store, this.options.config);
+    return this.lake;
   }
 
   async start(): Promise<void> {
@@ -98,6 +119,7 @@ export class Archiver {
           this.buffered -= this.buffers.get(p)?.length ?? 0;
           this.buffers.delete(p);
           this.positions.delete(p);
+          this.horizons.delete(p);
         }
       },
       onBatch: (batch) => this.onBatch(batch),
@@ -122,10 +144,10 @@ export class Archiver {
 
   /** The archived frontier A_p per partition, from the lake itself. */
   async frontier(): Promise<Map<number, number>> {
-    const snapshot = await this.events.snapshot();
+    const snapshot = await this.lake.frontier.snapshot();
     const result = new Map<number, number>();
     for (let p = 0; p < this.options.config.partitions; p++) {
-      const last = snapshot.txns.get(txnAppId(this.topic, p));
+      const last = snapshot.txns.get(txnAppId(this.topic, p, EPOCH));
       result.set(p, last === undefined ? 0 : last + 1);
     }
     return result;
@@ -133,8 +155,12 @@ export class Archiver {
 
   private async onAssigned(partitions: number[]): Promise<Map<number, number>> {
     const frontier = await this.frontier();
+    const tables = [...this.lake.raw.values(), this.lake.quarantine];
+    const snapshots = await Promise.all(tables.map((t) => t.snapshot()));
     const starts = new Map<number, number>();
     for (const p of partitions) {
+      const written = Math.max(...snapshots.map((s) => (s.txns.get(txnAppId(this.topic, p, EPOCH)) ?? -1) + 1));
+      this.horizons.set(p, written);
       starts.set(p, frontier.get(p) ?? 0);
       this.buffered -= this.buffers.get(p)?.length ?? 0;
       this.buffers.set(p, []);
@@ -150,8 +176,7 @@ export class Archiver {
     if (!buffer) return;
     for (const record of batch.records) {
       const result = this.validator.validateMessage(record.value);
-      if (result.ok) buffer.push({ record, valid: { event: result.event, partition: record.partition, offset: record.offset, logTime: record.timestamp } });
-      else buffer.push({ record, invalid: { partition: record.partition, offset: record.offset, logTime: record.timestamp, key: record.key, value: record.value, reason: result.reason } });
+      buffer.push(result.ok ? { record, event: result.event } : { record, reason: result.reason });
     }
     this.buffered += batch.records.length;
     const last = batch.records.at(-1);
@@ -163,14 +188,28 @@ export class Archiver {
   /**
    * Reads up to the log's current end on every owned partition, then flushes: afterwards the lake
    * holds every event that was in the log when this was called (what "run a batch now" needs).
+   * A backlog of any size is fine: it fails only when no progress is made for 30 s (a stalled log).
    */
-  async catchUp(timeoutMs = 30_000): Promise<void> {
+  async catchUp(): Promise<void> {
     const ends = await this.options.log.endOffsets(this.topic);
-    const deadline = Date.now() + timeoutMs;
     const behind = () => [...this.positions].filter(([p, next]) => next < (ends[p] ?? 0));
+    const remaining = () => behind().reduce((sum, [p, next]) => sum + (ends[p] ?? 0) - next, 0);
+    let last = remaining();
+    let progressAt = Date.now();
+    let reportedAt = Date.now();
     while (behind().length > 0) {
-      if (Date.now() > deadline) {
-        throw new UnavailableError(`archiver did not read up to the log end within ${timeoutMs} ms (behind on partitions ${behind().map(([p]) => p).join(', ')}); is the log reachable?`);
+      const now = Date.now();
+      const left = remaining();
+      if (left < last) {
+        last = left;
+        progressAt = now;
+      }
+      if (now - progressAt > CATCH_UP_STALL_MS) {
+        throw new UnavailableError(`archiver made no progress for ${CATCH_UP_STALL_MS / 1000} s while catching up (${left} records behind on partitions ${behind().map(([p]) => p).join(', ')}); is the log reachable?`);
+      }
+      if (now - reportedAt >= 5_000) {
+        reportedAt = now;
+        this.options.logger.info({ recordsBehind: left }, 'archiver: catching up with the log');
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -184,94 +223,100 @@ export class Archiver {
   }
 
   private async flushOnce(): Promise<void> {
-    const taken = new Map<number, Buffered[]>();
-    for (const [p, buffer] of this.buffers) if (buffer.length > 0) taken.set(p, buffer.slice());
-    if (taken.size === 0) return;
+    const taken: Taken[] = [];
+    for (const [partition, buffer] of this.buffers) {
+      if (buffer.length === 0 || buffer.at(-1)!.record.offset + 1 < (this.horizons.get(partition) ?? 0)) continue;
+      taken.push({ partition, from: buffer[0]!.record.offset, to: buffer.at(-1)!.record.offset + 1, items: buffer.slice() });
+    }
+    if (taken.length === 0) return;
     const stop = this.metrics.flushSeconds.startTimer();
-    await this.commitQuarantine(taken);
-    const archived = await this.commitEvents(taken);
+    const quarantined = await this.commitQuarantine(taken);
+    let archived = 0;
+    for (const [type, table] of this.lake.raw) archived += await this.commitRaw(type, table, taken);
+    await this.commitFrontier(taken);
     // Only now is the buffer released: a failed commit keeps it for the next try.
-    for (const [p, items] of taken) {
-      const buffer = this.buffers.get(p);
-      if (buffer && buffer[0] === items[0]) buffer.splice(0, items.length);
-      this.buffered -= items.length;
+    for (const t of taken) {
+      const buffer = this.buffers.get(t.partition);
+      if (buffer && buffer[0] === t.items[0]) buffer.splice(0, t.items.length);
+      this.buffered -= t.items.length;
     }
     stop();
-    const positions = [...taken].map(([partition, items]) => ({ partition, offset: items.at(-1)!.record.offset + 1 }));
+    this.metrics.archived.inc(archived);
+    this.metrics.quarantined.inc(quarantined);
+    const positions = taken.map((t) => ({ partition: t.partition, offset: t.to }));
     await this.options.log.commitOffsets(this.options.groupId ?? 'lamina-archiver', this.topic, positions);
-    this.options.logger.debug({ archived, partitions: positions }, 'archiver: flushed');
+    this.options.logger.debug({ archived, quarantined, partitions: positions }, 'archiver: flushed');
   }
 
-  /** Quarantine first: if we crash before the events commit, the replay skips what is already quarantined. */
-  private async commitQuarantine(taken: Map<number, Buffered[]>): Promise<void> {
+  /** The part of `taken` a table does not hold yet (its own txn says how far it got). */
+  private fresh(taken: readonly Taken[], txns: ReadonlyMap<string, number>): Taken[] {
+    return taken.flatMap((t) => {
+      const done = txns.get(txnAppId(this.topic, t.partition, EPOCH)) ?? -1;
+      if (done >= t.to - 1) return [];
+      return [done < t.from ? t : { ...t, from: done + 1, items: t.items.filter((i) => i.record.offset > done) }];
+    });
+  }
+
+  private txnActions(ranges: readonly Taken[]): Action[] {
+    const now = Date.now();
+    return ranges.map((t) => ({ txn: { appId: txnAppId(this.topic, t.partition, EPOCH), version: t.to - 1, lastUpdated: now } }));
+  }
+
+  /** Invalid messages: committed before the events, so a replay finds them already quarantined. */
+  private async commitQuarantine(taken: readonly Taken[]): Promise<number> {
     // Most flushes hold no invalid message: then there is nothing to read or write in that table.
-    if (![...taken.values()].some((items) => items.some((item) => item.invalid))) return;
-    await this.commitWithRetry(this.quarantine, 'quarantine', (txns) => {
+    if (!taken.some((t) => t.items.some((i) => i.reason !== undefined))) return 0;
+    const table = this.lake.quarantine;
+    const result = await commitWithRetry(table, async (snapshot) => {
       const rows: QuarantineRow[] = [];
-      const lastByPartition = new Map<number, number>();
-      for (const [p, items] of taken) {
-        const done = txns.get(txnAppId(this.topic, p)) ?? -1;
-        for (const item of items) {
-          if (item.invalid && item.record.offset > done) {
-            rows.push(item.invalid);
-            lastByPartition.set(p, item.record.offset);
-          }
+      const fresh = this.fresh(taken, snapshot.txns).filter((t) => t.items.some((i) => i.reason !== undefined));
+      for (const t of fresh) {
+        for (const { record, reason } of t.items) {
+          if (reason !== undefined) rows.push({ epoch: EPOCH, partition: t.partition, offset: record.offset, logTime: record.timestamp, key: record.key, value: record.value, reason });
         }
       }
-      return { rows, lastByPartition, toArrow: () => quarantineToArrow(rows) };
-    }, (n) => this.metrics.quarantined.inc(n));
+      if (rows.length === 0) return null;
+      const ranges = fresh.map((t) => ({ epoch: EPOCH, partition: t.partition, from: t.from, to: t.to, rows: t.items.filter((i) => i.reason !== undefined).length }));
+      const add = await table.writeDataFile(quarantineToArrow(rows), { snapshot, tags: { [RANGES_TAG]: formatRanges(ranges) } });
+      return { actions: [{ add }, ...this.txnActions(fresh)], files: [add], value: rows.length, options: { operation: 'LAMINA quarantine' } };
+    });
+    if (result.version !== null) this.metrics.commits.inc();
+    return result.value ?? 0;
   }
 
-  private async commitEvents(taken: Map<number, Buffered[]>): Promise<number> {
-    let archived = 0;
-    await this.commitWithRetry(this.events, 'archive', (txns) => {
-      const rows: RawEventRow[] = [];
-      const lastByPartition = new Map<number, number>();
-      for (const [p, items] of taken) {
-        const done = txns.get(txnAppId(this.topic, p)) ?? -1;
-        const fresh = items.filter((item) => item.record.offset > done);
-        if (fresh.length === 0) continue; // another archiver instance got there first
-        for (const item of fresh) if (item.valid) rows.push(item.valid);
-        // The frontier moves past invalid messages too: they are accounted for in the quarantine table.
-        lastByPartition.set(p, fresh.at(-1)!.record.offset);
+  /** Valid events of one type: one data file per event date, tagged with the flush's offset ranges. */
+  private async commitRaw(type: string, table: DeltaTable, taken: readonly Taken[]): Promise<number> {
+    if (!taken.some((t) => t.items.some((i) => i.event?.type === type))) return 0;
+    const { columns, current } = this.lake.schemas.get(type)!;
+    const result = await commitWithRetry(table, async (snapshot) => {
+      const fresh = this.fresh(taken, snapshot.txns);
+      const builder = new RawRowsBuilder(columns, current.version);
+      for (const t of fresh) {
+        for (const { record, event } of t.items) {
+          if (event?.type === type) builder.add(event, { epoch: EPOCH, partition: t.partition, offset: record.offset, logTime: record.timestamp });
+        }
       }
-      archived = rows.length;
-      return { rows, lastByPartition, toArrow: () => rawEventsToArrow(rows) };
-    }, (n) => this.metrics.archived.inc(n));
-    return archived;
+      if (builder.size === 0) return null;
+      const files: AddFile[] = [];
+      for (const { table: rows, partitions } of builder.tables()) {
+        const ranges: OffsetRange[] = fresh.filter((t) => partitions.has(t.partition)).map((t) => ({ epoch: EPOCH, partition: t.partition, from: t.from, to: t.to, rows: partitions.get(t.partition)! }));
+        files.push(await table.writeDataFile(rows, { snapshot, tags: { [RANGES_TAG]: formatRanges(ranges) } }));
+      }
+      return { actions: [...files.map((add) => ({ add })), ...this.txnActions(fresh)], files, value: builder.size, options: { operation: 'LAMINA archive' } };
+    });
+    if (result.version !== null) this.metrics.commits.inc();
+    return result.value ?? 0;
   }
 
-  /**
-   * Writes the data file and commits it with the `txn` frontiers; on a lost race, re-reads the
-   * table and redoes the plan (the winner may have archived some of the same offsets).
-   */
-  private async commitWithRetry(
-    table: DeltaTable,
-    operation: string,
-    plan: (txns: ReadonlyMap<string, number>) => { rows: unknown[]; lastByPartition: Map<number, number>; toArrow: () => import('apache-arrow').Table },
-    onCommitted: (rows: number) => void,
-  ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const snapshot = await table.snapshot();
-      const { rows, lastByPartition, toArrow } = plan(snapshot.txns);
-      if (lastByPartition.size === 0) return;
-      const actions: Action[] = [];
-      const add = rows.length > 0 ? await table.writeDataFile(toArrow()) : undefined;
-      if (add) actions.push({ add });
-      const now = Date.now();
-      for (const [p, last] of lastByPartition) actions.push({ txn: { appId: txnAppId(this.topic, p), version: last, lastUpdated: now } });
-      try {
-        await table.commit(snapshot.version, actions, { operation: `LAMINA ${operation}` });
-      } catch (error) {
-        // Nothing references the file of the failed attempt; remove it so the lake holds no orphans.
-        if (add) await table.discardDataFiles([add]);
-        if (!(error instanceof ConflictError) || attempt >= MAX_COMMIT_ATTEMPTS) throw error;
-        continue;
-      }
-      onCommitted(rows.length);
-      this.metrics.commits.inc();
-      if (operation === 'archive') for (const [p, last] of lastByPartition) this.metrics.frontier.set({ partition: String(p) }, last + 1);
-      return;
-    }
+  /** The commit that makes the flush count: the archived frontier moves past every taken offset. */
+  private async commitFrontier(taken: readonly Taken[]): Promise<void> {
+    const result = await commitWithRetry(this.lake.frontier, async (snapshot) => {
+      const fresh = this.fresh(taken, snapshot.txns);
+      if (fresh.length === 0) return null; // another archiver instance got there first
+      return { actions: this.txnActions(fresh), files: [], value: undefined, options: { operation: 'LAMINA frontier' } };
+    });
+    if (result.version === null) return;
+    this.metrics.commits.inc();
+    for (const t of taken) this.metrics.frontier.set({ partition: String(t.partition) }, t.to);
   }
 }

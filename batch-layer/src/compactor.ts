@@ -1,17 +1,37 @@
 /**
- * Compaction of an append-only Delta table (Delta's OPTIMIZE): the archiver commits a small file
- * every flush, so the raw table gathers thousands of them a day. This rewrites runs of small files
- * into few large ones in one commit whose actions are `dataChange: false` — the rows, and so every
- * view, stay exactly the same; only reads get cheaper.
+ * Compaction of a raw table (Delta's OPTIMIZE): the archiver commits a small file per event date
+ * every flush, so a table gathers thousands a day. This rewrites the small files of each date into
+ * one file, in one commit whose actions are `dataChange: false` — the rows, and so every view, stay
+ * exactly the same; only reads get cheaper.
+ *
+ * The offset-range tags of the inputs carry over to the output. Ranges entirely below `coalesceBelow`
+ * (the newest published watermark) are merged into one range per partition: no future incremental
+ * run needs them apart, and the tag stays short.
  */
 import * as arrow from 'apache-arrow';
-import { ConflictError, DeltaTable, fileRowCount, removeAction, type Action, type AddFile, type Logger, type RemoveFile } from '@lamina/shared';
+import {
+  ConflictError,
+  RANGES_TAG,
+  commitWithRetry,
+  fileRowCount,
+  formatRanges,
+  rangesOf,
+  removeAction,
+  type Action,
+  type AddFile,
+  type DeltaTable,
+  type Logger,
+  type OffsetRange,
+  type RemoveFile,
+} from '@lamina/shared';
 
 export interface CompactionOptions {
-  /** Rows per rewritten file (default 250,000). Files with at least half of it are left alone. */
-  targetRows?: number;
-  /** Do nothing unless at least this many small files exist (default 8). */
+  /** Files with fewer rows than this are small (default 125,000). */
+  smallRows?: number;
+  /** Compact a date only when it has at least this many small files (default 8). */
   minFiles?: number;
+  /** Watermark (epoch 0) below which offset ranges may be merged. */
+  coalesceBelow?: readonly number[];
   logger?: Logger;
 }
 
@@ -22,60 +42,72 @@ export interface CompactionResult {
   version: number | null;
 }
 
-const MAX_ATTEMPTS = 10;
-
 /** A `remove` that only rearranges rows: readers of changes (CDF, streaming) skip it. */
 function rearranged(file: AddFile, now: number): Action {
   const { remove } = removeAction(file, now) as { remove: RemoveFile };
   return { remove: { ...remove, dataChange: false } };
 }
 
+function mergedRanges(files: readonly AddFile[], below: readonly number[]): OffsetRange[] | undefined {
+  const all: OffsetRange[] = [];
+  for (const f of files) {
+    const ranges = rangesOf(f);
+    if (ranges === undefined) return undefined;
+    all.push(...ranges);
+  }
+  const kept: OffsetRange[] = [];
+  const merged = new Map<string, OffsetRange>();
+  for (const r of all) {
+    if (r.epoch !== 0 || r.to > (below[r.partition] ?? 0)) {
+      kept.push(r);
+      continue;
+    }
+    const key = `${r.epoch}:${r.partition}`;
+    const m = merged.get(key);
+    merged.set(key, m ? { ...m, from: Math.min(m.from, r.from), to: Math.max(m.to, r.to), rows: m.rows + r.rows } : { ...r });
+  }
+  return [...merged.values(), ...kept].sort((a, b) => a.epoch - b.epoch || a.partition - b.partition || a.from - b.from);
+}
+
 export async function compactTable(table: DeltaTable, options: CompactionOptions = {}): Promise<CompactionResult> {
-  const targetRows = options.targetRows ?? 250_000;
+  const smallRows = options.smallRows ?? 125_000;
   const minFiles = options.minFiles ?? 8;
   const snapshot = await table.snapshot();
-  if (snapshot.partitionColumns.length > 0) throw new Error(`compactTable handles unpartitioned tables only (${table.tablePath} is partitioned)`);
-  const small = snapshot.files.filter((f) => (fileRowCount(f) ?? 0) < targetRows / 2);
-  if (small.length < minFiles) return { filesRemoved: 0, filesAdded: 0, rows: 0, version: null };
-
-  // Read and regroup into batches of about targetRows rows, in the order the files were added.
-  const outputs: AddFile[] = [];
-  let pending: arrow.RecordBatch[] = [];
-  let pendingRows = 0;
-  let rows = 0;
-  const writePending = async () => {
-    if (pendingRows === 0) return;
-    outputs.push(await table.writeDataFile(new arrow.Table(pending), { snapshot, dataChange: false }));
-    pending = [];
-    pendingRows = 0;
-  };
-  for (const file of small) {
-    const data = await table.readDataFile(file, { snapshot });
-    pending.push(...data.batches);
-    pendingRows += data.numRows;
-    rows += data.numRows;
-    if (pendingRows >= targetRows) await writePending();
+  const groups = new Map<string, AddFile[]>();
+  for (const f of snapshot.files) {
+    if ((fileRowCount(f) ?? 0) >= smallRows) continue;
+    const key = JSON.stringify(snapshot.partitionColumns.map((c) => f.partitionValues[c] ?? null));
+    const list = groups.get(key);
+    if (list) list.push(f);
+    else groups.set(key, [f]);
   }
-  await writePending();
+  const chosen = [...groups.values()].filter((files) => files.length >= minFiles);
+  if (chosen.length === 0) return { filesRemoved: 0, filesAdded: 0, rows: 0, version: null };
 
-  const now = Date.now();
-  const actions: Action[] = [...small.map((f) => rearranged(f, now)), ...outputs.map((add) => ({ add }))];
-  // Appends committed meanwhile (the archiver) do not touch the files being replaced: re-check and retry.
-  let readVersion = snapshot.version;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const version = await table.commit(readVersion, actions, { operation: 'OPTIMIZE', operationParameters: { targetRows: String(targetRows) } });
-      options.logger?.info({ table: table.tablePath, filesRemoved: small.length, filesAdded: outputs.length, rows, version }, 'compaction committed');
-      return { filesRemoved: small.length, filesAdded: outputs.length, rows, version };
-    } catch (error) {
-      const current = error instanceof ConflictError && attempt < MAX_ATTEMPTS ? await table.snapshot() : undefined;
-      const live = new Set(current?.files.map((f) => f.path));
-      if (!current || !small.every((f) => live.has(f.path))) {
-        // Nothing references the rewritten files: remove them so no orphan is left behind.
-        await table.discardDataFiles(outputs);
-        throw error instanceof ConflictError && current ? new ConflictError(`compaction of ${table.tablePath} lost a race: another writer removed some of its files; run it again`) : error;
-      }
-      readVersion = current.version;
+  const outputs: AddFile[] = [];
+  let rows = 0;
+  try {
+    for (const files of chosen) {
+      const batches: arrow.RecordBatch[] = [];
+      for (const file of files) batches.push(...(await table.readDataFile(file, { snapshot })).batches);
+      const merged = new arrow.Table(snapshot.schema, batches);
+      rows += merged.numRows;
+      const ranges = mergedRanges(files, options.coalesceBelow ?? []);
+      outputs.push(await table.writeDataFile(merged, { snapshot, dataChange: false, ...(ranges ? { tags: { [RANGES_TAG]: formatRanges(ranges) } } : {}) }));
     }
+    const replaced = chosen.flat();
+    const result = await commitWithRetry(table, async (current) => {
+      // Appends committed meanwhile (the archiver) do not touch the files being replaced; a removal does.
+      const live = new Set(current.files.map((f) => f.path));
+      if (!replaced.every((f) => live.has(f.path))) throw new ConflictError(`compaction of ${table.tablePath} lost a race: another writer removed some of its files; run it again`);
+      const now = Date.now();
+      return { actions: [...replaced.map((f) => rearranged(f, now)), ...outputs.map((add) => ({ add }))], files: [], value: undefined, options: { operation: 'OPTIMIZE' } };
+    });
+    options.logger?.info({ table: table.tablePath, filesRemoved: replaced.length, filesAdded: outputs.length, rows, version: result.version }, 'compaction committed');
+    return { filesRemoved: replaced.length, filesAdded: outputs.length, rows, version: result.version };
+  } catch (error) {
+    // Nothing references the rewritten files: remove them so no orphan is left behind.
+    await table.discardDataFiles(outputs);
+    throw error;
   }
 }

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { BatchJob, QualityGateError } from '../src/index.js';
 import { GenerationStore, createRegistry, silentLogger, type GenerationManifest } from '@lamina/shared';
@@ -36,7 +37,7 @@ test('failed gates: not published, previous generation still served, counted and
     const strict = testConfig({ batch: { quality: { maxQuarantineRatio: 0.5, minEvents: 3 }, alertWebhook: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/alert` } });
     const registry = createRegistry();
     const job = new BatchJob({
-      config: strict, store: lamina.store, logger: silentLogger, registry,
+      config: strict, store: lamina.store, logger: silentLogger, registry, scratchDir: join(lamina.dir, 'scratch-strict'),
       onQualityFailure: alertHook(strict, silentLogger),
     });
     await assert.rejects(job.run(), (error: unknown) => {

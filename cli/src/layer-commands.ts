@@ -8,7 +8,7 @@ export async function runSpeed(runtime: Runtime): Promise<() => Promise<void>> {
   const { config, logger, registry, options } = runtime;
   const log = await openEventLog(runtime);
   const store = await openObjectStore(runtime);
-  const speed = new SpeedLayer({ config, log, generations: new GenerationStore(store), logger: logger.child({ layer: 'speed', instance: options.instance }), registry, instance: options.instance });
+  const speed = new SpeedLayer({ config, log, store, logger: logger.child({ layer: 'speed', instance: options.instance }), registry, instance: options.instance });
   await speed.start();
   const api = new SpeedHttpApi(speed, config, registry, logger.child({ layer: 'speed-api' }));
   await api.start(options.port);

@@ -53,7 +53,11 @@ program
 program.command('archive').description('run the archiver (log -> lake) until stopped').action(async () => untilSignal(await runArchiver(await runtime())));
 
 const batch = program.command('batch').description('the batch layer');
-batch.command('run').description('run one batch now (the nightly recomputation) and exit').action(async () => runBatchOnce(await runtime()));
+batch
+  .command('run')
+  .description('run one batch now (the nightly recomputation) and exit')
+  .option('--full', 'recompute every view from the whole lake instead of only the dates new events touched')
+  .action(async (opts: { full?: boolean }) => runBatchOnce(await runtime(), { full: opts.full === true }));
 batch.command('schedule').description('run the batch on the config\'s cron schedule until stopped').action(async () => untilSignal(await runBatchSchedule(await runtime())));
 
 program.command('speed').description('run a speed layer instance (joins the speed consumer group; internal API on PORT)').action(async () => untilSignal(await runSpeed(await runtime())));

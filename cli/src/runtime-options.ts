@@ -2,12 +2,14 @@
  * The one place that reads the environment. Everything below the CLI gets explicit option objects,
  * so the layers and adapters stay testable and free of hidden inputs.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError } from '@lamina/shared';
 
 export interface RuntimeOptions {
   configPath: string | undefined;
   dataDir: string;
+  /** Local scratch space of the batch engine (spills, staged S3 files); emptied after each run. */
+  scratchDir: string;
   port: number;
   logLevel: string;
   /** Topic name override (LAMINA_TOPIC); the config's `topic` otherwise. */
@@ -37,6 +39,7 @@ export function readRuntimeOptions(env: NodeJS.ProcessEnv = process.env): Runtim
   return {
     configPath: env.LAMINA_CONFIG ? resolve(env.LAMINA_CONFIG) : undefined,
     dataDir: resolve(env.LAMINA_DATA_DIR ?? './data'),
+    scratchDir: resolve(env.LAMINA_SCRATCH_DIR ?? join(env.LAMINA_DATA_DIR ?? './data', 'scratch')),
     port,
     logLevel: env.LAMINA_LOG_LEVEL ?? 'info',
     topic: env.LAMINA_TOPIC || undefined,

@@ -1,9 +1,12 @@
 /**
  * Batch views of the generations the serving layer can answer from, loaded into memory and sorted
- * by bucket. Keeps the two newest: the speed layer may still be rebuilding the newest one.
+ * by bucket. Keeps the two newest: the speed layer may still be rebuilding the newest one. A view
+ * whose definition differs from the generation's table (added or changed since) is not loaded: the
+ * generation has no batch part for it (see `incompleteViews`).
  */
 import {
   compileViews,
+  coversEvents,
   genesisManifest,
   readViewRows,
   type CompiledView,
@@ -18,8 +21,9 @@ import {
 export interface LoadedGeneration {
   manifest: GenerationManifest;
   views: Map<string, GroupRow[]>;
+  /** Views of the config this generation has no batch part for, although it covers events. */
+  incomplete: ReadonlySet<string>;
 }
-
 
 export class LoadedGenerations {
   private readonly loaded = new Map<number, LoadedGeneration>();
@@ -27,13 +31,13 @@ export class LoadedGenerations {
   readonly views: CompiledView[];
 
   constructor(
-    private readonly config: LaminaConfig,
+    config: LaminaConfig,
     private readonly store: ObjectStore,
     private readonly generations: GenerationStore,
     private readonly logger: Logger,
   ) {
     this.views = compileViews(config);
-    this.loaded.set(0, { manifest: genesisManifest(config.topic, config.partitions), views: new Map(this.views.map((v) => [v.name, []])) });
+    this.loaded.set(0, { manifest: genesisManifest(config.topic, config.partitions), views: new Map(this.views.map((v) => [v.name, []])), incomplete: new Set() });
   }
 
   /** Newest first. */
@@ -57,16 +61,22 @@ export class LoadedGenerations {
     const manifest = await this.generations.get(newest);
     const started = Date.now();
     const views = new Map<string, GroupRow[]>();
+    const incomplete = new Set<string>();
     for (const view of this.views) {
       const ref = manifest.views[view.name];
-      // A view added to the config after this generation was built has no batch part yet.
-      const rows = ref ? await readViewRows(this.store, ref, view) : [];
-      rows.sort((a, b) => a.bucket - b.bucket);
-      views.set(view.name, rows);
+      if (ref?.fingerprint === view.fingerprint) {
+        const rows = await readViewRows(this.store, ref, view);
+        rows.sort((a, b) => a.bucket - b.bucket);
+        views.set(view.name, rows);
+      } else {
+        views.set(view.name, []);
+        if (coversEvents(manifest)) incomplete.add(view.name);
+      }
     }
-    this.loaded.set(manifest.generation, { manifest, views });
+    this.loaded.set(manifest.generation, { manifest, views, incomplete });
     const keep = this.list().slice(0, 2).map((g) => g.manifest.generation);
     for (const g of [...this.loaded.keys()]) if (!keep.includes(g)) this.loaded.delete(g);
+    if (incomplete.size > 0) this.logger.warn({ generation: manifest.generation, views: [...incomplete] }, 'serving: these views are newer than the generation\'s batch views; they answer VIEW_INCOMPLETE until a batch run computes them');
     this.logger.info({ generation: manifest.generation, ms: Date.now() - started }, 'serving: batch views loaded');
   }
 }

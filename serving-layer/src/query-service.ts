@@ -6,6 +6,7 @@
 import {
   CoverageError,
   ValidationError,
+  ViewIncompleteError,
   accumulateRows,
   finishRows,
   mergeRolledRows,
@@ -33,6 +34,8 @@ export interface AnswerMeta {
   realtimeLastEventTime: number | null;
   /** False while the realtime state of the served generation is still replaying. */
   realtimeCaughtUp: boolean;
+  /** Views this generation has no batch part for yet (added or changed since): they answer VIEW_INCOMPLETE. */
+  incompleteViews: string[];
   coverage: PartitionCoverage[];
 }
 
@@ -84,12 +87,18 @@ export class QueryService {
 
   private async attempt(view: CompiledView, generation: LoadedGeneration, query: ViewQuery): Promise<{ parts: RealtimePart[]; coverage: PartitionCoverage[]; verdict: CoverageVerdict }> {
     const g = generation.manifest.generation;
-    const parts = await Promise.all(this.sources.map((s) => s.query({ generation: g, view: view.name, query })));
+    const parts = await Promise.all(this.sources.map((s) => s.query({ generation: g, view: view.name, fingerprint: view.fingerprint, query })));
     const coverage = parts.flatMap((p) => p.coverage);
     return { parts, coverage, verdict: checkCoverage(coverage, g, this.config.partitions) };
   }
 
   private answer(view: CompiledView, generation: LoadedGeneration, result: { parts: RealtimePart[]; coverage: PartitionCoverage[]; verdict: CoverageVerdict }, query: ViewQuery, orderBy: OrderBy[], limit?: number): Answer {
+    if (generation.incomplete.has(view.name)) {
+      throw new ViewIncompleteError(
+        `view '${view.name}' was added or changed after generation ${generation.manifest.generation} was computed, so that generation has no batch part for it and an answer would be short; ` +
+          'it is complete once a batch run publishes a generation with it (embedded mode starts one at once; otherwise run `lamina batch run`)',
+      );
+    }
     return { rows: this.merge(view, generation, result.parts, query, orderBy, limit), meta: this.meta(generation, result.coverage, result.verdict.ready) };
   }
 
@@ -110,6 +119,7 @@ export class QueryService {
       realtimeLagRecords: sorted.reduce((sum, c) => sum + Math.max(0, c.highWatermark - c.toOffset), 0),
       realtimeLastEventTime: times.length > 0 ? Math.max(...times) : null,
       realtimeCaughtUp: ready,
+      incompleteViews: [...generation.incomplete].sort(),
       coverage: sorted,
     };
   }

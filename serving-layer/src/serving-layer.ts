@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { GenerationStore, sendJson, sendMetrics, type EventLog, type GenerationManifest, type LaminaConfig, type Logger, type ObjectStore, type RealtimeSource, type Registry } from '@lamina/shared';
+import { GenerationStore, ValidationError, resolveSchemas, sendJson, sendMetrics, type EventLog, type GenerationManifest, type LaminaConfig, type Logger, type ObjectStore, type RealtimeSource, type Registry } from '@lamina/shared';
 import { buildSdl } from './graphql/schema-sdl.js';
 import { buildResolvers, type LaminaContext } from './graphql/resolvers.js';
 import { useLaminaExtensions } from './graphql/use-lamina-extensions.js';
@@ -24,7 +24,7 @@ export interface ServingLayerOptions {
   logger: Logger;
   registry: Registry;
   /** Embedded mode: runs the batch layer now and returns the generation it published. */
-  runBatch?: () => Promise<{ manifest: GenerationManifest; durationMs: number }>;
+  runBatch?: (options: { full: boolean }) => Promise<{ manifest: GenerationManifest; durationMs: number }>;
   /** Poll for new generations (ms); 0 disables (embedded mode refreshes after runBatch). */
   generationPollMs?: number;
 }
@@ -42,13 +42,7 @@ export class ServingLayer {
     this.generations = new LoadedGenerations(config, store, new GenerationStore(store), logger);
     this.queries = new QueryService(config, this.generations, options.realtime, logger);
     this.ingest = new IngestService(config, options.log, options.registry);
-    const runBatch = options.runBatch
-      ? async () => {
-          const result = await options.runBatch!();
-          await this.generations.refresh();
-          return result;
-        }
-      : undefined;
+    const runBatch = options.runBatch ? (runOptions: { full: boolean }) => this.runBatchNow(runOptions) : undefined;
     this.yoga = createYoga<LaminaContext>({
       schema: createSchema({
         typeDefs: buildSdl(this.generations.views),
@@ -62,7 +56,16 @@ export class ServingLayer {
     });
   }
 
+  /** Embedded mode: runs the batch layer now and serves the generation it published. */
+  async runBatchNow(runOptions: { full: boolean }): Promise<{ manifest: GenerationManifest; durationMs: number }> {
+    if (!this.options.runBatch) throw new ValidationError('running a batch from the serving layer works in embedded mode only; in distributed mode run `lamina batch run`');
+    const result = await this.options.runBatch(runOptions);
+    await this.generations.refresh();
+    return result;
+  }
+
   async start(port: number, host = '0.0.0.0'): Promise<number> {
+    await resolveSchemas(this.options.store, this.options.config);
     await this.generations.refresh();
     const pollMs = this.options.generationPollMs ?? this.options.config.speed.generationPollMs;
     if (pollMs > 0) {

@@ -77,3 +77,14 @@ export async function unlessNotFound<T>(promise: Promise<T>): Promise<T | undefi
     throw error;
   }
 }
+
+/**
+ * A view's definition is newer than the batch part the served generation holds (a view was added or
+ * changed): an answer now would be silently short, so there is none until a generation covers it.
+ * Retriable: the recompute is under way (embedded mode) or due at the next batch run.
+ */
+export class ViewIncompleteError extends LaminaError {
+  constructor(message: string) {
+    super('VIEW_INCOMPLETE', message, { retriable: true });
+  }
+}

@@ -3,11 +3,15 @@ export * from './errors.js';
 export * from './ports/event-log.js';
 export * from './ports/object-store.js';
 export * from './ports/realtime-source.js';
+export * from './ports/batch-engine.js';
 // Config and events
 export * from './config/schema.js';
 export * from './config/validate-config.js';
 export * from './events/event.js';
 export * from './events/event-validator.js';
+export * from './events/event-schema.js';
+export * from './events/field-paths.js';
+export * from './schemas/schema-registry.js';
 // Measures and views (the code both layers run)
 export * from './measures/index.js';
 export * from './views/time-buckets.js';
@@ -15,10 +19,13 @@ export * from './views/compiled-view.js';
 export * from './views/view-aggregate.js';
 export * from './views/view-query.js';
 export * from './views/row-codec.js';
+export * from './views/state-columns.js';
 // Lake: Delta tables, Lamina's tables, generations
 export * from './lake/index.js';
 export * from './lake-layout.js';
-export * from './tables/raw-events-table.js';
+export * from './tables/raw-table.js';
+export * from './tables/offset-ranges.js';
+export * from './tables/lamina-lake.js';
 export * from './tables/quarantine-table.js';
 export * from './tables/view-table.js';
 export * from './generations/manifest.js';

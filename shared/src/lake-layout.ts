@@ -1,18 +1,27 @@
 /** Where everything lives in the object store. One place, so every layer agrees. */
 export const lakeLayout = {
-  /** Raw, valid events: a Delta table, append-only, one `txn` per log partition. */
-  eventsTable: 'lake/events',
+  /** Marks the lake's format; a lake without it (or with another version) is refused at start. */
+  formatMarker: 'lake/_lamina.json',
+  /** One typed Delta table per event type: valid events, partitioned by event date. */
+  rawTable: (eventType: string) => `lake/raw/${eventType}`,
   /** Messages found on the topic that failed validation, with the reason. */
   quarantineTable: 'lake/quarantine',
-  /** One Delta table per view, overwritten by each generation (the manifest pins the version). */
-  viewTable: (view: string) => `views/${view}`,
+  /**
+   * The archive frontier: a Delta table of `txn` actions only, committed after the raw and quarantine
+   * tables of each flush. Its txns are the archived frontier A_p every batch reads.
+   */
+  frontierTable: 'lake/frontier',
+  /** The schema registry: `lake/_schemas/<type>/<10-digit version>.json`, create-only. */
+  schemasPrefix: 'lake/_schemas/',
+  /** One Delta table per view definition (fingerprint); generations pin its versions. */
+  viewTable: (view: string, fingerprint: string) => `views/${view}/${fingerprint}`,
   /** Generation manifests, `generations/<20-digit number>.json`, created once, never rewritten. */
   generationsPrefix: 'generations/',
   /** A hint naming the newest published generation, so readers need not list from the start. */
   currentPointer: 'generations/CURRENT',
 } as const;
 
-/** appId of the Delta `txn` action that records a partition's archived frontier. */
-export function txnAppId(topic: string, partition: number): string {
-  return `${topic}/${partition}`;
+/** appId of the Delta `txn` action that records how far a partition of a log epoch is archived. */
+export function txnAppId(topic: string, partition: number, epoch = 0): string {
+  return epoch === 0 ? `${topic}/${partition}` : `${topic}/e${epoch}/${partition}`;
 }

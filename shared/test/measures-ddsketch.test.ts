@@ -2,11 +2,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DDSketch, DDSKETCH_RELATIVE_ACCURACY, MEASURE_FORMAT, quantileMeasure } from '../src/measures/index.js';
+import { DDSketch, DDSKETCH_GAMMA, DDSKETCH_MIN_INDEXABLE, DDSKETCH_RELATIVE_ACCURACY, MEASURE_FORMAT, ddsketchBound, ddsketchKey, quantileMeasure } from '../src/measures/index.js';
 import { CorruptDataError } from '../src/errors.js';
 
 const QS = [0, 0.01, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1];
-// α, plus room for the last bits of Math.log/Math.exp at bin boundaries.
+// α, plus room for the rounding of the bound table (< 1e-11 relative).
 const TOLERANCE = DDSKETCH_RELATIVE_ACCURACY * (1 + 1e-9);
 
 function sketchOf(values: readonly number[]): DDSketch {
@@ -25,8 +25,9 @@ function assertWithinAlpha(values: readonly number[], sketch: DDSketch): void {
   for (const q of QS) {
     const exact = exactQuantile(sorted, q);
     const estimate = sketch.quantile(q)!;
+    // Magnitudes below the smallest indexable value (subnormals among them) count as zero.
     assert.ok(
-      Math.abs(estimate - exact) <= TOLERANCE * Math.abs(exact),
+      Math.abs(estimate - exact) <= TOLERANCE * Math.abs(exact) || (estimate === 0 && Math.abs(exact) < DDSKETCH_MIN_INDEXABLE),
       `q=${q}: estimate ${estimate}, exact ${exact} (n=${values.length})`,
     );
   }
@@ -84,21 +85,48 @@ describe('merging and encoding', () => {
     assert.equal(Buffer.from(s.encode()).toString('hex'), Buffer.from(sketchOf([1, 2, 2, -3, 0, 1, 2, 2, -3, 0]).encode()).toString('hex'));
   });
 
-  test('golden encoding (format byte, zero count, negative bins, positive bins)', () => {
-    assert.equal(Buffer.from(sketchOf([-2.5, 0, 0, 1, 1, 100]).encode()).toString('hex'), '0702015c01020002ce0301');
+  test('golden encoding (format byte, then store, key + 2^23 and count of each bin, big-endian)', () => {
+    assert.equal(
+      Buffer.from(sketchOf([-2.5, 0, 0, 1, 1, 100]).encode()).toString('hex'),
+      '09' + '00' + (2 ** 23 + 46).toString(16) + '0000000000000001' + '01' + '800000' + '0000000000000002' + '02' + '800000' + '0000000000000002' + '02' + (2 ** 23 + 231).toString(16) + '0000000000000001',
+    );
   });
 
-  test('strict decode: unsorted bins, empty bins, wrong format, trailing bytes', () => {
+  test('strict decode: partial, unsorted or empty bins, an unknown store, a wrong format byte', () => {
     const f = MEASURE_FORMAT.ddsketch;
+    const bin = (store: number, key: number, count: number) => [store, ...[16, 8, 0].map((s) => ((key + 2 ** 23) >>> s) & 255), 0, 0, 0, 0, 0, 0, 0, count];
     const fail = (bytes: number[]): void => void assert.throws(() => DDSketch.decode(Uint8Array.from(bytes)), CorruptDataError);
-    fail([f, 0, 0, 2, 2, 1, 1, 1]); // second delta −1 (zigzag 1): out of order
-    fail([f, 0, 0, 2, 2, 1, 0, 1]); // zero delta: repeated key
-    fail([f, 0, 0, 1, 2, 0]); // empty bin
-    fail([f + 1, 0, 0, 0]);
-    fail([f, 0, 0, 0, 0]);
-    fail([f, 0, 0, 200, 1]); // claims more bins than bytes
-    const ok = DDSketch.decode(Uint8Array.from([f, 3, 0, 2, 3, 1, 4, 2]));
-    assert.equal(ok.count, 6);
+    fail([f, 2, 0]);
+    fail([f, ...bin(2, 5, 1), ...bin(2, 3, 1)]);
+    fail([f, ...bin(2, 5, 1), ...bin(2, 5, 1)]);
+    fail([f, ...bin(2, 5, 0)]);
+    fail([f, ...bin(3, 5, 1)]);
+    fail([f, ...bin(1, 7, 1)]);
+    fail([0x07, ...bin(2, 5, 1)]);
+    const ok = DDSketch.decode(Uint8Array.from([f, ...bin(0, 1, 1), ...bin(1, 0, 3), ...bin(2, -2, 1), ...bin(2, 0, 2)]));
+    assert.equal(ok.count, 7);
+    assert.equal(ok.zeroCount, 3);
     assert.deepEqual([...ok.positive], [[-2, 1], [0, 2]]);
+    assert.deepEqual([...ok.negative], [[1, 1]]);
+  });
+});
+
+describe('bins by exact comparison with the bound table', () => {
+  test('a value lies in (bound(k-1), bound(k)]; bounds are powers of γ by one IEEE operation a step', () => {
+    assert.equal(ddsketchBound(0), 1);
+    assert.equal(ddsketchBound(1), DDSKETCH_GAMMA);
+    assert.equal(ddsketchBound(2), DDSKETCH_GAMMA * DDSKETCH_GAMMA);
+    assert.equal(ddsketchBound(-1), 1 / DDSKETCH_GAMMA);
+    fc.assert(
+      fc.property(fc.double({ min: DDSKETCH_MIN_INDEXABLE, max: Number.MAX_VALUE, noNaN: true }), (v) => {
+        const k = ddsketchKey(v);
+        assert.ok(v > ddsketchBound(k - 1) && v <= ddsketchBound(k), `v=${v} k=${k}`);
+      }),
+      { numRuns: 2000 },
+    );
+    for (const k of [-34000, -100, -1, 0, 1, 7, 5000, 35000]) {
+      assert.equal(ddsketchKey(ddsketchBound(k)), k, `a bound belongs to its own bin (k=${k})`);
+      assert.equal(ddsketchKey(ddsketchBound(k) * (1 + 2 ** -52)), k + 1, `just above a bound is the next bin (k=${k})`);
+    }
   });
 });

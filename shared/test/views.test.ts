@@ -20,7 +20,7 @@ const config = validateConfig({
     v: { source: 'pv', dimensions: ['url', 'geo'], granularity: 'hour', filter: { field: 'url', in: ['/a', '/b'] }, measures: { n: { kind: 'count' }, total: { kind: 'sum', field: 'ms' } } },
   },
 });
-const view = compileView('v', config.views.v!);
+const view = compileView('v', config.views.v!, config);
 const ev = (i: number, url: string, geo: string | undefined, hour: number): LaminaEvent => ({ id: `e${i}`, type: 'pv', ts: Date.UTC(2026, 0, 1, hour, 30), data: { url, ...(geo ? { geo } : {}), ms: i } });
 
 test('aggregate, filter, roll up, group, order and limit', () => {

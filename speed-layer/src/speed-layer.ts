@@ -6,6 +6,7 @@
  */
 import {
   EventValidator,
+  GenerationStore,
   genesisManifest,
   compileViews,
   accumulateRows,
@@ -14,7 +15,6 @@ import {
   type CompiledView,
   type EventLog,
   type GenerationManifest,
-  type GenerationStore,
   type GroupRow,
   type LaminaConfig,
   type LogConsumer,
@@ -25,8 +25,10 @@ import {
   type RealtimeRequest,
   type RealtimeSource,
   type RealtimeStatus,
+  type ObjectStore,
   type Registry,
   ValidationError,
+  resolveSchemas,
 } from '@lamina/shared';
 import { GenerationState, PartitionState } from './generation-state.js';
 import { PartitionQueues } from './partition-queue.js';
@@ -34,7 +36,8 @@ import { PartitionQueues } from './partition-queue.js';
 export interface SpeedLayerOptions {
   config: LaminaConfig;
   log: EventLog;
-  generations: GenerationStore;
+  /** The lake: generations and the schema registry are read from it. */
+  store: ObjectStore;
   logger: Logger;
   registry: Registry;
   /** Names this instance in answers and metrics. */
@@ -56,8 +59,10 @@ export class SpeedLayer implements RealtimeSource {
   private consumer: LogConsumer | undefined;
   private poller: NodeJS.Timeout | undefined;
   private readonly metrics;
+  private readonly generations: GenerationStore;
 
   constructor(private readonly options: SpeedLayerOptions) {
+    this.generations = new GenerationStore(options.store);
     this.name = options.instance;
     this.views = compileViews(options.config);
     this.viewsByName = new Map(this.views.map((v) => [v.name, v]));
@@ -76,7 +81,9 @@ export class SpeedLayer implements RealtimeSource {
   }
 
   async start(): Promise<void> {
-    const { log, config, generations } = this.options;
+    const { log, config } = this.options;
+    const { generations } = this;
+    await resolveSchemas(this.options.store, config);
     await log.ensureTopic(this.topic, config.partitions);
     const latest = (await generations.latest()) ?? genesisManifest(config.topic, config.partitions);
     this.states.set(latest.generation, new GenerationState(latest.generation, latest.watermark));
@@ -104,8 +111,8 @@ export class SpeedLayer implements RealtimeSource {
 
   /** Looks for a newer published generation and starts building its state. */
   async refreshGeneration(): Promise<void> {
-    const newest = await this.options.generations.latestNumber();
-    if (newest > 0 && !this.states.has(newest)) await this.addGeneration(await this.options.generations.get(newest));
+    const newest = await this.generations.latestNumber();
+    if (newest > 0 && !this.states.has(newest)) await this.addGeneration(await this.generations.get(newest));
   }
 
   /** Starts the state of a new generation; resolves once it is rebuilt on every owned partition. */
@@ -214,6 +221,9 @@ export class SpeedLayer implements RealtimeSource {
   async query(request: RealtimeRequest): Promise<RealtimePart> {
     const view = this.viewsByName.get(request.view);
     if (!view) throw new ValidationError(`unknown view '${request.view}' (views: ${[...this.viewsByName.keys()].join(', ')})`);
+    if (request.fingerprint !== view.fingerprint) {
+      throw new ValidationError(`speed instance ${this.name} folds view '${view.name}' as definition ${view.fingerprint}, the caller asks for ${request.fingerprint}: run every process with the same config`);
+    }
     const state = this.states.get(request.generation);
     if (!state) return { instance: this.name, rows: [], coverage: [] };
     const target = new Map<string, GroupRow>();

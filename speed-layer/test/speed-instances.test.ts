@@ -23,7 +23,7 @@ test('two instances cover all partitions exactly once, and survive one leaving',
   const log = await EmbeddedEventLog.open({ dir: join(dir, 'log'), fsync: false });
   const store = new LocalObjectStore({ root: join(dir, 'lake') });
   const generations = new GenerationStore(store);
-  const make = (instance: string) => new SpeedLayer({ config, log, generations, logger: silentLogger, registry: createRegistry(), instance, generationPollMs: 0 });
+  const make = (instance: string) => new SpeedLayer({ config, log, store, logger: silentLogger, registry: createRegistry(), instance, generationPollMs: 0 });
   const a = make('a');
   const b = make('b');
   const validator = new EventValidator(config);
@@ -66,7 +66,7 @@ test('two instances cover all partitions exactly once, and survive one leaving',
     const archiver = new Archiver({ config, log, store, logger: silentLogger, registry });
     await archiver.start();
     await archiver.catchUp();
-    const manifest = await new BatchJob({ config, store, logger: silentLogger, registry }).run();
+    const manifest = await new BatchJob({ config, store, logger: silentLogger, registry, scratchDir: join(dir, 'scratch') }).run();
     await Promise.all([a.addGeneration(manifest), b.addGeneration(manifest)]);
     await loaded.refresh();
     await produce(200, 'y');

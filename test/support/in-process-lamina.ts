@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Archiver, BatchJob } from '@lamina/batch-layer';
+import { Archiver, BatchJob, type BatchRunOptions } from '@lamina/batch-layer';
 import { SpeedLayer } from '@lamina/speed-layer';
 import { ServingLayer } from '@lamina/serving-layer';
 import {
@@ -58,7 +58,7 @@ export class InProcessLamina {
     const groups = { archiver: `lamina-archiver${options.groupSuffix ?? ''}`, speed: `lamina-speed${options.groupSuffix ?? ''}` };
     const archiver = new Archiver({ config, log, store, logger: silentLogger, registry, groupId: groups.archiver });
     await archiver.start();
-    const batch = new BatchJob({ config, store, logger: silentLogger, registry });
+    const batch = new BatchJob({ config, store, logger: silentLogger, registry, scratchDir: join(dir, 'scratch') });
     const speed = InProcessLamina.newSpeed(config, log, store, groups.speed);
     await speed.start();
     const source = new SwappableSource(speed);
@@ -68,7 +68,7 @@ export class InProcessLamina {
   }
 
   private static newSpeed(config: LaminaConfig, log: EventLog, store: ObjectStore, groupId: string): SpeedLayer {
-    return new SpeedLayer({ config, log, generations: new GenerationStore(store), logger: silentLogger, registry: createRegistry(), instance: 'test', generationPollMs: 0, groupId });
+    return new SpeedLayer({ config, log, store, logger: silentLogger, registry: createRegistry(), instance: 'test', generationPollMs: 0, groupId });
   }
 
   get speed(): SpeedLayer {
@@ -76,8 +76,8 @@ export class InProcessLamina {
   }
 
   /** Runs a batch and lets the speed and serving layers pick the generation up. */
-  async runBatch() {
-    const manifest = await this.batch.run();
+  async runBatch(options: BatchRunOptions = {}) {
+    const manifest = await this.batch.run(options);
     await this.speed.addGeneration(manifest);
     await this.serving.generations.refresh();
     return manifest;

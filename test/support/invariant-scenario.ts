@@ -36,7 +36,7 @@ export async function runScenario(operations: Operation[], lamina: InProcessLami
         break;
       case 'compact':
         // Small targets so that a few flushes already make something to compact.
-        await compactTable(DeltaTable.open(lamina.store, lakeLayout.eventsTable), { targetRows: 40, minFiles: 2 });
+        for (const type of Object.keys(config.eventTypes)) await compactTable(DeltaTable.open(lamina.store, lakeLayout.rawTable(type)), { smallRows: 40, minFiles: 2 });
         break;
       case 'crashArchiver':
         await lamina.crashArchiver();

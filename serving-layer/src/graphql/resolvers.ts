@@ -26,7 +26,7 @@ interface ViewArgs {
 export interface ResolverDeps {
   queries: QueryService;
   generations: LoadedGenerations;
-  runBatch?: () => Promise<{ manifest: GenerationManifest; durationMs: number }>;
+  runBatch?: (options: { full: boolean }) => Promise<{ manifest: GenerationManifest; durationMs: number }>;
 }
 
 function toQuery(view: CompiledView, args: ViewArgs): { query: ViewQuery; orderBy: OrderBy[]; limit?: number } {
@@ -72,10 +72,10 @@ export function buildResolvers(views: readonly CompiledView[], deps: ResolverDep
     DateTime,
     Query: query,
     Mutation: {
-      runBatch: async () => {
+      runBatch: async (_: unknown, args: { full?: boolean | null }) => {
         if (!deps.runBatch) throw new ValidationError('runBatch is available in embedded mode only; in distributed mode run `lamina batch run`');
-        const { manifest, durationMs } = await deps.runBatch();
-        return { generation: manifest.generation, events: manifest.events, quarantined: manifest.quarantined, lakeVersion: manifest.lakeVersion, watermark: manifest.watermark, durationMs };
+        const { manifest, durationMs } = await deps.runBatch({ full: args.full === true });
+        return { generation: manifest.generation, mode: manifest.mode.toUpperCase(), events: manifest.events, quarantined: manifest.quarantined, lakeVersion: manifest.lakeVersion, watermark: manifest.watermark, durationMs };
       },
     },
   };

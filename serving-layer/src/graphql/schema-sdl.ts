@@ -36,11 +36,15 @@ type Freshness {
   realtimeLagRecords: Float!
   realtimeLastEventTime: DateTime
   realtimeCaughtUp: Boolean!
+  "Views whose definition is newer than this generation's batch part: they answer VIEW_INCOMPLETE until a batch run computes them."
+  incompleteViews: [String!]!
   coverage: [PartitionCoverage!]!
 }
 
 type BatchRun {
   generation: Int!
+  "FULL: every view from the whole lake; INCREMENTAL: only the event dates new events touched."
+  mode: String!
   events: Float!
   quarantined: Float!
   lakeVersion: Int!
@@ -62,7 +66,7 @@ function viewSdl(view: CompiledView): string {
   const t = typeName(view.name);
   const dims = view.dimensions;
   const dimFields = dims.map((d) => `  ${gqlName(d)}: String`).join('\n');
-  const measureFields = view.measures.map((m) => `  "${m.measure.kind}${m.field ? ` of ${m.field}` : ''}"\n  ${m.name}: Float`).join('\n');
+  const measureFields = view.measures.map((m) => `  "${m.measure.kind}${m.field ? ` of ${m.field.path}` : ''}"\n  ${m.name}: Float`).join('\n');
   const dimensionEnum = dims.length > 0 ? `enum ${t}Dimension { ${dims.map(gqlName).join(' ')} }` : '';
   const filterInput = dims.length > 0 ? `input ${t}Filter {\n${dims.map((d) => `  ${gqlName(d)}: [String]`).join('\n')}\n}` : '';
   const orderFields = ['bucket', ...dims.map(gqlName), ...view.measures.map((m) => m.name)];
@@ -119,8 +123,8 @@ type Query {
   generations: [GenerationInfo!]!
 }
 type Mutation {
-  "Runs the batch layer now (embedded mode) and returns the generation it published."
-  runBatch: BatchRun!
+  "Runs the batch layer now (embedded mode) and returns the generation it published; full: recompute every view from the whole lake."
+  runBatch(full: Boolean = false): BatchRun!
 }
 ${views.map(viewSdl).join('\n')}`;
 }

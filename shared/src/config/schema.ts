@@ -1,74 +1,98 @@
 /**
  * The project config: event types and views, declared once. Validated with zod at start so that a
  * typo is reported with its path and the fix, not discovered as a wrong number on a dashboard.
+ * Objects are strict: an unknown key (a misspelt `optinal`) is an error, not silently ignored.
  */
 import { z } from 'zod';
 
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const identifier = z.string().regex(IDENTIFIER, 'use letters, digits and _ only, not starting with a digit (it becomes a GraphQL name)');
 // Record keys are checked in validateConfig: zod reports a bad key only as 'Invalid key in record'.
 const name = z.string();
 
-export const fieldTypeSchema = z.enum(['string', 'number', 'integer', 'boolean']);
+export const fieldTypeSchema = z.enum(['string', 'number', 'integer', 'boolean', 'timestamp']);
 export type FieldType = z.infer<typeof fieldTypeSchema>;
 
-export const fieldSchema = z.object({
+export const fieldSchema = z.strictObject({
   type: fieldTypeSchema,
   optional: z.boolean().default(false),
+  /** The value an event without this field gets (only for optional fields); old lake files read with it too. */
+  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  description: z.string().optional(),
 });
 
-export const eventTypeSchema = z.object({
+/** How a new version of an event type's schema must relate to the previous one (Confluent's terms). */
+export const compatibilitySchema = z.enum(['backward', 'forward', 'full', 'none']);
+export type Compatibility = z.infer<typeof compatibilitySchema>;
+
+export const eventTypeSchema = z.strictObject({
+  /** Field paths (`url`, or `geo.country` for a nested value) and their types. */
   fields: z.record(name, fieldSchema),
   /** The data field whose value keys the log message (decides the partition); default: the event's `key` or id. */
-  keyField: identifier.optional(),
+  keyField: z.string().optional(),
+  compatibility: compatibilitySchema.default('backward'),
+  description: z.string().optional(),
 });
 
 const fieldRef = z.string().min(1);
+const literal = z.union([z.string(), z.number(), z.boolean()]);
 
 export const measureSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('count') }),
-  z.object({ kind: z.literal('sum'), field: fieldRef }),
-  z.object({ kind: z.literal('min'), field: fieldRef }),
-  z.object({ kind: z.literal('max'), field: fieldRef }),
-  z.object({ kind: z.literal('avg'), field: fieldRef }),
-  z.object({ kind: z.literal('distinct'), field: fieldRef }),
-  z.object({ kind: z.literal('quantile'), field: fieldRef, q: z.number().gt(0).lt(1) }),
+  z.strictObject({ kind: z.literal('count') }),
+  z.strictObject({ kind: z.literal('sum'), field: fieldRef }),
+  z.strictObject({ kind: z.literal('min'), field: fieldRef }),
+  z.strictObject({ kind: z.literal('max'), field: fieldRef }),
+  z.strictObject({ kind: z.literal('avg'), field: fieldRef }),
+  z.strictObject({ kind: z.literal('distinct'), field: fieldRef }),
+  z.strictObject({ kind: z.literal('quantile'), field: fieldRef, q: z.number().gt(0).lt(1) }),
 ]);
 
-export const filterSchema = z.object({
+export const filterSchema = z.strictObject({
   field: fieldRef,
-  equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
-  in: z.array(z.union([z.string(), z.number(), z.boolean()])).optional(),
+  equals: literal.optional(),
+  in: z.array(literal).optional(),
 });
 
 export const granularitySchema = z.enum(['minute', 'hour']);
 
-export const viewSchema = z.object({
+export const viewSchema = z.strictObject({
   description: z.string().optional(),
-  source: z.union([identifier, z.array(identifier).min(1)]),
+  source: z.union([z.string(), z.array(z.string()).min(1)]),
   filter: filterSchema.optional(),
   dimensions: z.array(fieldRef).default([]),
   granularity: granularitySchema.default('minute'),
   measures: z.record(name, measureSchema).refine((m) => Object.keys(m).length > 0, 'a view needs at least one measure'),
 });
 
-export const laminaConfigSchema = z.object({
+export const batchEngineSchema = z.enum(['duckdb']);
+
+export const laminaConfigSchema = z.strictObject({
   topic: z.string().min(1).default('events'),
   partitions: z.number().int().min(1).max(1024).default(4),
   eventTypes: z.record(name, eventTypeSchema),
   views: z.record(name, viewSchema),
   archiver: z
-    .object({
+    .strictObject({
       flushRecords: z.number().int().min(1).default(5000),
       flushIntervalMs: z.number().int().min(10).default(2000),
     })
     .prefault({}),
   batch: z
-    .object({
+    .strictObject({
       /** Cron expression (5 or 6 fields) for `lamina batch schedule` and embedded mode. */
       schedule: z.string().default('0 2 * * *'),
+      /** The engine that computes the views from the lake (DuckDB in-process; Spark is planned). */
+      engine: batchEngineSchema.default('duckdb'),
+      /** The engine's memory limit (DuckDB syntax, e.g. '2GB'); past it DuckDB spills to `spillDir`. */
+      memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "a size such as '512MB' or '4GB'").default('2GB'),
+      /** Engine threads; default: one per core. */
+      threads: z.number().int().min(1).max(256).optional(),
+      /**
+       * An incremental run appends a delta file per touched date of a view; once a date has this many
+       * files the run rewrites it from the raw events instead (one file again).
+       */
+      maxDeltaFilesPerDate: z.number().int().min(1).max(1000).default(8),
       quality: z
-        .object({
+        .strictObject({
           /** Refuse to publish a generation whose lake snapshot has fewer events than this. */
           minEvents: z.number().int().min(0).default(0),
           /** Refuse to publish when quarantined / (valid + quarantined) exceeds this ratio. */
@@ -80,7 +104,7 @@ export const laminaConfigSchema = z.object({
     })
     .prefault({}),
   speed: z
-    .object({
+    .strictObject({
       /** How often the speed layer looks for a newly published generation. */
       generationPollMs: z.number().int().min(50).default(2000),
     })
@@ -91,5 +115,6 @@ export type LaminaConfigInput = z.input<typeof laminaConfigSchema>;
 export type LaminaConfig = z.output<typeof laminaConfigSchema>;
 export type ViewConfig = z.output<typeof viewSchema>;
 export type EventTypeConfig = z.output<typeof eventTypeSchema>;
+export type FieldConfig = z.output<typeof fieldSchema>;
 export type MeasureConfig = z.output<typeof measureSchema>;
 export type Granularity = z.output<typeof granularitySchema>;

@@ -1,14 +1,46 @@
 import { ConfigError } from '../errors.js';
-import { IDENTIFIER, laminaConfigSchema, type LaminaConfig, type LaminaConfigInput } from './schema.js';
+import { fieldPathProblem, columnOf } from '../events/field-paths.js';
+import { IDENTIFIER, laminaConfigSchema, type FieldConfig, type FieldType, type LaminaConfig, type LaminaConfigInput, type MeasureConfig } from './schema.js';
 
 /** Identity helper so a `lamina.config.ts` gets type checking and completion. */
 export function defineConfig(config: LaminaConfigInput): LaminaConfigInput {
   return config;
 }
 
+/** Columns every view table has besides its dimensions and measure states (see view-table.ts). */
+const VIEW_TABLE_COLUMNS = new Set(['bucket_ms']);
+
+/** Field types each measure can read, and why the others cannot be. */
+const MEASURE_INPUTS: Record<MeasureConfig['kind'], { types: FieldType[]; why: string } | undefined> = {
+  count: undefined,
+  sum: { types: ['number', 'integer'], why: 'it adds numbers' },
+  min: { types: ['number', 'integer'], why: 'it compares numbers' },
+  max: { types: ['number', 'integer'], why: 'it compares numbers' },
+  avg: { types: ['number', 'integer'], why: 'it averages numbers' },
+  quantile: { types: ['number', 'integer'], why: 'it sketches numbers' },
+  // Fractions have no text every engine prints alike, so their hashes would differ between engines.
+  distinct: { types: ['string', 'integer', 'boolean'], why: 'it hashes the value as text, which fractional numbers and timestamps do not have portably' },
+};
+const DIMENSION_TYPES: FieldType[] = ['string', 'integer', 'boolean'];
+
+function literalProblem(type: FieldType, value: unknown): string | undefined {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' ? undefined : 'must be a string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a finite number';
+    case 'integer':
+      return Number.isSafeInteger(value) ? undefined : 'must be a safe integer';
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'must be true or false';
+    case 'timestamp':
+      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? undefined : 'must be an ISO-8601 date-time string';
+  }
+}
+
 /**
- * Parses the raw config and checks what a schema alone cannot: that views name declared event
- * types and that measures and dimensions name declared fields of every source type.
+ * Parses the raw config and checks what a schema alone cannot: names, that views name declared event
+ * types and fields of fitting types in every source type, and that defaults match their fields.
  */
 export function validateConfig(raw: unknown, origin = 'config'): LaminaConfig {
   const parsed = laminaConfigSchema.safeParse(raw);
@@ -20,44 +52,84 @@ export function validateConfig(raw: unknown, origin = 'config'): LaminaConfig {
   const problems: string[] = [];
   const checkName = (path: string, name: string) => {
     if (!IDENTIFIER.test(name)) problems.push(`${path}: '${name}' must use letters, digits and _ only, not starting with a digit (it becomes a GraphQL name)`);
+    else if (name.startsWith('_') || name.includes('__')) problems.push(`${path}: '${name}' must not start with '_' or contain '__' (reserved for Lamina's own columns)`);
   };
+
   for (const [typeName, type] of Object.entries(config.eventTypes)) {
     checkName('eventTypes', typeName);
-    for (const field of Object.keys(type.fields)) checkName(`eventTypes.${typeName}.fields`, field);
+    const paths = Object.keys(type.fields);
+    for (const [path, field] of Object.entries(type.fields)) {
+      const where = `eventTypes.${typeName}.fields.${path}`;
+      const problem = fieldPathProblem(path);
+      if (problem) problems.push(`${where}: ${problem}`);
+      const parent = paths.find((other) => path.startsWith(`${other}.`));
+      if (parent) problems.push(`${where}: '${parent}' is declared as a ${type.fields[parent]!.type}, so it cannot also hold nested fields`);
+      if (field.default !== undefined) {
+        if (!field.optional) problems.push(`${where}.default: only an optional field can have a default (add optional: true, or remove the default)`);
+        const wrong = literalProblem(field.type, field.default);
+        if (wrong) problems.push(`${where}.default: ${wrong} (the field is a ${field.type})`);
+      }
+    }
+    if (type.keyField !== undefined && !(type.keyField in type.fields)) problems.push(`eventTypes.${typeName}.keyField: '${type.keyField}' is not one of its fields (${paths.join(', ')})`);
   }
+
   for (const [viewName, view] of Object.entries(config.views)) {
     checkName('views', viewName);
     for (const measure of Object.keys(view.measures)) checkName(`views.${viewName}.measures`, measure);
-  }
-  for (const [viewName, view] of Object.entries(config.views)) {
     const sources = Array.isArray(view.source) ? view.source : [view.source];
-    for (const source of sources) {
-      const type = config.eventTypes[source];
-      if (!type) {
-        problems.push(`views.${viewName}.source: event type '${source}' is not declared in eventTypes (declared: ${Object.keys(config.eventTypes).join(', ')})`);
-        continue;
+    const declared = sources.filter((source) => {
+      if (config.eventTypes[source]) return true;
+      problems.push(`views.${viewName}.source: event type '${source}' is not declared in eventTypes (declared: ${Object.keys(config.eventTypes).join(', ')})`);
+      return false;
+    });
+    /** The field's type in every source, or undefined (with a problem recorded) when it differs or is missing. */
+    const typeOf = (where: string, path: string): FieldType | undefined => {
+      const types = new Set<FieldType>();
+      for (const source of declared) {
+        const field: FieldConfig | undefined = config.eventTypes[source]!.fields[path];
+        if (!field) {
+          problems.push(`views.${viewName}.${where}: field '${path}' is not a field of event type '${source}' (fields: ${Object.keys(config.eventTypes[source]!.fields).join(', ')})`);
+          return undefined;
+        }
+        types.add(field.type);
       }
-      const known = (path: string) => path.split('.')[0]! in type.fields;
-      const check = (where: string, path: string) => {
-        if (!known(path)) problems.push(`views.${viewName}.${where}: field '${path}' is not a field of event type '${source}' (fields: ${Object.keys(type.fields).join(', ')})`);
-      };
-      view.dimensions.forEach((d, i) => check(`dimensions.${i}`, d));
-      for (const [m, spec] of Object.entries(view.measures)) if ('field' in spec) check(`measures.${m}.field`, spec.field);
-      if (view.filter) check('filter.field', view.filter.field);
+      if (types.size > 1) {
+        problems.push(`views.${viewName}.${where}: field '${path}' has different types in the sources (${[...types].join(', ')}); a view reads one type`);
+        return undefined;
+      }
+      return [...types][0];
+    };
+    const columns = new Map<string, string>();
+    const claim = (column: string, what: string) => {
+      const other = columns.get(column.toLowerCase()) ?? (VIEW_TABLE_COLUMNS.has(column) ? 'a column of every view table' : undefined);
+      if (other) problems.push(`views.${viewName}: ${what} clashes with ${other} (names must differ, ignoring case)`);
+      columns.set(column.toLowerCase(), what);
+    };
+    view.dimensions.forEach((d, i) => {
+      const type = typeOf(`dimensions.${i}`, d);
+      if (type && !DIMENSION_TYPES.includes(type)) problems.push(`views.${viewName}.dimensions.${i}: '${d}' is a ${type}; dimensions must be ${DIMENSION_TYPES.join(', ')} fields (their values become group keys)`);
+      claim(columnOf(d), `dimension '${d}'`);
+    });
+    for (const [m, spec] of Object.entries(view.measures)) {
+      claim(m, `measure '${m}'`);
+      if (!('field' in spec)) continue;
+      const type = typeOf(`measures.${m}.field`, spec.field);
+      const inputs = MEASURE_INPUTS[spec.kind];
+      if (type && inputs && !inputs.types.includes(type)) {
+        problems.push(`views.${viewName}.measures.${m}: ${spec.kind} cannot read '${spec.field}', a ${type} field: ${inputs.why}; use a ${inputs.types.join(' or ')} field`);
+      }
     }
-    const dims = new Set<string>();
-    for (const d of view.dimensions) {
-      if (dims.has(d)) problems.push(`views.${viewName}.dimensions: '${d}' is listed twice`);
-      dims.add(d);
+    if (view.filter) {
+      const type = typeOf('filter.field', view.filter.field);
+      if (type === 'timestamp') problems.push(`views.${viewName}.filter: '${view.filter.field}' is a timestamp; filter on a string, number, integer or boolean field`);
+      const values = view.filter.in ?? (view.filter.equals === undefined ? [] : [view.filter.equals]);
+      if (values.length === 0) problems.push(`views.${viewName}.filter: give 'equals' or a non-empty 'in'`);
+      if (type && type !== 'timestamp') for (const v of values) {
+        const wrong = literalProblem(type, v);
+        if (wrong) problems.push(`views.${viewName}.filter: ${JSON.stringify(v)} ${wrong} (field '${view.filter.field}' is a ${type})`);
+      }
     }
-    for (const m of Object.keys(view.measures)) {
-      if (dims.has(m)) problems.push(`views.${viewName}.measures.${m}: a measure cannot share its name with a dimension`);
-    }
-  }
-  for (const [typeName, type] of Object.entries(config.eventTypes)) {
-    if (type.keyField && !(type.keyField in type.fields)) problems.push(`eventTypes.${typeName}.keyField: '${type.keyField}' is not one of its fields`);
   }
   if (problems.length > 0) throw new ConfigError(`${origin} is inconsistent:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return config;
 }
-

@@ -1,65 +1,126 @@
 /**
  * Validates events against the declared event types. Used at HTTP ingest (reject with a reason) and
  * by the archiver and speed layer for messages other producers wrote to the topic (quarantine).
+ *
+ * A valid event comes out normalised, so that every engine sees the same values: defaults filled in
+ * for missing optional fields, timestamps as epoch milliseconds, -0 as 0. Values no engine represents
+ * alike are refused: non-finite numbers, integers beyond 2^53, strings with lone surrogates (UTF-8
+ * cannot hold them; engines replace them differently).
  */
-import { z } from 'zod';
 import type { EventTypeConfig, FieldType, LaminaConfig } from '../config/schema.js';
 import type { LaminaEvent } from './event.js';
+import { readPath, writePath } from './field-paths.js';
 
 export type ValidationResult = { ok: true; event: LaminaEvent } | { ok: false; reason: string };
 
-const fieldValidators: Record<FieldType, z.ZodType> = {
-  string: z.string(),
-  number: z.number().finite(),
-  integer: z.number().int().refine(Number.isSafeInteger, 'must be a safe integer'),
-  boolean: z.boolean(),
-};
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+const TIMESTAMP_HELP = 'must be an ISO-8601 date-time with a zone (e.g. "2026-11-20T10:00:00Z") or epoch milliseconds';
 
-const timestamp = z.union(
-  [z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)), z.number().int().nonnegative()],
-  { error: 'must be an ISO-8601 date-time with a zone (e.g. "2026-11-20T10:00:00Z") or epoch milliseconds' },
-);
-
-const envelope = z.object({
-  id: z.string().min(1).max(256),
-  type: z.string().min(1),
-  ts: timestamp,
-  key: z.string().min(1).max(1024).optional(),
-  data: z.record(z.string(), z.unknown()),
-});
-
-function dataSchema(type: EventTypeConfig): z.ZodType {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [name, field] of Object.entries(type.fields)) {
-    const base = fieldValidators[field.type];
-    shape[name] = field.optional ? base.nullish() : base;
-  }
-  // Unknown fields are kept: producers may send more than a view needs today.
-  return z.looseObject(shape);
+function wellFormed(s: string): boolean {
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
-function describe(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`).join('; ');
+/** epoch ms of an accepted timestamp value, or undefined. */
+export function parseTimestamp(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+type Checked = { ok: true; value: unknown } | { ok: false; reason: string };
+
+/** Checks one value against its declared type and returns its normalised form. */
+function checkValue(type: FieldType, value: unknown): Checked {
+  switch (type) {
+    case 'string':
+      if (typeof value !== 'string') return { ok: false, reason: `expected a string, got ${describe(value)}` };
+      return wellFormed(value) ? { ok: true, value } : { ok: false, reason: 'contains a lone UTF-16 surrogate, which UTF-8 cannot hold' };
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return { ok: false, reason: `expected a finite number, got ${describe(value)}` };
+      return { ok: true, value: value === 0 ? 0 : value };
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return { ok: false, reason: `expected an integer, got ${describe(value)}` };
+      if (!Number.isSafeInteger(value)) return { ok: false, reason: `${value} is beyond ±2^53, which JSON numbers cannot carry exactly` };
+      return { ok: true, value: value === 0 ? 0 : value };
+    case 'boolean':
+      return typeof value === 'boolean' ? { ok: true, value } : { ok: false, reason: `expected true or false, got ${describe(value)}` };
+    case 'timestamp': {
+      const ms = parseTimestamp(value);
+      return ms === undefined ? { ok: false, reason: TIMESTAMP_HELP } : { ok: true, value: ms };
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `a string`;
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+interface FieldRule {
+  path: string;
+  type: FieldType;
+  optional: boolean;
+  fill: unknown;
+}
+
+function rulesOf(type: EventTypeConfig): FieldRule[] {
+  return Object.entries(type.fields).map(([path, f]) => ({
+    path,
+    type: f.type,
+    optional: f.optional,
+    fill: f.default === undefined ? undefined : f.type === 'timestamp' ? parseTimestamp(f.default) : f.default,
+  }));
 }
 
 export class EventValidator {
-  private readonly dataSchemas = new Map<string, z.ZodType>();
+  private readonly rules = new Map<string, FieldRule[]>();
 
   constructor(private readonly config: LaminaConfig) {
-    for (const [name, type] of Object.entries(config.eventTypes)) this.dataSchemas.set(name, dataSchema(type));
+    for (const [name, type] of Object.entries(config.eventTypes)) this.rules.set(name, rulesOf(type));
   }
 
   validate(input: unknown): ValidationResult {
-    const env = envelope.safeParse(input);
-    if (!env.success) return { ok: false, reason: describe(env.error) };
-    const schema = this.dataSchemas.get(env.data.type);
-    if (!schema) {
-      return { ok: false, reason: `type: unknown event type '${env.data.type}' (declared: ${[...this.dataSchemas.keys()].join(', ')})` };
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) return { ok: false, reason: `(event): expected an object, got ${describe(input)}` };
+    const raw = input as Record<string, unknown>;
+    const problems: string[] = [];
+    const { id, type, key, data } = raw;
+    if (typeof id !== 'string' || id.length === 0 || id.length > 256 || !wellFormed(id)) problems.push('id: must be a non-empty string of at most 256 characters');
+    if (typeof type !== 'string' || type.length === 0) problems.push('type: must be a non-empty string');
+    const ts = parseTimestamp(raw.ts);
+    if (ts === undefined) problems.push(`ts: ${TIMESTAMP_HELP}`);
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 1024 || !wellFormed(key))) problems.push('key: must be a non-empty string of at most 1024 characters');
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) problems.push(`data: expected an object, got ${describe(data)}`);
+    if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
+    const rules = this.rules.get(type as string);
+    if (!rules) return { ok: false, reason: `type: unknown event type '${String(type)}' (declared: ${[...this.rules.keys()].join(', ')})` };
+
+    let out = data as Record<string, unknown>;
+    let copied = false;
+    const set = (path: string, value: unknown) => {
+      // Copy on first change: most events need none, and the input must stay as the caller gave it.
+      if (!copied) {
+        out = structuredClone(out);
+        copied = true;
+      }
+      writePath(out, path, value);
+    };
+    for (const rule of rules) {
+      const value = readPath(out, rule.path);
+      if (value === undefined || value === null) {
+        if (!rule.optional) problems.push(`data.${rule.path}: required`);
+        else if (rule.fill !== undefined) set(rule.path, rule.fill);
+        continue;
+      }
+      const checked = checkValue(rule.type, value);
+      if (!checked.ok) problems.push(`data.${rule.path}: ${checked.reason}`);
+      else if (checked.value !== value) set(rule.path, checked.value);
     }
-    const data = schema.safeParse(env.data.data);
-    if (!data.success) return { ok: false, reason: describe(data.error).replace(/^/, 'data.') };
-    const event: LaminaEvent = { id: env.data.id, type: env.data.type, ts: env.data.ts, data: data.data as Record<string, unknown> };
-    if (env.data.key !== undefined) event.key = env.data.key;
+    if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
+    const event: LaminaEvent = { id: id as string, type: type as string, ts: ts!, data: out };
+    if (key !== undefined) event.key = key as string;
     return { ok: true, event };
   }
 
@@ -78,7 +139,7 @@ export class EventValidator {
   keyOf(event: LaminaEvent): string {
     if (event.key !== undefined) return event.key;
     const keyField = this.config.eventTypes[event.type]?.keyField;
-    const value = keyField === undefined ? undefined : event.data[keyField];
+    const value = keyField === undefined ? undefined : readPath(event.data, keyField);
     return value === undefined || value === null ? event.id : String(value);
   }
 }

@@ -6,10 +6,13 @@ export interface QualityResult {
 }
 
 export interface ViewTableRef {
-  /** Delta table path in the object store. */
+  /** Delta table path in the object store (one table per view definition). */
   table: string;
-  /** Table version written by this generation. */
+  /** Table version this generation reads. */
   version: number;
+  /** The view definition the table holds (CompiledView.fingerprint). */
+  fingerprint: string;
+  /** Rows stored at that version (several may share a group key: see view-table.ts). */
   rows: number;
 }
 
@@ -17,9 +20,13 @@ export interface GenerationManifest {
   generation: number;
   topic: string;
   createdAt: string;
-  /** Version of the raw events table the batch read. */
+  /** Version of the frontier table the batch read (its txns are the watermark). */
   lakeVersion: number;
-  /** Per partition (index = partition): the generation covers offsets [0, watermark[p]). */
+  /** Versions of the raw and quarantine tables the batch read, by table path. */
+  tableVersions: Record<string, number>;
+  /** The log epoch the watermark is for. */
+  epoch: number;
+  /** Per partition (index = partition): the generation covers offsets [0, watermark[p]) of the epoch. */
   watermark: number[];
   /** Log time (ms) of the newest event the generation covers; null if it covers none. */
   watermarkTime: number | null;
@@ -27,13 +34,21 @@ export interface GenerationManifest {
   quarantined: number;
   views: Record<string, ViewTableRef>;
   quality: QualityResult[];
+  /** How the run computed the views: incrementally from the previous generation, or in full. */
+  mode: 'full' | 'incremental';
+  engine: string;
   timingsMs: Record<string, number>;
 }
 
 /** Before the first batch run everything is realtime: generation 0 covers no offset of any partition. */
 export function genesisManifest(topic: string, partitions: number): GenerationManifest {
   return {
-    generation: 0, topic, createdAt: new Date(0).toISOString(), lakeVersion: -1, watermark: new Array<number>(partitions).fill(0),
-    watermarkTime: null, events: 0, quarantined: 0, views: {}, quality: [], timingsMs: {},
+    generation: 0, topic, createdAt: new Date(0).toISOString(), lakeVersion: -1, tableVersions: {}, epoch: 0, watermark: new Array<number>(partitions).fill(0),
+    watermarkTime: null, events: 0, quarantined: 0, views: {}, quality: [], mode: 'full', engine: 'none', timingsMs: {},
   };
+}
+
+/** Whether a generation's batch part covers any event (generation 0 and empty lakes do not). */
+export function coversEvents(manifest: GenerationManifest): boolean {
+  return manifest.watermark.some((w) => w > 0);
 }

@@ -12,7 +12,7 @@ import { arrowTypeOf, deltaTypeOf, type DeltaField } from './delta-schema.js';
 import { tableKey } from './log-files.js';
 import { decodeParquet, encodeParquet } from './parquet-io.js';
 import { constantColumn, parsePartitionValue, partitionFolder, serializePartitionValue } from './partitions.js';
-import { computeStats } from './stats.js';
+import { computeStats, type FileStats } from './stats.js';
 
 /** What a data-file operation needs to know about the table (a Snapshot satisfies it). */
 export interface TableLayout {
@@ -21,12 +21,25 @@ export interface TableLayout {
   partitionColumns: string[];
 }
 
-export async function writeDataFile(store: ObjectStore, layout: TableLayout, table: arrow.Table, options: { dataChange?: boolean } = {}): Promise<AddFile> {
+export interface WriteDataFileOptions {
+  dataChange?: boolean;
+  /** Written into the `add` action (Delta file tags), e.g. Lamina's offset ranges. */
+  tags?: Record<string, string>;
+}
+
+export async function writeDataFile(store: ObjectStore, layout: TableLayout, table: arrow.Table, options: WriteDataFileOptions = {}): Promise<AddFile> {
   checkColumns(layout, table);
   const partitionValues = uniformPartitionValues(layout, table);
   const dataFields = layout.fields.filter((f) => !layout.partitionColumns.includes(f.name));
   const fileTable = conform(table, dataFields);
-  const bytes = encodeParquet(fileTable);
+  return putParquetFile(store, layout, encodeParquet(fileTable), partitionValues, computeStats(fileTable, dataFields), options);
+}
+
+/**
+ * Puts Parquet bytes (Lamina's own, or a batch engine's) into the table's partition folder and returns
+ * the file's `add` action. Not yet part of the table: commit the `add` to publish it.
+ */
+export async function putParquetFile(store: ObjectStore, layout: TableLayout, bytes: Uint8Array, partitionValues: PartitionValues, stats: FileStats, options: WriteDataFileOptions = {}): Promise<AddFile> {
   const relative = `${partitionFolder(layout.partitionColumns, partitionValues)}part-${randomUUID()}.zstd.parquet`;
   await store.put(tableKey(layout.tablePath, relative), bytes);
   return {
@@ -35,7 +48,8 @@ export async function writeDataFile(store: ObjectStore, layout: TableLayout, tab
     size: bytes.length,
     modificationTime: Date.now(),
     dataChange: options.dataChange ?? true,
-    stats: JSON.stringify(computeStats(fileTable, dataFields)),
+    stats: JSON.stringify(stats),
+    ...(options.tags ? { tags: options.tags } : {}),
   };
 }
 

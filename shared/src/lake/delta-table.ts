@@ -18,7 +18,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { removeAction, serializeCommit, type Action, type AddFile, type Metadata } from './actions.js';
 import { writeCheckpoint, type CheckpointInfo } from './checkpoints.js';
-import { readDataFile, writeDataFile, dataFileKey } from './data-files.js';
+import { readDataFile, writeDataFile, dataFileKey, type WriteDataFileOptions } from './data-files.js';
 import { parseDeltaStruct, schemaDifferences, toDeltaStruct } from './delta-schema.js';
 import { commitKey, commitVersionOf, isCheckpointKey, logPrefix } from './log-files.js';
 import { replayLog, type LogReplayContext } from './log-replay.js';
@@ -126,6 +126,37 @@ export class DeltaTable {
     return existing;
   }
 
+  /**
+   * Creates the table with `schema`, or evolves an existing one towards it: columns of `schema` the
+   * table lacks are appended (nullable only; Delta schema evolution, old files read them as null).
+   * A column that changed type or nullability, or a different partitioning, is a ValidationError.
+   */
+  async ensureSchema(schema: arrow.Schema, options: CreateTableOptions = {}): Promise<Snapshot> {
+    if (!(await this.exists())) return this.createIfMissing(schema, options);
+    const wanted = toDeltaStruct(schema);
+    for (let attempt = 1; ; attempt++) {
+      const snapshot = await this.snapshot();
+      const existing = parseDeltaStruct(snapshot.metadata.schemaString, this.tablePath);
+      const byName = new Map(existing.fields.map((f) => [f.name, f]));
+      const problems: string[] = [];
+      const added = wanted.fields.filter((f) => {
+        const old = byName.get(f.name);
+        if (old && (old.type !== f.type || old.nullable !== f.nullable)) problems.push(`column "${f.name}" is ${old.type}${old.nullable ? '' : ' not null'} in the table but ${f.type}${f.nullable ? '' : ' not null'} now`);
+        if (!old && !f.nullable) problems.push(`new column "${f.name}" must be nullable (old files have no value for it)`);
+        return !old;
+      });
+      if ((options.partitionColumns ?? []).join(',') !== snapshot.partitionColumns.join(',')) problems.push(`partition columns: expected [${(options.partitionColumns ?? []).join(', ')}], found [${snapshot.partitionColumns.join(', ')}]`);
+      if (problems.length > 0) throw new ValidationError(`table ${this.tablePath} cannot evolve to the new schema: ${problems.join('; ')}`, problems);
+      if (added.length === 0) return snapshot;
+      const schemaString = JSON.stringify({ type: 'struct', fields: [...existing.fields, ...added] });
+      try {
+        await this.commit(snapshot.version, [{ metaData: { ...snapshot.metadata, schemaString } }], { operation: 'ADD COLUMNS', operationParameters: { columns: JSON.stringify(added.map((f) => f.name)) } });
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= 10) throw error;
+      }
+    }
+  }
+
   /** The table at `version` (default: the newest). NotFoundError if the table or version does not exist. */
   async snapshot(version?: number): Promise<Snapshot> {
     return (await this.stateAt(version)).toSnapshot();
@@ -173,7 +204,7 @@ export class DeltaTable {
   }
 
   /** Writes one Parquet data file (not yet part of the table: commit its `add` to publish it). */
-  async writeDataFile(table: arrow.Table, options: { snapshot?: Snapshot; dataChange?: boolean } = {}): Promise<AddFile> {
+  async writeDataFile(table: arrow.Table, options: WriteDataFileOptions & { snapshot?: Snapshot } = {}): Promise<AddFile> {
     const layout = options.snapshot ?? (await this.snapshot());
     return writeDataFile(this.store, layout, table, options);
   }

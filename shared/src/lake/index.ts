@@ -6,3 +6,5 @@ export type { TableLayout } from './data-files.js';
 export { deltaTypeOf, arrowTypeOf, type DeltaPrimitive, type DeltaField } from './delta-schema.js';
 export { computeStats, fileRowCount, type FileStats } from './stats.js';
 export { encodeParquet, decodeParquet } from './parquet-io.js';
+export { commitWithRetry, DEFAULT_COMMIT_RETRY, type CommitRetryPolicy, type CommitResult, type PreparedCommit } from './commit-with-retry.js';
+export { putParquetFile, dataFileKey, type WriteDataFileOptions } from './data-files.js';

@@ -13,8 +13,10 @@ export const FORMAT = {
   min: 0x03,
   max: 0x04,
   avg: 0x05,
-  hyperloglog: 0x06,
-  ddsketch: 0x07,
+  /** 0x06 (MurmurHash3 registers) is retired: 0x08 is the MD5 HyperLogLog every engine computes alike. */
+  hyperloglog: 0x08,
+  /** 0x07 (varint bins keyed by Math.log) is retired: 0x09 keys bins by exact comparison with ddsketch-bounds. */
+  ddsketch: 0x09,
 } as const;
 
 export function corrupt(what: string, detail: string): CorruptDataError {
@@ -64,6 +66,16 @@ export class ByteWriter {
 
   zigzag(n: number): void {
     this.varint(n >= 0 ? n * 2 : -n * 2 - 1);
+  }
+
+  /** n bytes big-endian of a safe non-negative integer (n <= 8). */
+  uintBE(x: number, n: number): void {
+    this.reserve(n);
+    for (let i = n - 1; i >= 0; i--) {
+      this.buf[this.length + i] = x % 256;
+      x = Math.floor(x / 256);
+    }
+    this.length += n;
   }
 
   f64(x: number): void {
@@ -129,6 +141,15 @@ export class ByteReader {
   zigzag(): number {
     const z = this.varint();
     return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  /** n bytes big-endian as a safe integer (n <= 8); larger values are corrupt. */
+  uintBE(n: number): number {
+    const bytes = this.take(n);
+    let x = 0;
+    for (let i = 0; i < n; i++) x = x * 256 + bytes[i]!;
+    if (!Number.isSafeInteger(x)) throw this.fail('integer exceeds 2^53');
+    return x;
   }
 
   f64(): number {

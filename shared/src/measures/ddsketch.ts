@@ -1,32 +1,32 @@
 /**
  * DDSketch (Masson, Rim & Lee, VLDB 2019) with relative accuracy α = 0.01 and unbounded sparse bins.
- * A value v ≠ 0 goes to bin key = ceil(log_γ |v|) of the positive or negative store, γ = (1+α)/(1-α);
- * zero has its own count. A bin stands for 2γ^key/(1+γ), within α of every value it holds. Merging adds
- * bin counts, which is exact, so the state — and its encoding — is independent of order and grouping.
+ * A value v goes to the negative store (v < 0), the zero bin (|v| < MIN_INDEXABLE) or the positive
+ * store, in bin ddsketchKey(|v|) — keys found by exact comparison with the shared bound table
+ * (ddsketch-bounds.ts), so the TypeScript fold, DuckDB SQL and Spark SQL put every value in the same bin.
+ * Merging adds bin counts, which is exact: the state, and its encoding, is independent of order and grouping.
  *
- * Keys use Math.log, whose V8 implementation (a port of fdlibm) gives the same bits on every platform
- * Node runs on; the bins are therefore reproducible across machines.
- *
- * Encoding (all integers varints, see bytes.ts):
- *   FORMAT.ddsketch (0x07), zeroCount,
- *   negative store: binCount, then per bin in ascending key order: zigzag(key − previousKey), count
- *   positive store: same
- * where previousKey starts at 0 for each store; the total count is the sum and is not stored.
+ * Encoding (format 0x09), fixed-width so that SQL can build it with hex/unhex:
+ *   byte 0: FORMAT.ddsketch
+ *   then per non-empty bin, sorted by (store, key): 12 bytes
+ *     1 byte store (0 = negative, 1 = zero, 2 = positive), 3 bytes big-endian key + 2^23
+ *     (the zero bin has key 0), 8 bytes big-endian count.
  */
 import { ByteReader, ByteWriter, FORMAT } from './bytes.js';
+import { DDSKETCH_MIN_INDEXABLE, DDSKETCH_REPRESENTATIVE_FACTOR, ddsketchBound, ddsketchKey } from './ddsketch-bounds.js';
 
-export const DDSKETCH_RELATIVE_ACCURACY = 0.01;
-const GAMMA = (1 + DDSKETCH_RELATIVE_ACCURACY) / (1 - DDSKETCH_RELATIVE_ACCURACY);
-const MULTIPLIER = 1 / Math.log(GAMMA);
-const REPRESENTATIVE_FACTOR = 2 / (1 + GAMMA);
+export { DDSKETCH_RELATIVE_ACCURACY } from './ddsketch-bounds.js';
 
-function keyOf(magnitude: number): number {
-  return Math.ceil(Math.log(magnitude) * MULTIPLIER);
+/** Added to keys in the encoding so that they are non-negative 24-bit numbers. */
+export const DDSKETCH_KEY_OFFSET = 1 << 23;
+const ENTRY_BYTES = 12;
+const enum Store {
+  Negative = 0,
+  Zero = 1,
+  Positive = 2,
 }
 
-function valueOf(key: number): number {
-  // Computed from the bin's lower bound so the top bin cannot overflow to Infinity before the factor.
-  return Math.min(Math.exp((key - 1) / MULTIPLIER) * GAMMA * REPRESENTATIVE_FACTOR, Number.MAX_VALUE);
+function representative(key: number): number {
+  return Math.min(ddsketchBound(key) * DDSKETCH_REPRESENTATIVE_FACTOR, Number.MAX_VALUE);
 }
 
 function increment(store: Map<number, number>, key: number, by: number): void {
@@ -47,8 +47,8 @@ export class DDSketch {
 
   /** Folds a finite number (the caller filters out NaN and ±Infinity). */
   add(value: number): void {
-    if (value > 0) increment(this.positive, keyOf(value), 1);
-    else if (value < 0) increment(this.negative, keyOf(-value), 1);
+    if (value >= DDSKETCH_MIN_INDEXABLE) increment(this.positive, ddsketchKey(value), 1);
+    else if (value <= -DDSKETCH_MIN_INDEXABLE) increment(this.negative, ddsketchKey(-value), 1);
     else this.zeroCount++;
     this.count++;
   }
@@ -79,7 +79,7 @@ export class DDSketch {
       let seen = 0;
       for (let i = keys.length - 1; i >= 0; i--) {
         seen += this.negative.get(keys[i]!)!;
-        if (seen > rank) return -valueOf(keys[i]!);
+        if (seen > rank) return -representative(keys[i]!);
       }
     }
     rank -= negativeCount;
@@ -89,48 +89,48 @@ export class DDSketch {
     let seen = 0;
     for (const key of keys) {
       seen += this.positive.get(key)!;
-      if (seen > rank) return valueOf(key);
+      if (seen > rank) return representative(key);
     }
-    return valueOf(keys[keys.length - 1]!);
+    return representative(keys[keys.length - 1]!);
   }
 
   encode(): Uint8Array {
-    const w = new ByteWriter(8 + 4 * (this.positive.size + this.negative.size));
+    const bins = this.negative.size + this.positive.size + (this.zeroCount > 0 ? 1 : 0);
+    const w = new ByteWriter(1 + ENTRY_BYTES * bins);
     w.byte(FORMAT.ddsketch);
-    w.varint(this.zeroCount);
-    for (const store of [this.negative, this.positive]) {
-      w.varint(store.size);
-      let previous = 0;
-      for (const key of sortedKeys(store)) {
-        w.zigzag(key - previous);
-        w.varint(store.get(key)!);
-        previous = key;
-      }
-    }
+    const entry = (store: Store, key: number, count: number) => {
+      w.byte(store);
+      w.uintBE(key + DDSKETCH_KEY_OFFSET, 3);
+      w.uintBE(count, 8);
+    };
+    for (const key of sortedKeys(this.negative)) entry(Store.Negative, key, this.negative.get(key)!);
+    if (this.zeroCount > 0) entry(Store.Zero, 0, this.zeroCount);
+    for (const key of sortedKeys(this.positive)) entry(Store.Positive, key, this.positive.get(key)!);
     return w.finish();
   }
 
   static decode(bytes: Uint8Array): DDSketch {
     const r = new ByteReader(bytes, 'quantile (DDSketch)');
     r.header(FORMAT.ddsketch);
+    if (r.remaining % ENTRY_BYTES !== 0) throw r.fail(`bin data is not a whole number of ${ENTRY_BYTES}-byte entries`);
     const sketch = new DDSketch();
-    sketch.zeroCount = r.varint();
-    let count = sketch.zeroCount;
-    for (const store of [sketch.negative, sketch.positive]) {
-      const bins = r.varint();
-      if (bins > r.remaining) throw r.fail(`bin count ${bins} exceeds the data`);
-      let key = 0;
-      for (let i = 0; i < bins; i++) {
-        const delta = r.zigzag();
-        if (i > 0 && delta <= 0) throw r.fail('bin keys out of order');
-        key += delta;
-        const n = r.varint();
-        if (n === 0) throw r.fail('empty bin');
-        store.set(key, n);
-        count += n;
-      }
+    let previous = -1;
+    let count = 0;
+    while (r.remaining > 0) {
+      const store = r.byte();
+      const key = r.uintBE(3) - DDSKETCH_KEY_OFFSET;
+      const n = r.uintBE(8);
+      const order = store * 2 ** 24 + key + DDSKETCH_KEY_OFFSET;
+      if (store > Store.Positive) throw r.fail(`unknown store ${store}`);
+      if (order <= previous) throw r.fail('bins out of order');
+      if (n === 0) throw r.fail('empty bin');
+      if (store === Store.Zero && key !== 0) throw r.fail('the zero bin has key 0');
+      previous = order;
+      if (store === Store.Negative) sketch.negative.set(key, n);
+      else if (store === Store.Positive) sketch.positive.set(key, n);
+      else sketch.zeroCount = n;
+      count += n;
     }
-    r.end();
     if (!Number.isSafeInteger(count)) throw r.fail('total count exceeds 2^53');
     sketch.count = count;
     return sketch;

@@ -1,36 +1,50 @@
 /**
- * HyperLogLog with fixed precision p = 14 (16384 registers, standard error 1.04/sqrt(16384) ≈ 0.81%)
- * over 64-bit hashes. A hash (lo, hi) — the little-endian 64-bit number lo + 2^32·hi — picks register
- * `lo & 0x3fff`; the register keeps the largest rank seen, rank = 1 + trailing zeros of the other
- * 50 bits (51 when they are all zero). Estimator: Ertl's improved raw estimator ("New cardinality
- * estimation algorithms for HyperLogLog sketches", 2017), good over the whole range with no
- * bias tables or thresholds.
+ * HyperLogLog with p = 14 (16384 registers, standard error 1.04/sqrt(16384) ≈ 0.81 %) over the MD5 of
+ * a value's canonical text (canonical-value.ts). MD5 is the one digest every engine Lamina targets has
+ * (DuckDB, Spark, Trino, BigQuery, …), so the batch SQL and the speed layer's fold compute the same
+ * registers (ENGINES.md "Portable HyperLogLog"):
+ *   register = the first 14 bits of the digest (bytes 0–1, top 14 bits);
+ *   w        = the next 48 bits of the hex digest, i.e. bytes 2–7 big-endian;
+ *   rank     = trailing zeros of w + 1, or 49 when w = 0.
+ * The state keeps max(rank) per register: commutative and idempotent, so any split of the data and any
+ * order of adds and merges gives the same registers.
  *
- * The state is the set of (register, rank) pairs with rank > 0 — order-independent — and the
- * encoding is a function of that set alone, so any order of adds and merges gives the same bytes:
- *   byte 0: FORMAT.hyperloglog (0x06)
- *   byte 1: 0 = sparse, 1 = dense; sparse exactly when at most 4095 registers are non-zero
- *           (that is where sparse stops being smaller)
- *   sparse: per non-zero register in ascending register order, 3 bytes little-endian of
- *           (register << 6 | rank)
- *   dense:  the 16384 registers packed 6 bits each, 4 registers per 3 bytes little-endian
- *           (r0 | r1 << 6 | r2 << 12 | r3 << 18), 12288 bytes.
+ * Encoding (format 0x08), a function of the register set alone and easy to build in SQL:
+ *   byte 0: FORMAT.hyperloglog
+ *   then per non-zero register, in ascending register order, 3 bytes big-endian of (register << 6 | rank)
+ * (SQL: `unhex('08' || string_agg(lpad(hex(register * 64 + rank), 6, '0'), '' ORDER BY register))`).
+ * Estimator: Ertl's improved raw estimator ("New cardinality estimation algorithms for HyperLogLog
+ * sketches", 2017), good over the whole range with no bias tables.
  * In memory a Map is used while few registers are set (cheap for the many small groups of a view)
  * and a Uint8Array past MEMORY_SPARSE_MAX; that choice never shows in the encoding.
  */
+import { createHash } from 'node:crypto';
 import { ByteReader, FORMAT } from './bytes.js';
+import { canonicalText } from './canonical-value.js';
 
 export const HLL_PRECISION = 14;
 export const HLL_REGISTERS = 1 << HLL_PRECISION;
-const INDEX_MASK = HLL_REGISTERS - 1;
-/** Bits of the hash left after the index (q in Ertl's paper); ranks go up to q + 1. */
-const Q = 64 - HLL_PRECISION;
-const MAX_RANK = Q + 1;
-/** Non-zero registers up to which the encoding is sparse (3 bytes each < 12288 bytes dense). */
-export const HLL_SPARSE_ENCODING_MAX = 4095;
+/** Bits of w (q in Ertl's paper); ranks go up to q + 1. */
+const Q = 48;
+export const HLL_MAX_RANK = Q + 1;
 /** Map entries up to which memory stays sparse; a Map entry costs far more than a dense byte. */
 const MEMORY_SPARSE_MAX = 1024;
-const DENSE_PACKED_BYTES = (HLL_REGISTERS * 6) / 8;
+
+/** (register, rank) of a value, or undefined for a missing value. */
+export function hllPosition(value: unknown): { register: number; rank: number } | undefined {
+  const text = canonicalText(value);
+  if (text === undefined) return undefined;
+  const d = createHash('md5').update(text, 'utf8').digest();
+  const register = ((d[0]! << 8) | d[1]!) >>> 2;
+  // w = bytes 2..7 big-endian: high 16 bits in d2..d3, low 32 bits in d4..d7.
+  const high = (d[2]! << 8) | d[3]!;
+  const low = ((d[4]! << 24) | (d[5]! << 16) | (d[6]! << 8) | d[7]!) >>> 0;
+  let rank: number;
+  if (low !== 0) rank = trailingZeros(low) + 1;
+  else if (high !== 0) rank = 32 + trailingZeros(high) + 1;
+  else rank = HLL_MAX_RANK;
+  return { register, rank };
+}
 
 function trailingZeros(x: number): number {
   return 31 - Math.clz32(x & -x);
@@ -43,17 +57,13 @@ export class HyperLogLog {
   /** Non-zero registers in `dense`. */
   private denseNonZero = 0;
 
-  /** Folds one 64-bit hash: lo = bits 0..31, hi = bits 32..63. */
-  addHash(lo: number, hi: number): void {
-    const rest = lo >>> HLL_PRECISION; // 18 bits
-    let rank: number;
-    if (rest !== 0) rank = trailingZeros(rest) + 1;
-    else if (hi !== 0) rank = 32 - HLL_PRECISION + trailingZeros(hi) + 1;
-    else rank = MAX_RANK;
-    this.raise(lo & INDEX_MASK, rank);
+  /** Folds one value (see the module comment); missing values are skipped. */
+  addValue(value: unknown): void {
+    const at = hllPosition(value);
+    if (at) this.raise(at.register, at.rank);
   }
 
-  private raise(register: number, rank: number): void {
+  raise(register: number, rank: number): void {
     const dense = this.dense;
     if (dense !== null) {
       const old = dense[register]!;
@@ -118,14 +128,14 @@ export class HyperLogLog {
   /** Ertl's improved raw estimator over the register histogram. */
   estimate(): number {
     const m = HLL_REGISTERS;
-    const hist = new Float64Array(MAX_RANK + 1);
+    const hist = new Float64Array(HLL_MAX_RANK + 1);
     if (this.dense !== null) {
       for (let i = 0; i < m; i++) hist[this.dense[i]!]!++;
     } else {
       hist[0] = m - this.sparse!.size;
       for (const rank of this.sparse!.values()) hist[rank]!++;
     }
-    let z = m * tau(1 - hist[MAX_RANK]! / m);
+    let z = m * tau(1 - hist[HLL_MAX_RANK]! / m);
     for (let k = Q; k >= 1; k--) z = 0.5 * (z + hist[k]!);
     z += m * sigma(hist[0]! / m);
     return (m * m) / (2 * Math.LN2) / z;
@@ -137,37 +147,23 @@ export class HyperLogLog {
   }
 
   encode(): Uint8Array {
-    const nonZero = this.nonZeroRegisters;
-    if (nonZero > HLL_SPARSE_ENCODING_MAX) {
-      const regs = this.dense ?? this.registers();
-      const out = new Uint8Array(2 + DENSE_PACKED_BYTES);
-      out[0] = FORMAT.hyperloglog;
-      out[1] = 1;
-      for (let i = 0, o = 2; i < HLL_REGISTERS; i += 4, o += 3) {
-        const v = regs[i]! | (regs[i + 1]! << 6) | (regs[i + 2]! << 12) | (regs[i + 3]! << 18);
-        out[o] = v & 255;
-        out[o + 1] = (v >>> 8) & 255;
-        out[o + 2] = v >>> 16;
-      }
-      return out;
-    }
-    const out = new Uint8Array(2 + 3 * nonZero);
+    const out = new Uint8Array(1 + 3 * this.nonZeroRegisters);
     out[0] = FORMAT.hyperloglog;
-    out[1] = 0;
-    let o = 2;
+    let o = 1;
     const put = (register: number, rank: number): void => {
       const v = (register << 6) | rank;
-      out[o] = v & 255;
+      out[o] = v >>> 16;
       out[o + 1] = (v >>> 8) & 255;
-      out[o + 2] = v >>> 16;
+      out[o + 2] = v & 255;
       o += 3;
     };
     if (this.dense !== null) {
       const dense = this.dense;
       for (let i = 0; i < HLL_REGISTERS; i++) if (dense[i] !== 0) put(i, dense[i]!);
     } else {
-      const registers = [...this.sparse!.keys()].sort((a, b) => a - b);
-      for (const r of registers) put(r, this.sparse!.get(r)!);
+      const sparse = this.sparse!;
+      const registers = [...sparse.keys()].sort((a, b) => a - b);
+      for (const r of registers) put(r, sparse.get(r)!);
     }
     return out;
   }
@@ -175,43 +171,18 @@ export class HyperLogLog {
   static decode(bytes: Uint8Array): HyperLogLog {
     const r = new ByteReader(bytes, 'distinct (HyperLogLog)');
     r.header(FORMAT.hyperloglog);
-    const kind = r.byte();
+    if (r.remaining % 3 !== 0) throw r.fail('register data is not a whole number of 3-byte entries');
+    const data = r.take(r.remaining);
     const hll = new HyperLogLog();
-    if (kind === 0) {
-      if (r.remaining % 3 !== 0) throw r.fail('sparse data is not a whole number of 3-byte entries');
-      const n = r.remaining / 3;
-      if (n > HLL_SPARSE_ENCODING_MAX) throw r.fail(`sparse encoding with ${n} registers (max ${HLL_SPARSE_ENCODING_MAX})`);
-      const data = r.take(r.remaining);
-      let previous = -1;
-      for (let o = 0; o < data.length; o += 3) {
-        const v = data[o]! | (data[o + 1]! << 8) | (data[o + 2]! << 16);
-        const register = v >>> 6;
-        const rank = v & 63;
-        if (register >= HLL_REGISTERS || register <= previous) throw r.fail('sparse registers out of order');
-        if (rank === 0 || rank > MAX_RANK) throw r.fail(`rank ${rank} out of range 1..${MAX_RANK}`);
-        previous = register;
-        hll.raise(register, rank);
-      }
-    } else if (kind === 1) {
-      const data = r.take(DENSE_PACKED_BYTES);
-      r.end();
-      const dense = new Uint8Array(HLL_REGISTERS);
-      let nonZero = 0;
-      for (let i = 0, o = 0; i < HLL_REGISTERS; i += 4, o += 3) {
-        const v = data[o]! | (data[o + 1]! << 8) | (data[o + 2]! << 16);
-        for (let j = 0; j < 4; j++) {
-          const rank = (v >>> (6 * j)) & 63;
-          if (rank > MAX_RANK) throw r.fail(`rank ${rank} out of range 0..${MAX_RANK}`);
-          if (rank !== 0) nonZero++;
-          dense[i + j] = rank;
-        }
-      }
-      if (nonZero <= HLL_SPARSE_ENCODING_MAX) throw r.fail(`dense encoding with only ${nonZero} non-zero registers`);
-      hll.sparse = null;
-      hll.dense = dense;
-      hll.denseNonZero = nonZero;
-    } else {
-      throw r.fail(`unknown representation ${kind}`);
+    let previous = -1;
+    for (let o = 0; o < data.length; o += 3) {
+      const v = (data[o]! << 16) | (data[o + 1]! << 8) | data[o + 2]!;
+      const register = v >>> 6;
+      const rank = v & 63;
+      if (register >= HLL_REGISTERS || register <= previous) throw r.fail('registers out of order');
+      if (rank === 0 || rank > HLL_MAX_RANK) throw r.fail(`rank ${rank} out of range 1..${HLL_MAX_RANK}`);
+      previous = register;
+      hll.raise(register, rank);
     }
     return hll;
   }

@@ -10,8 +10,10 @@ export { avgMeasure, countMeasure, maxMeasure, minMeasure, numericValue, sumMeas
 export type { AvgState } from './scalar.js';
 export { distinctMeasure } from './distinct.js';
 export { quantileMeasure } from './quantile.js';
-export { HyperLogLog, HLL_PRECISION, HLL_REGISTERS, HLL_SPARSE_ENCODING_MAX } from './hyperloglog.js';
-export { DDSketch, DDSKETCH_RELATIVE_ACCURACY } from './ddsketch.js';
+export { HyperLogLog, HLL_PRECISION, HLL_REGISTERS, HLL_MAX_RANK, hllPosition } from './hyperloglog.js';
+export { DDSketch, DDSKETCH_KEY_OFFSET } from './ddsketch.js';
+export * from './ddsketch-bounds.js';
+export { canonicalText } from './canonical-value.js';
 export { FORMAT as MEASURE_FORMAT } from './bytes.js';
 
 /** The measure for a declared spec (the field is the caller's business: it extracts the values). */

@@ -35,4 +35,9 @@ export interface ObjectStore {
   list(prefix: string, options?: { startAfter?: string }): AsyncIterable<ObjectInfo>;
   /** Idempotent: deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Where the object lives on this machine's file system, when the store is a local folder: an
+   * in-process engine then reads it in place instead of through a copy. Absent on remote stores.
+   */
+  localPath?(key: string): string;
 }

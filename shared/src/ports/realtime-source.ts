@@ -29,6 +29,8 @@ export interface RealtimeStatus {
 export interface RealtimeRequest {
   generation: number;
   view: string;
+  /** The view definition the caller merges with (CompiledView.fingerprint): both sides must fold the same one. */
+  fingerprint: string;
   query: ViewQuery;
 }
 

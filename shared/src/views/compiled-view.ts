@@ -1,74 +1,103 @@
 /**
- * A view definition turned into the functions both layers run: which events it takes, their group
- * (time bucket + dimension values) and the measure values they feed. One definition, two execution
- * paths: the batch and speed layers call exactly this code.
+ * A view definition turned into what every engine runs: which events it takes, their group (time
+ * bucket + dimension values) and the measure values they feed. The speed layer folds events with
+ * exactly these functions; the batch layer compiles the same definition to SQL.
  */
-import type { LaminaConfig, ViewConfig } from '../config/schema.js';
+import { createHash } from 'node:crypto';
+import type { FieldType, LaminaConfig, ViewConfig } from '../config/schema.js';
 import type { LaminaEvent } from '../events/event.js';
+import { readPath } from '../events/field-paths.js';
 import type { Measure } from '../measures/measure.js';
 import { measureFor } from '../measures/index.js';
+import { MEASURE_FORMAT } from '../measures/index.js';
 import { bucketStart, type RollUp } from './time-buckets.js';
+
+export { readPath } from '../events/field-paths.js';
+
+export interface ViewField {
+  path: string;
+  type: FieldType;
+  /** The field's default, where the config declares one (old lake files read it for a missing column). */
+  default: string | number | boolean | undefined;
+}
 
 export interface CompiledMeasure {
   name: string;
   measure: Measure;
-  /** Data field path the measure reads; undefined for count. */
-  field: string | undefined;
+  /** The data field the measure reads; undefined for count. */
+  field: ViewField | undefined;
 }
 
 export interface CompiledView {
   name: string;
   config: ViewConfig;
-  sources: ReadonlySet<string>;
+  sources: readonly string[];
   dimensions: readonly string[];
+  dimensionFields: readonly ViewField[];
   granularity: RollUp;
   measures: readonly CompiledMeasure[];
+  filter: { field: ViewField; values: readonly (string | number | boolean)[] } | undefined;
+  /**
+   * Identifies the definition: sources, filter, dimensions, granularity, measures, the types and
+   * defaults of the fields they read, and the measure state formats. A new fingerprint means the
+   * batch part must be computed again from the lake (its view table is a new one).
+   */
+  fingerprint: string;
   matches(event: LaminaEvent): boolean;
   dimensionValues(event: LaminaEvent): (string | null)[];
   bucketOf(event: LaminaEvent): number;
 }
 
-/** Reads `a.b.c` from an event's data. */
-export function readPath(data: Record<string, unknown>, path: string): unknown {
-  if (!path.includes('.')) return data[path];
-  let value: unknown = data;
-  for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
-}
-
 /** Dimension values are strings in storage and in GraphQL: one canonical form, null when absent. */
 export function dimensionValue(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return typeof value === 'string' ? value : String(value);
 }
 
-export function compileView(name: string, config: ViewConfig): CompiledView {
-  const sources = new Set(Array.isArray(config.source) ? config.source : [config.source]);
-  const filter = config.filter;
-  const allowed = filter ? new Set<unknown>(filter.in ?? (filter.equals === undefined ? [] : [filter.equals])) : undefined;
-  const measures = Object.entries(config.measures).map(([measureName, spec]) => ({
+function viewField(config: LaminaConfig, sources: readonly string[], path: string): ViewField {
+  // validateConfig made sure the field exists with one type in every source; its default comes from the first.
+  const field = config.eventTypes[sources[0]!]?.fields[path];
+  return { path, type: field?.type ?? 'string', default: field?.default };
+}
+
+export function compileView(name: string, view: ViewConfig, config: LaminaConfig): CompiledView {
+  const sources = (Array.isArray(view.source) ? [...view.source] : [view.source]).sort();
+  const sourceSet = new Set(sources);
+  const filter = view.filter ? { field: viewField(config, sources, view.filter.field), values: view.filter.in ?? (view.filter.equals === undefined ? [] : [view.filter.equals]) } : undefined;
+  const allowed = filter ? new Set<unknown>(filter.values) : undefined;
+  const measures = Object.entries(view.measures).map(([measureName, spec]) => ({
     name: measureName,
     measure: measureFor(spec),
-    field: 'field' in spec ? spec.field : undefined,
+    field: 'field' in spec ? viewField(config, sources, spec.field) : undefined,
   }));
-  const granularity = config.granularity;
+  const dimensionFields = view.dimensions.map((d) => viewField(config, sources, d));
+  const granularity = view.granularity;
+  const definition = {
+    sources,
+    filter: filter && { field: [filter.field.path, filter.field.type, filter.field.default ?? null], values: filter.values },
+    dimensions: dimensionFields.map((d) => [d.path, d.type, d.default ?? null]),
+    granularity,
+    measures: Object.entries(view.measures).map(([m, spec], i) => [m, spec, measures[i]!.field?.type ?? null, measures[i]!.field?.default ?? null]),
+    formats: MEASURE_FORMAT,
+  };
+  const fingerprint = createHash('sha256').update(JSON.stringify(definition)).digest('hex').slice(0, 16);
   return {
     name,
-    config,
+    config: view,
     sources,
-    dimensions: config.dimensions,
+    dimensions: view.dimensions,
+    dimensionFields,
     granularity,
     measures,
+    filter,
+    fingerprint,
     matches(event) {
-      if (!sources.has(event.type)) return false;
-      if (filter && allowed) return allowed.has(readPath(event.data, filter.field));
+      if (!sourceSet.has(event.type)) return false;
+      if (filter && allowed) return allowed.has(readPath(event.data, filter.field.path));
       return true;
     },
     dimensionValues(event) {
-      return config.dimensions.map((d) => dimensionValue(readPath(event.data, d)));
+      return view.dimensions.map((d) => dimensionValue(readPath(event.data, d)));
     },
     bucketOf(event) {
       return bucketStart(event.ts, granularity);
@@ -77,5 +106,5 @@ export function compileView(name: string, config: ViewConfig): CompiledView {
 }
 
 export function compileViews(config: LaminaConfig): CompiledView[] {
-  return Object.entries(config.views).map(([name, view]) => compileView(name, view));
+  return Object.entries(config.views).map(([name, view]) => compileView(name, view, config));
 }

@@ -29,7 +29,7 @@ export class ViewAggregate {
     const { measures } = this.view;
     for (let i = 0; i < measures.length; i++) {
       const m = measures[i]!;
-      row.states[i] = m.measure.add(row.states[i], m.field === undefined ? undefined : readPath(event.data, m.field));
+      row.states[i] = m.measure.add(row.states[i], m.field === undefined ? undefined : readPath(event.data, m.field.path));
     }
     return true;
   }

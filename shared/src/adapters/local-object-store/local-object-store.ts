@@ -36,6 +36,11 @@ export class LocalObjectStore implements ObjectStore {
     this.tempDir = join(this.root, TEMP_DIR_NAME);
   }
 
+  localPath(key: string): string {
+    assertValidKey(key);
+    return keyToPath(this.root, key);
+  }
+
   async get(key: string, range?: ByteRange): Promise<Uint8Array> {
     assertValidKey(key);
     if (range) assertValidRange(range);

@@ -1,0 +1,32 @@
+/** Which data files of a table a window needs, and how many of their rows it expects (from the offset-range tags). */
+import { rangeInWindow, rangeTouchesWindow, rangesOf, type AddFile, type OffsetWindow } from '@lamina/shared';
+
+const DAY_MS = 86_400_000;
+
+/** Files with rows in the window (files without range tags might have some, so they count too). */
+export function filesTouching(files: readonly AddFile[], window: OffsetWindow): AddFile[] {
+  return files.filter((f) => {
+    const ranges = rangesOf(f);
+    return ranges === undefined || ranges.some((r) => rangeTouchesWindow(r, window));
+  });
+}
+
+/** Rows the window holds according to the tags; null when a touching file has none. */
+export function expectedRows(files: readonly AddFile[], window: OffsetWindow): number | null {
+  let total = 0;
+  for (const f of files) {
+    const ranges = rangesOf(f);
+    if (ranges === undefined) return null;
+    for (const r of ranges) if (rangeInWindow(r, window)) total += r.rows;
+  }
+  return total;
+}
+
+/** The epoch day of a file's `_date` partition. */
+export function dayOf(file: AddFile): number {
+  return Date.parse(`${file.partitionValues._date}T00:00:00Z`) / DAY_MS;
+}
+
+export function isoDay(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}

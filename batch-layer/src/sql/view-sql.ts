@@ -1,0 +1,155 @@
+/**
+ * A view compiled to one SQL query over its source raw tables: the rows of the view table, one per
+ * (bucket, dimensions), with the measure states exactly as the TypeScript fold builds them
+ * (state-columns.ts). The sketch states are assembled as bytes in SQL from hex text, which every
+ * engine does alike; their layout is documented in hyperloglog.ts and ddsketch.ts.
+ */
+import {
+  DDSKETCH_KEY_MULTIPLIER,
+  DDSKETCH_KEY_OFFSET,
+  DDSKETCH_MAX_KEY,
+  DDSKETCH_MIN_INDEXABLE,
+  DDSKETCH_MIN_KEY,
+  HLL_MAX_RANK,
+  MEASURE_FORMAT,
+  columnOf,
+  stateColumns,
+  type CompiledMeasure,
+  type CompiledView,
+  type OffsetWindow,
+  type ViewField,
+} from '@lamina/shared';
+import type { SqlDialect } from './dialect.js';
+import { literalOf, quoteIdent } from './literals.js';
+import { windowPredicate } from './window-predicate.js';
+
+const GRANULARITY_MS = { minute: 60_000, hour: 3_600_000 } as const;
+const DAY_MS = 86_400_000;
+
+export interface ViewSqlInput {
+  view: CompiledView;
+  /** One relation (SQL text) per source event type, holding at least the columns the view reads. */
+  sources: readonly string[];
+  windows: readonly OffsetWindow[];
+  /** The table of DDSketch bounds: (key INTEGER, lower DOUBLE, upper DOUBLE), see ddsketch-bounds.ts. */
+  boundsTable: string;
+}
+
+const hexByte = (format: number) => format.toString(16).padStart(2, '0');
+
+function valueOf(field: ViewField, dialect: SqlDialect): string {
+  const column = quoteIdent(columnOf(field.path));
+  return field.default === undefined ? column : `coalesce(${column}, ${literalOf(dialect, field.type, field.default)})`;
+}
+
+/** The SELECT that yields the view table's columns (bucket_ms, dimensions, state columns, _date). */
+export function viewSql(dialect: SqlDialect, input: ViewSqlInput): string {
+  const { view } = input;
+  const g = GRANULARITY_MS[view.granularity as 'minute' | 'hour'];
+  const dims = view.dimensionFields.map((_, i) => `d${i}`);
+  const keys = ['b', ...dims].join(', ');
+  const fields = new Map<string, ViewField>();
+  for (const f of [...view.dimensionFields, ...view.measures.flatMap((m) => (m.field ? [m.field] : [])), ...(view.filter ? [view.filter.field] : [])]) fields.set(f.path, f);
+  const needed = ['_ts', ...[...fields.keys()].map((p) => quoteIdent(columnOf(p)))].join(', ');
+  const where = windowPredicate(input.windows);
+  const union = input.sources.map((relation, i) => `SELECT ${needed} FROM ${relation} AS r${i} WHERE ${where}`).join('\n    UNION ALL\n    ');
+  const filter = view.filter ? `WHERE ${valueOf(view.filter.field, dialect)} IN (${view.filter.values.map((v) => literalOf(dialect, view.filter!.field.type, v)).join(', ')})` : '';
+
+  const evColumns = [
+    `(t - (((t % ${g}) + ${g}) % ${g})) AS b`,
+    ...view.dimensionFields.map((f, i) => `${dialect.toText(valueOf(f, dialect))} AS d${i}`),
+    ...view.measures.flatMap((m, i) => (m.field ? [`${valueOf(m.field, dialect)} AS x${i}`] : [])),
+  ];
+  const ev = `SELECT ${evColumns.join(', ')} FROM (SELECT ${dialect.epochMs('_ts')} AS t, * FROM (\n    ${union}\n  ) AS s) AS s2 ${filter}`;
+
+  // One column per state column; each UNION branch fills its own and leaves the others null.
+  const partColumns: { name: string; sql: string; empty: string | undefined }[] = [];
+  const branches: { columnIndexes: number[]; select: (cols: string[]) => string }[] = [];
+  const scalarIndexes: number[] = [];
+  const scalarExprs = new Map<number, string>();
+  view.measures.forEach((m, i) => {
+    const columns = stateColumns(m.name, m.measure);
+    const exprs = scalarStates(m, i, dialect);
+    if (exprs) {
+      columns.forEach((c, j) => {
+        scalarIndexes.push(partColumns.length);
+        scalarExprs.set(partColumns.length, exprs[j]!);
+        partColumns.push({ name: c.name, sql: `p${partColumns.length}`, empty: undefined });
+      });
+      return;
+    }
+    const index = partColumns.length;
+    const sketch = m.measure.kind === 'distinct' ? hllState(i, dims, dialect) : ddsketchState(i, dims, dialect, input.boundsTable);
+    const format = m.measure.kind === 'distinct' ? MEASURE_FORMAT.hyperloglog : MEASURE_FORMAT.ddsketch;
+    partColumns.push({ name: columns[0]!.name, sql: `p${index}`, empty: dialect.unhex(`'${hexByte(format)}'`) });
+    branches.push({ columnIndexes: [index], select: () => sketch });
+  });
+  const nulls = (keep: Map<number, string>) => partColumns.map((c, j) => `${keep.get(j) ?? `CAST(NULL AS ${typeOfPart(view, c.name, dialect)})`} AS ${c.sql}`).join(', ');
+  const parts = [
+    `SELECT ${keys}, ${nulls(scalarExprs)} FROM ev GROUP BY ${keys}`,
+    ...branches.map((br) => `SELECT ${keys}, ${nulls(new Map([[br.columnIndexes[0]!, 'state']]))} FROM (${br.select([])}) AS sk`),
+  ];
+  const finalColumns = [
+    'b AS bucket_ms',
+    ...view.dimensions.map((d, i) => `d${i} AS ${quoteIdent(columnOf(d))}`),
+    ...partColumns.map((c) => `${c.empty ? `coalesce(max(${c.sql}), ${c.empty})` : `max(${c.sql})`} AS ${quoteIdent(c.name)}`),
+    `${dialect.dateOfEpochDay(`floor(b / ${DAY_MS})`)} AS _date`,
+  ];
+  return `WITH ev AS (\n  ${ev}\n),\nparts AS (\n  ${parts.join('\n  UNION ALL\n  ')}\n)\nSELECT ${finalColumns.join(', ')}\nFROM parts GROUP BY ${keys}`;
+}
+
+function typeOfPart(view: CompiledView, column: string, dialect: SqlDialect): string {
+  for (const m of view.measures) {
+    const c = stateColumns(m.name, m.measure).find((s) => s.name === column);
+    if (!c) continue;
+    const t = String(c.type);
+    return dialect.type(t.startsWith('Int') ? 'BIGINT' : t.startsWith('Float') ? 'DOUBLE' : 'BLOB');
+  }
+  throw new Error(`no state column ${column}`);
+}
+
+/** The aggregate expressions of a scalar measure's state columns, or undefined for sketches. */
+function scalarStates(m: CompiledMeasure, i: number, dialect: SqlDialect): string[] | undefined {
+  const x = `x${i}`;
+  const double = dialect.type('DOUBLE');
+  switch (m.measure.kind) {
+    case 'count':
+      return ['count(*)'];
+    case 'sum':
+      return [`CAST(coalesce(sum(${x}), 0) AS ${double})`];
+    case 'min':
+      return [`CAST(min(${x}) AS ${double})`];
+    case 'max':
+      return [`CAST(max(${x}) AS ${double})`];
+    case 'avg':
+      return [`CAST(coalesce(sum(${x}), 0) AS ${double})`, `count(${x})`];
+    default:
+      return undefined;
+  }
+}
+
+/** HyperLogLog registers (hyperloglog.ts): register = top 14 bits of the MD5, rank from the next 48. */
+function hllState(i: number, dims: string[], dialect: SqlDialect): string {
+  const keys = ['b', ...dims].join(', ');
+  const hashed = `SELECT ${keys}, ${dialect.md5Hex(dialect.toText(`x${i}`))} AS h FROM ev WHERE x${i} IS NOT NULL`;
+  const split = `SELECT ${keys}, h, ${dialect.hexToBigint('substr(h, 5, 12)')} AS w FROM (${hashed}) AS h1`;
+  const ranked = `SELECT ${keys}, ${dialect.shiftRight(dialect.hexToBigint('substr(h, 1, 4)'), 2)} AS r, CASE WHEN w = 0 THEN ${HLL_MAX_RANK} ELSE ${dialect.bitCount(dialect.xor('w', 'w - 1'))} END AS k FROM (${split}) AS h2`;
+  const registers = `SELECT ${keys}, r, max(k) AS k FROM (${ranked}) AS h3 GROUP BY ${keys}, r`;
+  const entry = dialect.paddedHex('r * 64 + k', 6);
+  return `SELECT ${keys}, ${dialect.unhex(`'${hexByte(MEASURE_FORMAT.hyperloglog)}' || ${dialect.stringAgg(entry, 'r')}`)} AS state FROM (${registers}) AS h4 GROUP BY ${keys}`;
+}
+
+/** DDSketch bins (ddsketch.ts): key estimated by ln, corrected by exact comparison with the bounds table. */
+function ddsketchState(i: number, dims: string[], dialect: SqlDialect, boundsTable: string): string {
+  const keys = ['b', ...dims].join(', ');
+  const min = dialect.double(DDSKETCH_MIN_INDEXABLE);
+  const x = `CAST(x${i} AS ${dialect.type('DOUBLE')})`;
+  const stored = `SELECT ${keys}, abs(${x}) AS a, CASE WHEN ${x} >= ${min} THEN 2 WHEN ${x} <= -${min} THEN 0 ELSE 1 END AS st FROM ev WHERE x${i} IS NOT NULL`;
+  // ln of 1 for the zero bin: its key is 0 whatever the estimate, and ln(0) would be -Infinity.
+  const estimate = `greatest(${DDSKETCH_MIN_KEY + 1}, least(${DDSKETCH_MAX_KEY}, CAST(ceil(ln(CASE WHEN st = 1 THEN ${dialect.double(1)} ELSE a END) * ${dialect.double(DDSKETCH_KEY_MULTIPLIER)}) AS ${dialect.type('INTEGER')})))`;
+  const estimated = `SELECT ${keys}, st, a, ${estimate} AS k0 FROM (${stored}) AS q1`;
+  const keyed = `SELECT ${keys}, st, CASE WHEN st = 1 THEN 0 WHEN a <= bd.lower THEN k0 - 1 WHEN a > bd.upper THEN k0 + 1 ELSE k0 END AS key FROM (${estimated}) AS q2 LEFT JOIN ${boundsTable} AS bd ON bd.key = q2.k0`;
+  const bins = `SELECT ${keys}, st, key, count(*) AS c FROM (${keyed}) AS q3 GROUP BY ${keys}, st, key`;
+  const entry = `${dialect.paddedHex('st', 2)} || ${dialect.paddedHex(`key + ${DDSKETCH_KEY_OFFSET}`, 6)} || ${dialect.paddedHex('c', 16)}`;
+  return `SELECT ${keys}, ${dialect.unhex(`'${hexByte(MEASURE_FORMAT.ddsketch)}' || ${dialect.stringAgg(entry, 'st, key')}`)} AS state FROM (${bins}) AS q4 GROUP BY ${keys}`;
+}

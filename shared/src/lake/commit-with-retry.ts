@@ -1,0 +1,65 @@
+/**
+ * The one commit policy of every writer of the lake (archiver, compaction, batch views), in explicit
+ * stages as delta-rs does it:
+ *   prepare  — read a snapshot, decide the actions, write the data files they add;
+ *   commit   — the create-only write of the next log version;
+ *   conflict — another writer took that version: the prepared files are discarded (nothing references
+ *              them) and prepare runs again on the newer snapshot, after a short jittered backoff,
+ *              so it can re-check its plan against what the winner committed (skip what is done,
+ *              or throw a ConflictError of its own when the plan no longer holds).
+ * Any other failure discards the prepared files too and is rethrown.
+ */
+import { ConflictError } from '../errors.js';
+import type { Action, AddFile } from './actions.js';
+import type { CommitOptions, DeltaTable } from './delta-table.js';
+import type { Snapshot } from './snapshot.js';
+
+export interface PreparedCommit<T> {
+  actions: Action[];
+  /** Data files written for this attempt; removed again if the attempt does not commit. */
+  files: AddFile[];
+  value: T;
+  options?: CommitOptions;
+}
+
+export interface CommitRetryPolicy {
+  maxAttempts: number;
+  /** Wait before attempt n (n >= 2). */
+  backoffMs(attempt: number): number;
+}
+
+export const DEFAULT_COMMIT_RETRY: CommitRetryPolicy = {
+  maxAttempts: 10,
+  backoffMs: (attempt) => Math.min(1000, 5 * 2 ** attempt) * (0.5 + Math.random() / 2),
+};
+
+export interface CommitResult<T> {
+  /** The committed version; null when prepare found nothing to commit. */
+  version: number | null;
+  value: T | undefined;
+  snapshot: Snapshot;
+}
+
+/**
+ * Runs prepare → commit until a commit succeeds or prepare returns null (nothing to do).
+ * ConflictError after maxAttempts lost races.
+ */
+export async function commitWithRetry<T>(
+  table: DeltaTable,
+  prepare: (snapshot: Snapshot, attempt: number) => Promise<PreparedCommit<T> | null>,
+  policy: CommitRetryPolicy = DEFAULT_COMMIT_RETRY,
+): Promise<CommitResult<T>> {
+  for (let attempt = 1; ; attempt++) {
+    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, policy.backoffMs(attempt)));
+    const snapshot = await table.snapshot();
+    const prepared = await prepare(snapshot, attempt);
+    if (prepared === null) return { version: null, value: undefined, snapshot };
+    try {
+      const version = await table.commit(snapshot.version, prepared.actions, prepared.options);
+      return { version, value: prepared.value, snapshot };
+    } catch (error) {
+      await table.discardDataFiles(prepared.files);
+      if (!(error instanceof ConflictError) || attempt >= policy.maxAttempts) throw error;
+    }
+  }
+}
