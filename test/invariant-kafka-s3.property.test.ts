@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { KafkaEventLog, S3ObjectStore } from '@lamina/shared';
-import { testConfig } from './support/test-config.js';
+import { evolvedTestConfigs } from './support/test-config.js';
 import { InProcessLamina } from './support/in-process-lamina.js';
 import { operationArbitrary } from './support/operations.js';
 import { runScenario } from './support/invariant-scenario.js';
@@ -21,12 +21,13 @@ test('Kafka + MinIO: every answer equals brute force over the accepted events', 
   await fc.assert(
     fc.asyncProperty(fc.array(operationArbitrary(), { minLength: 5, maxLength: 25 }), async (operations) => {
       const run = randomUUID().slice(0, 8);
-      const config = testConfig({ topic: `lamina-inv-${run}` });
+      const configs = evolvedTestConfigs({ topic: `lamina-inv-${run}` });
+      const config = configs[0]!;
       const log = new KafkaEventLog({ brokers: kafkaBrokers, clientId: `lamina-inv-${run}`, consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 200, maxWaitTimeMs: 100 } });
       const store = new S3ObjectStore({ ...s3, prefix: `lamina-test/invariant-${run}` });
       const lamina = await InProcessLamina.start(config, { log, store, groupSuffix: `-${run}` });
       try {
-        await runScenario(operations, lamina);
+        await runScenario(operations, lamina, configs);
       } finally {
         await lamina.stop();
         await admin.deleteTopic(config.topic);

@@ -6,19 +6,19 @@
  */
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { testConfig } from './support/test-config.js';
+import { evolvedTestConfigs } from './support/test-config.js';
 import { InProcessLamina } from './support/in-process-lamina.js';
 import { operationArbitrary } from './support/operations.js';
 import { runScenario } from './support/invariant-scenario.js';
 
-const config = testConfig();
+const configs = evolvedTestConfigs();
 
-test('every answer equals brute force over the accepted events, across flushes, crashes, batches and restarts', { timeout: 600_000 }, async () => {
+test('every answer equals brute force over the accepted events, across flushes, crashes, incremental and full batches, restarts and schema and view changes', { timeout: 600_000 }, async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(operationArbitrary(), { minLength: 5, maxLength: 40 }), async (operations) => {
-      const lamina = await InProcessLamina.start(config);
+    fc.asyncProperty(fc.array(operationArbitrary(), { minLength: 5, maxLength: 40, size: 'medium' }), async (operations) => {
+      const lamina = await InProcessLamina.start(configs[0]!);
       try {
-        await runScenario(operations, lamina);
+        await runScenario(operations, lamina, configs);
       } finally {
         await lamina.stop();
       }

@@ -33,3 +33,30 @@ test('errors name the path and what to do', () => {
   assert.throws(() => validateConfig({ ...base, views: { 'bad-name': base.views.hits } }), (e: unknown) => e instanceof ConfigError && /GraphQL name/.test(e.message));
   assert.throws(() => validateConfig({ ...base, views: { hits: { source: 'page_view', measures: {} } } }), /at least one measure/);
 });
+
+test('unknown keys, type mismatches, defaults and names are refused with the path and the fix', () => {
+  const refuses = (config: unknown, pattern: RegExp) => assert.throws(() => validateConfig(config), (e: unknown) => e instanceof ConfigError && pattern.test(e.message), String(pattern));
+  const withField = (field: unknown) => ({ ...base, eventTypes: { page_view: { fields: { url: { type: 'string' }, ms: { type: 'number', optional: true }, extra: field } } } });
+  refuses(withField({ type: 'string', optinal: true }), /eventTypes\.page_view\.fields\.extra: Unrecognized key: "optinal"/);
+  refuses({ ...base, extra: 1 }, /\(root\): Unrecognized key: "extra"/);
+  refuses({ ...base, views: { hits: { ...base.views.hits, measures: { total: { kind: 'sum', field: 'url' } } } } }, /measures\.total: sum cannot read 'url', a string field: it adds numbers; use a number or integer field/);
+  refuses({ ...base, views: { hits: { ...base.views.hits, measures: { d: { kind: 'distinct', field: 'ms' } } } } }, /distinct cannot read 'ms', a number field/);
+  refuses({ ...base, views: { hits: { ...base.views.hits, dimensions: ['ms'] } } }, /dimensions\.0: 'ms' is a number; dimensions must be string, integer, boolean fields/);
+  refuses(withField({ type: 'string', default: 'x' }), /fields\.extra\.default: only an optional field can have a default/);
+  refuses(withField({ type: 'integer', optional: true, default: 1.5 }), /fields\.extra\.default: must be a safe integer/);
+  refuses({ ...base, eventTypes: { page_view: { fields: { ...base.eventTypes.page_view.fields, geo: { type: 'string' }, 'geo.country': { type: 'string' } } } } }, /'geo' is declared as a string, so it cannot also hold nested fields/);
+  refuses(withField({ type: 'string', optional: true }) && { ...base, eventTypes: { page_view: { fields: { ...base.eventTypes.page_view.fields, _secret: { type: 'string' } } } } }, /'_secret' must be letters, digits and _ only, starting with a letter/);
+  refuses({ ...base, views: { hits: { ...base.views.hits, measures: { bucket_ms: { kind: 'count' } } } } }, /measure 'bucket_ms' clashes with a column of every view table/);
+  refuses({ ...base, views: { hits: { ...base.views.hits, measures: { URL: { kind: 'count' } } } } }, /measure 'URL' clashes with dimension 'url'/);
+  refuses({ ...base, views: { hits: { ...base.views.hits, filter: { field: 'ms', equals: 'fast' } } } }, /filter: "fast" must be a finite number \(field 'ms' is a number\)/);
+});
+
+test('nested field paths and defaults are accepted', () => {
+  const config = validateConfig({
+    ...base,
+    eventTypes: { page_view: { fields: { ...base.eventTypes.page_view.fields, 'geo.country': { type: 'string', optional: true, default: 'unknown' }, at: { type: 'timestamp', optional: true } }, compatibility: 'full' } },
+    views: { hits: { ...base.views.hits, dimensions: ['url', 'geo.country'] } },
+  });
+  assert.equal(config.eventTypes.page_view!.compatibility, 'full');
+  assert.equal(config.eventTypes.page_view!.fields['geo.country']!.default, 'unknown');
+});

@@ -35,27 +35,42 @@ class SwappableSource implements RealtimeSource {
   }
 }
 
+interface Layers {
+  config: LaminaConfig;
+  archiver: Archiver;
+  batch: BatchJob;
+  source: SwappableSource;
+  serving: ServingLayer;
+}
+
 export class InProcessLamina {
   private constructor(
     readonly dir: string,
-    readonly config: LaminaConfig,
     readonly log: EventLog,
     readonly store: ObjectStore,
-    public archiver: Archiver,
-    readonly batch: BatchJob,
-    private readonly source: SwappableSource,
-    readonly serving: ServingLayer,
+    private layers: Layers,
     private readonly groups: { archiver: string; speed: string },
   ) {}
 
   /** `groupSuffix` keeps the consumer groups of runs sharing one Kafka cluster apart. */
   static async start(config: LaminaConfig, options: { dir?: string; log?: EventLog; store?: ObjectStore; groupSuffix?: string } = {}): Promise<InProcessLamina> {
     const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'lamina-test-')));
-    const registry = createRegistry();
     const log = options.log ?? (await EmbeddedEventLog.open({ dir: join(dir, 'log'), fsync: false }));
-    await log.ensureTopic(config.topic, config.partitions);
     const store = options.store ?? new LocalObjectStore({ root: join(dir, 'lake') });
     const groups = { archiver: `lamina-archiver${options.groupSuffix ?? ''}`, speed: `lamina-speed${options.groupSuffix ?? ''}` };
+    try {
+      const layers = await InProcessLamina.startLayers(config, dir, log, store, groups);
+      return new InProcessLamina(dir, log, store, layers, groups);
+    } catch (error) {
+      // A config the lake refuses (schema registry): release the log so the next start can open it.
+      if (!options.log) await log.close();
+      throw error;
+    }
+  }
+
+  private static async startLayers(config: LaminaConfig, dir: string, log: EventLog, store: ObjectStore, groups: { archiver: string; speed: string }): Promise<Layers> {
+    const registry = createRegistry();
+    await log.ensureTopic(config.topic, config.partitions);
     const archiver = new Archiver({ config, log, store, logger: silentLogger, registry, groupId: groups.archiver });
     await archiver.start();
     const batch = new BatchJob({ config, store, logger: silentLogger, registry, scratchDir: join(dir, 'scratch') });
@@ -64,7 +79,33 @@ export class InProcessLamina {
     const source = new SwappableSource(speed);
     const serving = new ServingLayer({ config, log, store, realtime: [source], logger: silentLogger, registry, generationPollMs: 0 });
     await serving.generations.refresh();
-    return new InProcessLamina(dir, config, log, store, archiver, batch, source, serving, groups);
+    return { config, archiver, batch, source, serving };
+  }
+
+  /** Stops every layer (gracefully) and starts them again with `config`, on the same log and lake: a deployment. */
+  async restart(config: LaminaConfig): Promise<void> {
+    await this.stopLayers();
+    this.layers = await InProcessLamina.startLayers(config, this.dir, this.log, this.store, this.groups);
+  }
+
+  get config(): LaminaConfig {
+    return this.layers.config;
+  }
+
+  get archiver(): Archiver {
+    return this.layers.archiver;
+  }
+
+  get batch(): BatchJob {
+    return this.layers.batch;
+  }
+
+  get serving(): ServingLayer {
+    return this.layers.serving;
+  }
+
+  private get source(): SwappableSource {
+    return this.layers.source;
   }
 
   private static newSpeed(config: LaminaConfig, log: EventLog, store: ObjectStore, groupId: string): SpeedLayer {
@@ -93,8 +134,8 @@ export class InProcessLamina {
   /** Stops the archiver without its final flush (as a crash would), then starts a new one. */
   async crashArchiver(): Promise<void> {
     await this.archiver.stop({ flush: false });
-    this.archiver = new Archiver({ config: this.config, log: this.log, store: this.store, logger: silentLogger, registry: createRegistry(), groupId: this.groups.archiver });
-    await this.archiver.start();
+    this.layers.archiver = new Archiver({ config: this.config, log: this.log, store: this.store, logger: silentLogger, registry: createRegistry(), groupId: this.groups.archiver });
+    await this.layers.archiver.start();
   }
 
   /** Waits until the realtime state of every tracked generation has folded the whole log. */
@@ -111,10 +152,14 @@ export class InProcessLamina {
     }
   }
 
-  async stop(options: { removeDir?: boolean } = {}): Promise<void> {
+  private async stopLayers(): Promise<void> {
     await this.serving.stop();
     await this.speed.stop();
     await this.archiver.stop();
+  }
+
+  async stop(options: { removeDir?: boolean } = {}): Promise<void> {
+    await this.stopLayers();
     await this.log.close();
     if (options.removeDir !== false) await rm(this.dir, { recursive: true, force: true });
   }

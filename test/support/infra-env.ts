@@ -48,3 +48,13 @@ export function requireInfra(env: NodeJS.ProcessEnv = process.env): InfraEnv | u
   }
   return undefined;
 }
+
+/** The venv python with delta-rs (infra/python-env.mjs) the test runner provisions; same rules as requireInfra. */
+export function requirePython(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const python = env.LAMINA_TEST_PYTHON?.trim();
+  if (python) return python;
+  const message = 'LAMINA_TEST_PYTHON is not set (the test runner provisions it: node scripts/run-tests.mjs, or npm test)';
+  if (env.CI === 'true') throw new Error(`${message}. In CI the interop tests must run, not be skipped.`);
+  process.stderr.write(`\n!!! SKIPPING delta-rs INTEROP TESTS: ${message}\n\n`);
+  return undefined;
+}

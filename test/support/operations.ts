@@ -5,9 +5,12 @@ export type Operation =
   | { kind: 'ingest'; events: unknown[] }
   | { kind: 'foreign'; key: string | null; value: string }
   | { kind: 'flush' }
+  | { kind: 'catchUp' }
   | { kind: 'compact' }
   | { kind: 'crashArchiver' }
   | { kind: 'batch' }
+  | { kind: 'batchFull' }
+  | { kind: 'evolve' }
   | { kind: 'restartSpeed' }
   | { kind: 'query'; view: string; granularity: string; from?: number; to?: number; groupBy?: string[]; filters: Record<string, (string | null)[]> };
 
@@ -22,7 +25,10 @@ const id = fc.constant(null).map(() => `ev-${++counter}`);
 
 const pageView = fc.record({
   id, type: fc.constant('page_view'), ts: eventTime,
-  data: fc.record({ url: fc.constantFrom(...urls), country: fc.constantFrom(...countries), userId: fc.integer({ min: 1, max: 40 }).map((u) => `u${u}`), durationMs: fc.integer({ min: 0, max: 60_000 }) }),
+  data: fc.record(
+    { url: fc.constantFrom(...urls), country: fc.constantFrom(...countries), userId: fc.integer({ min: 1, max: 40 }).map((u) => `u${u}`), durationMs: fc.integer({ min: 0, max: 60_000 }), plan: fc.constantFrom('free', 'pro') },
+    { requiredKeys: ['url', 'country', 'userId', 'durationMs'] },
+  ),
 });
 const purchase = fc.record({
   id, type: fc.constant('purchase'), ts: eventTime,
@@ -44,6 +50,7 @@ const views: Record<string, { dims: string[]; finest: string }> = {
   pageviews: { dims: ['url', 'country'], finest: 'minute' },
   revenue: { dims: ['country', 'coupon'], finest: 'hour' },
   germanViews: { dims: [], finest: 'minute' },
+  byPlan: { dims: ['plan'], finest: 'minute' },
 };
 
 const query = fc.constantFrom(...Object.keys(views)).chain((view) => {
@@ -56,7 +63,7 @@ const query = fc.constantFrom(...Object.keys(views)).chain((view) => {
     from: fc.option(fc.integer({ min: 0, max: SPAN }).map((t) => BASE + Math.floor(t / 3600_000) * 3600_000), { nil: undefined }),
     to: fc.option(fc.integer({ min: 0, max: SPAN + 3600_000 }).map((t) => BASE + Math.ceil(t / 3600_000) * 3600_000), { nil: undefined }),
     groupBy: fc.option(fc.subarray(dims), { nil: undefined }),
-    filters: dims.length === 0 ? fc.constant({}) : fc.dictionary(fc.constantFrom(...dims), fc.subarray([...countries, ...urls, 'SPRING', null]), { maxKeys: 1 }),
+    filters: dims.length === 0 ? fc.constant({}) : fc.dictionary(fc.constantFrom(...dims), fc.subarray([...countries, ...urls, 'SPRING', 'free', 'pro', null]), { maxKeys: 1 }),
   });
 });
 
@@ -64,10 +71,13 @@ export function operationArbitrary(): fc.Arbitrary<Operation> {
   return fc.oneof(
     { arbitrary: fc.record({ kind: fc.constant('ingest' as const), events: fc.array(event, { minLength: 1, maxLength: 25 }) }), weight: 8 },
     { arbitrary: fc.record({ kind: fc.constant('foreign' as const), key: fc.option(fc.string({ maxLength: 8 }), { nil: null }), value: fc.constantFrom('{"broken json', '{"id":"x","type":"page_view"}', 'plain text') }), weight: 1 },
-    { arbitrary: fc.constant({ kind: 'flush' as const }), weight: 3 },
+    { arbitrary: fc.constant({ kind: 'flush' as const }), weight: 2 },
+    { arbitrary: fc.constant({ kind: 'catchUp' as const }), weight: 2 },
     { arbitrary: fc.constant({ kind: 'crashArchiver' as const }), weight: 1 },
     { arbitrary: fc.constant({ kind: 'compact' as const }), weight: 1 },
     { arbitrary: fc.constant({ kind: 'batch' as const }), weight: 2 },
+    { arbitrary: fc.constant({ kind: 'batchFull' as const }), weight: 1 },
+    { arbitrary: fc.constant({ kind: 'evolve' as const }), weight: 1 },
     { arbitrary: fc.constant({ kind: 'restartSpeed' as const }), weight: 1 },
     { arbitrary: query, weight: 5 },
   );

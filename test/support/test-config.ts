@@ -46,3 +46,23 @@ export function testConfig(overrides: Record<string, unknown> = {}): LaminaConfi
     ...overrides,
   });
 }
+
+/**
+ * Later deployments of testConfig, as the invariant test applies them: v2 adds an optional field with a
+ * default (`plan`), a view over it, and a measure to `revenue`; v3 adds `plan` as a dimension of `pageviews`.
+ */
+export function evolvedTestConfigs(overrides: Record<string, unknown> = {}): LaminaConfig[] {
+  const v1 = testConfig(overrides);
+  const pageView = v1.eventTypes.page_view!;
+  const v2 = validateConfig({
+    ...v1,
+    eventTypes: { ...v1.eventTypes, page_view: { ...pageView, fields: { ...pageView.fields, plan: { type: 'string', optional: true, default: 'free' } } } },
+    views: {
+      ...v1.views,
+      revenue: { ...v1.views.revenue!, measures: { ...v1.views.revenue!.measures, maxOrder: { kind: 'max', field: 'revenue' } } },
+      byPlan: { source: 'page_view', dimensions: ['plan'], granularity: 'minute', measures: { n: { kind: 'count' }, users: { kind: 'distinct', field: 'userId' } } },
+    },
+  });
+  const v3 = validateConfig({ ...v2, views: { ...v2.views, pageviews: { ...v2.views.pageviews!, dimensions: ['url', 'country', 'plan'] } } });
+  return [v1, v2, v3];
+}

@@ -3,11 +3,11 @@
  * the newest log time) and computes every task of the plan into local Parquet files.
  */
 import { join } from 'node:path';
-import type { AddFile, BatchEngine, Logger, RawInput, Snapshot, ViewOutputFile } from '@lamina/shared';
+import { fileRowCount, type AddFile, type BatchEngine, type Logger, type RawInput, type Snapshot, type ViewOutputFile } from '@lamina/shared';
 import type { RunPlan, ComputeTask, ViewPlan } from './run-plan.js';
 import type { LakeSnapshot } from './lake-snapshot.js';
 import type { StagedFiles } from './staged-files.js';
-import { filesTouching } from './file-selection.js';
+import { dayOf, filesTouching } from './file-selection.js';
 
 export interface RawCount {
   type: string;
@@ -30,6 +30,41 @@ export interface Computed {
   views: ComputedView[];
 }
 
+/**
+ * Rows one engine query reads at most (by the files' row counts), so that memory follows the largest
+ * day, not the whole lake: a view's rows of an event date come from that date's raw files only.
+ */
+const ROWS_PER_QUERY = 1_500_000;
+
+/** The task's files in groups of whole event dates, each group at most ROWS_PER_QUERY rows (or one date). */
+function byDays(task: ComputeTask): Map<string, AddFile[]>[] {
+  const days = new Map<number, { rows: number; files: Map<string, AddFile[]> }>();
+  for (const [type, files] of task.files) {
+    for (const f of files) {
+      const day = dayOf(f);
+      let entry = days.get(day);
+      if (!entry) days.set(day, (entry = { rows: 0, files: new Map() }));
+      entry.rows += fileRowCount(f) ?? 0;
+      const list = entry.files.get(type);
+      if (list) list.push(f);
+      else entry.files.set(type, [f]);
+    }
+  }
+  const groups: Map<string, AddFile[]>[] = [];
+  let current: Map<string, AddFile[]> | undefined;
+  let rows = 0;
+  for (const [, entry] of [...days].sort((a, b) => a[0] - b[0])) {
+    if (!current || rows + entry.rows > ROWS_PER_QUERY) {
+      current = new Map();
+      groups.push(current);
+      rows = 0;
+    }
+    for (const [type, files] of entry.files) current.set(type, [...(current.get(type) ?? []), ...files]);
+    rows += entry.rows;
+  }
+  return groups;
+}
+
 export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot: LakeSnapshot, staged: StagedFiles, outputDir: string, logger: Logger): Promise<Computed> {
   const counts: RawCount[] = [];
   for (const [type, raw] of snapshot.raw) {
@@ -42,10 +77,15 @@ export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot:
     const tasks: ComputedTask[] = [];
     for (const [i, task] of viewPlan.tasks.entries()) {
       const started = Date.now();
-      const inputs = await Promise.all(viewPlan.view.sources.map((type) => rawInput(type, snapshot.raw.get(type)!, task.files.get(type) ?? [], staged)));
-      const files = await engine.computeView({ view: viewPlan.view, inputs, windows: task.windows, days: task.days, outputDir: join(outputDir, viewPlan.view.name, String(i)) });
+      const files: ViewOutputFile[] = [];
+      let rawFiles = 0;
+      for (const [j, group] of byDays(task).entries()) {
+        const inputs = await Promise.all(viewPlan.view.sources.map((type) => rawInput(type, snapshot.raw.get(type)!, group.get(type) ?? [], staged)));
+        rawFiles += inputs.reduce((n, x) => n + x.files.length, 0);
+        files.push(...(await engine.computeView({ view: viewPlan.view, inputs, windows: task.windows, outputDir: join(outputDir, viewPlan.view.name, `${i}-${j}`) })));
+      }
       const rows = files.reduce((sum, f) => sum + f.rows, 0);
-      logger.info({ view: viewPlan.view.name, task: task.kind, days: task.days.length, rawFiles: inputs.reduce((n, x) => n + x.files.length, 0), rows, ms: Date.now() - started }, 'batch: view computed');
+      logger.info({ view: viewPlan.view.name, task: task.kind, days: task.days.length, rawFiles, rows, ms: Date.now() - started }, 'batch: view computed');
       tasks.push({ task, files });
     }
     views.push({ plan: viewPlan, tasks });

@@ -62,50 +62,36 @@ export function viewSql(dialect: SqlDialect, input: ViewSqlInput): string {
   ];
   const ev = `SELECT ${evColumns.join(', ')} FROM (SELECT ${dialect.epochMs('_ts')} AS t, * FROM (\n    ${union}\n  ) AS s) AS s2 ${filter}`;
 
-  // One column per state column; each UNION branch fills its own and leaves the others null.
-  const partColumns: { name: string; sql: string; empty: string | undefined }[] = [];
-  const branches: { columnIndexes: number[]; select: (cols: string[]) => string }[] = [];
-  const scalarIndexes: number[] = [];
-  const scalarExprs = new Map<number, string>();
+  // The scalar states in one GROUP BY; each sketch in its own (at a finer grain first), joined on the keys.
+  const scalarColumns: string[] = [];
+  const sketches: { name: string; sql: string; empty: string }[] = [];
   view.measures.forEach((m, i) => {
     const columns = stateColumns(m.name, m.measure);
     const exprs = scalarStates(m, i, dialect);
     if (exprs) {
-      columns.forEach((c, j) => {
-        scalarIndexes.push(partColumns.length);
-        scalarExprs.set(partColumns.length, exprs[j]!);
-        partColumns.push({ name: c.name, sql: `p${partColumns.length}`, empty: undefined });
-      });
+      columns.forEach((c, j) => scalarColumns.push(`${exprs[j]} AS ${quoteIdent(c.name)}`));
       return;
     }
-    const index = partColumns.length;
-    const sketch = m.measure.kind === 'distinct' ? hllState(i, dims, dialect) : ddsketchState(i, dims, dialect, input.boundsTable);
-    const format = m.measure.kind === 'distinct' ? MEASURE_FORMAT.hyperloglog : MEASURE_FORMAT.ddsketch;
-    partColumns.push({ name: columns[0]!.name, sql: `p${index}`, empty: dialect.unhex(`'${hexByte(format)}'`) });
-    branches.push({ columnIndexes: [index], select: () => sketch });
+    const distinct = m.measure.kind === 'distinct';
+    const format = distinct ? MEASURE_FORMAT.hyperloglog : MEASURE_FORMAT.ddsketch;
+    sketches.push({
+      name: columns[0]!.name,
+      sql: distinct ? hllState(i, dims, dialect) : ddsketchState(i, dims, dialect, input.boundsTable),
+      empty: dialect.unhex(`'${hexByte(format)}'`),
+    });
   });
-  const nulls = (keep: Map<number, string>) => partColumns.map((c, j) => `${keep.get(j) ?? `CAST(NULL AS ${typeOfPart(view, c.name, dialect)})`} AS ${c.sql}`).join(', ');
-  const parts = [
-    `SELECT ${keys}, ${nulls(scalarExprs)} FROM ev GROUP BY ${keys}`,
-    ...branches.map((br) => `SELECT ${keys}, ${nulls(new Map([[br.columnIndexes[0]!, 'state']]))} FROM (${br.select([])}) AS sk`),
-  ];
+  const ctes = [`ev AS (\n  ${ev}\n)`, `base AS (\n  SELECT ${keys}${scalarColumns.map((c) => `, ${c}`).join('')} FROM ev GROUP BY ${keys}\n)`, ...sketches.map((sk, i) => `s${i} AS (\n  ${sk.sql}\n)`)];
+  const joins = sketches.map((_, i) => `LEFT JOIN s${i} ON s${i}.b = base.b${dims.map((d) => ` AND ${dialect.nullSafeEquals(`s${i}.${d}`, `base.${d}`)}`).join('')}`);
   const finalColumns = [
-    'b AS bucket_ms',
-    ...view.dimensions.map((d, i) => `d${i} AS ${quoteIdent(columnOf(d))}`),
-    ...partColumns.map((c) => `${c.empty ? `coalesce(max(${c.sql}), ${c.empty})` : `max(${c.sql})`} AS ${quoteIdent(c.name)}`),
-    `${dialect.dateOfEpochDay(`floor(b / ${DAY_MS})`)} AS _date`,
+    'base.b AS bucket_ms',
+    ...view.dimensions.map((d, i) => `base.d${i} AS ${quoteIdent(columnOf(d))}`),
+    ...view.measures.flatMap((m) => stateColumns(m.name, m.measure).map((c) => c.name)).map((name) => {
+      const i = sketches.findIndex((sk) => sk.name === name);
+      return i < 0 ? `base.${quoteIdent(name)}` : `coalesce(s${i}.state, ${sketches[i]!.empty}) AS ${quoteIdent(name)}`;
+    }),
+    `${dialect.dateOfEpochDay(`floor(base.b / ${DAY_MS})`)} AS _date`,
   ];
-  return `WITH ev AS (\n  ${ev}\n),\nparts AS (\n  ${parts.join('\n  UNION ALL\n  ')}\n)\nSELECT ${finalColumns.join(', ')}\nFROM parts GROUP BY ${keys}`;
-}
-
-function typeOfPart(view: CompiledView, column: string, dialect: SqlDialect): string {
-  for (const m of view.measures) {
-    const c = stateColumns(m.name, m.measure).find((s) => s.name === column);
-    if (!c) continue;
-    const t = String(c.type);
-    return dialect.type(t.startsWith('Int') ? 'BIGINT' : t.startsWith('Float') ? 'DOUBLE' : 'BLOB');
-  }
-  throw new Error(`no state column ${column}`);
+  return `WITH ${ctes.join(',\n')}\nSELECT ${finalColumns.join(', ')}\nFROM base ${joins.join(' ')}`;
 }
 
 /** The aggregate expressions of a scalar measure's state columns, or undefined for sketches. */
@@ -135,8 +121,9 @@ function hllState(i: number, dims: string[], dialect: SqlDialect): string {
   const split = `SELECT ${keys}, h, ${dialect.hexToBigint('substr(h, 5, 12)')} AS w FROM (${hashed}) AS h1`;
   const ranked = `SELECT ${keys}, ${dialect.shiftRight(dialect.hexToBigint('substr(h, 1, 4)'), 2)} AS r, CASE WHEN w = 0 THEN ${HLL_MAX_RANK} ELSE ${dialect.bitCount(dialect.xor('w', 'w - 1'))} END AS k FROM (${split}) AS h2`;
   const registers = `SELECT ${keys}, r, max(k) AS k FROM (${ranked}) AS h3 GROUP BY ${keys}, r`;
-  const entry = dialect.paddedHex('r * 64 + k', 6);
-  return `SELECT ${keys}, ${dialect.unhex(`'${hexByte(MEASURE_FORMAT.hyperloglog)}' || ${dialect.stringAgg(entry, 'r')}`)} AS state FROM (${registers}) AS h4 GROUP BY ${keys}`;
+  // Fixed-width entries that start with the register: sorting the text sorts by register.
+  const entry = dialect.hexFields([['r * 64 + k', 6]]);
+  return `SELECT ${keys}, ${dialect.unhex(`'${hexByte(MEASURE_FORMAT.hyperloglog)}' || ${dialect.sortedConcat(entry)}`)} AS state FROM (${registers}) AS h4 GROUP BY ${keys}`;
 }
 
 /** DDSketch bins (ddsketch.ts): key estimated by ln, corrected by exact comparison with the bounds table. */
@@ -150,6 +137,7 @@ function ddsketchState(i: number, dims: string[], dialect: SqlDialect, boundsTab
   const estimated = `SELECT ${keys}, st, a, ${estimate} AS k0 FROM (${stored}) AS q1`;
   const keyed = `SELECT ${keys}, st, CASE WHEN st = 1 THEN 0 WHEN a <= bd.lower THEN k0 - 1 WHEN a > bd.upper THEN k0 + 1 ELSE k0 END AS key FROM (${estimated}) AS q2 LEFT JOIN ${boundsTable} AS bd ON bd.key = q2.k0`;
   const bins = `SELECT ${keys}, st, key, count(*) AS c FROM (${keyed}) AS q3 GROUP BY ${keys}, st, key`;
-  const entry = `${dialect.paddedHex('st', 2)} || ${dialect.paddedHex(`key + ${DDSKETCH_KEY_OFFSET}`, 6)} || ${dialect.paddedHex('c', 16)}`;
-  return `SELECT ${keys}, ${dialect.unhex(`'${hexByte(MEASURE_FORMAT.ddsketch)}' || ${dialect.stringAgg(entry, 'st, key')}`)} AS state FROM (${bins}) AS q4 GROUP BY ${keys}`;
+  // Fixed-width entries that start with (store, key), unique in a group: sorting the text sorts the bins.
+  const entry = dialect.hexFields([[`st * ${2 ** 24} + key + ${DDSKETCH_KEY_OFFSET}`, 8], ['c', 16]]);
+  return `SELECT ${keys}, ${dialect.unhex(`'${hexByte(MEASURE_FORMAT.ddsketch)}' || ${dialect.sortedConcat(entry)}`)} AS state FROM (${bins}) AS q4 GROUP BY ${keys}`;
 }

@@ -116,7 +116,7 @@ export class EventValidator {
       }
       const checked = checkValue(rule.type, value);
       if (!checked.ok) problems.push(`data.${rule.path}: ${checked.reason}`);
-      else if (checked.value !== value) set(rule.path, checked.value);
+      else if (!Object.is(checked.value, value)) set(rule.path, checked.value);
     }
     if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
     const event: LaminaEvent = { id: id as string, type: type as string, ts: ts!, data: out };

@@ -21,8 +21,6 @@ export interface ViewComputeTask {
   inputs: RawInput[];
   /** Rows count when their (epoch, partition, offset) lies in one of these windows. */
   windows: OffsetWindow[];
-  /** Only rows of these event dates (epoch days); undefined = all. */
-  days?: readonly number[];
   /** Empty local folder the engine writes `_date=YYYY-MM-DD/*.parquet` into. */
   outputDir: string;
 }

@@ -1,0 +1,42 @@
+// A Python virtual environment with infra/python/requirements.txt, made once per pin set in the
+// machine-wide cache (like the Kafka jars and the MinIO binary): independent readers of the lake
+// (delta-rs) for the interop tests. Assembled in a temporary folder and renamed into place, so an
+// interrupted install never leaves an entry that looks complete.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './stack-config.mjs';
+
+const REQUIREMENTS = join(REPO_ROOT, 'infra', 'python', 'requirements.txt');
+
+/** The venv folder for the current requirements (its name hashes them). */
+export function pythonEnvDir(cacheDir) {
+  const hash = createHash('sha256').update(readFileSync(REQUIREMENTS)).digest('hex').slice(0, 12);
+  return join(cacheDir, 'python', hash);
+}
+
+function run(command, args, what) {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.error) throw new Error(`${what}: cannot run ${command} (${result.error.message}); is Python 3 with venv installed?`);
+  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status}):\n${(result.stderr || result.stdout).split('\n').slice(-20).join('\n')}`);
+}
+
+/** Returns the venv's python, creating the venv on first use (pip from PyPI, a minute or so). */
+export function ensurePythonEnv({ cacheDir, log = () => {} }) {
+  const dir = pythonEnvDir(cacheDir);
+  const python = join(dir, 'bin', 'python');
+  if (existsSync(python)) return python;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(join(dir, '..'), { recursive: true });
+  log(`provisioning Python packages (${readFileSync(REQUIREMENTS, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).join(', ')}) -> ${dir}`);
+  const started = Date.now();
+  run('python3', ['-m', 'venv', tmp], 'python3 -m venv');
+  run(join(tmp, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', REQUIREMENTS], 'pip install');
+  // A venv's scripts name their folder; recreate it in place after the rename so they point at the final path.
+  renameSync(tmp, dir);
+  run('python3', ['-m', 'venv', '--upgrade', dir], 'python3 -m venv --upgrade');
+  log(`  Python packages ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return python;
+}
