@@ -33,3 +33,4 @@ export * from './observability/metrics.js';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './adapters/s3/index.js';
 export * from './adapters/kafka/index.js';
 export * from './http/json-http.js';
+export * from './deadline.js';

@@ -36,7 +36,8 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { UnavailableError, ValidationError, type LaminaError } from '../../errors.js';
 import type { ConsumerHandlers, LogConsumer, LogRecord, RecordPosition } from '../../ports/event-log.js';
-import { Sleeps, backoffMs, deferred, withTimeout } from './async-tools.js';
+import { Sleeps, backoffMs, deferred } from './async-tools.js';
+import { withDeadline } from '../../deadline.js';
 import type { KafkaConsumerErrorContext, ResolvedKafkaOptions } from './kafka-options.js';
 import { fetchedOffsetOf, toLogRecord } from './kafka-records.js';
 import { PartitionCursor } from './partition-cursor.js';
@@ -111,7 +112,7 @@ export class KafkaLogConsumer implements LogConsumer {
         partitionsConsumedConcurrently: c.partitionsConsumedConcurrently,
         eachBatch: (payload) => this.eachBatch(payload),
       });
-      await withTimeout(
+      await withDeadline(
         this.firstAssignment.promise,
         c.startTimeoutMs,
         () => new UnavailableError(`consumer ${groupId}/${topic} did not join its group within ${c.startTimeoutMs} ms; check the brokers (${options.brokers.join(',')}) and the group coordinator`),
