@@ -54,7 +54,7 @@ export async function checkPartitions(log: EventLog, config: LaminaConfig): Prom
 export async function openObjectStore(runtime: Runtime): Promise<ObjectStore> {
   const { options } = runtime;
   if (options.s3) {
-    return new S3ObjectStore(options.s3);
+    return new S3ObjectStore({ ...options.s3, logger: runtime.logger.child({ component: 's3' }) });
   }
   return new LocalObjectStore({ root: join(options.dataDir, 'lake') });
 }
