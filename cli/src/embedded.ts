@@ -33,7 +33,7 @@ export async function startEmbedded(runtime: Runtime, options: { schedule?: bool
   if (options.schedule !== false) scheduler.start();
 
   const serving = new ServingLayer({
-    config, log, store, realtime: [speed], logger: logger.child({ layer: 'serving' }), registry,
+    config, log, store, realtime: [speed], logger: logger.child({ layer: 'serving' }), registry, ingestTimeoutMs: runtime.options.ingestTimeoutMs,
     runBatch: async () => {
       const started = Date.now();
       // Archive what is buffered first, so "run a batch now" covers everything ingested so far.

@@ -27,7 +27,7 @@ export async function runServe(runtime: Runtime): Promise<() => Promise<void>> {
   const log = await openEventLog(runtime);
   const store = await openObjectStore(runtime);
   const sources = options.speedUrls.map((url, i) => new HttpRealtimeSource(`speed-${i}`, url.replace(/\/$/, ''), config, logger.child({ layer: 'serving' })));
-  const serving = new ServingLayer({ config, log, store, realtime: sources, logger: logger.child({ layer: 'serving' }), registry });
+  const serving = new ServingLayer({ config, log, store, realtime: sources, logger: logger.child({ layer: 'serving' }), registry, ingestTimeoutMs: options.ingestTimeoutMs });
   await serving.start(options.port);
   return async () => {
     await serving.stop();

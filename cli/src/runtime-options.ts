@@ -18,6 +18,8 @@ export interface RuntimeOptions {
   speedUrls: string[];
   /** This process's speed instance name (distributed mode). */
   instance: string;
+  /** How long HTTP ingest waits for the log to acknowledge before answering 503 (LAMINA_INGEST_TIMEOUT_MS). */
+  ingestTimeoutMs: number;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -53,5 +55,6 @@ export function readRuntimeOptions(env: NodeJS.ProcessEnv = process.env): Runtim
       : undefined,
     speedUrls: (env.LAMINA_SPEED_URLS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     instance: env.LAMINA_INSTANCE ?? `speed-${process.pid}`,
+    ingestTimeoutMs: positiveInt(env, 'LAMINA_INGEST_TIMEOUT_MS', 10_000),
   };
 }

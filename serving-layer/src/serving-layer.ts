@@ -27,6 +27,8 @@ export interface ServingLayerOptions {
   runBatch?: () => Promise<{ manifest: GenerationManifest; durationMs: number }>;
   /** Poll for new generations (ms); 0 disables (embedded mode refreshes after runBatch). */
   generationPollMs?: number;
+  /** How long an ingest request waits for the log to acknowledge before answering 503; default 10000 ms. */
+  ingestTimeoutMs?: number;
 }
 
 export class ServingLayer {
@@ -41,7 +43,7 @@ export class ServingLayer {
     const { config, store, logger } = options;
     this.generations = new LoadedGenerations(config, store, new GenerationStore(store), logger);
     this.queries = new QueryService(config, this.generations, options.realtime, logger);
-    this.ingest = new IngestService(config, options.log, options.registry);
+    this.ingest = new IngestService(config, options.log, options.registry, options.ingestTimeoutMs);
     const runBatch = options.runBatch
       ? async () => {
           const result = await options.runBatch!();
