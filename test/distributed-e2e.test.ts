@@ -36,7 +36,7 @@ test('distributed: kcat + HTTP ingest, one-shot batch, a speed instance killed: 
   const store = new S3ObjectStore({ ...s3, prefix: env.LAMINA_S3_PREFIX! });
   const admin = new KafkaEventLog({ brokers: kafkaBrokers, clientId: `lamina-e2e-admin-${run}` });
   const processes: LaminaProcess[] = [];
-  const [p0, p1, p2] = [await freePort(), await freePort(), await freePort()];
+  const [p0, p1, p2, p3] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const serving = `http://127.0.0.1:${p0}`;
 
   /** Polls until the answer is exact; every answer on the way must be exact-so-far or a coverage error. */
@@ -62,7 +62,7 @@ test('distributed: kcat + HTTP ingest, one-shot batch, a speed instance killed: 
   };
 
   try {
-    processes.push(await startLayer('archiver', ['archive'], env, /archiver: partitions assigned|archiver started/));
+    processes.push(await startLayer('archiver', ['archive'], { ...env, PORT: String(p3) }, /health endpoints listening/));
     processes.push(await startLayer('speed-1', ['speed'], { ...env, PORT: String(p1), LAMINA_INSTANCE: 'speed-1' }, /speed layer API listening/));
     processes.push(await startLayer('speed-2', ['speed'], { ...env, PORT: String(p2), LAMINA_INSTANCE: 'speed-2' }, /speed layer API listening/));
     processes.push(await startLayer('serving', ['serve'], { ...env, PORT: String(p0), LAMINA_SPEED_URLS: `http://127.0.0.1:${p1},http://127.0.0.1:${p2}` }, /serving layer listening/));

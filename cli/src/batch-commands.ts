@@ -1,32 +1,47 @@
 /** The batch layer's processes in distributed mode: archiver, one-shot batch, scheduled batch. */
 import { Archiver, BatchJob, BatchScheduler } from '@lamina/batch-layer';
-import { openEventLog, openObjectStore, type Runtime } from './layers.js';
+import { startHealthServer, type ObjectStore } from '@lamina/shared';
+import { openEventLog, openObjectStore, startReadiness, type Runtime } from './layers.js';
 import { alertHook } from './alert-hook.js';
 
+/** The archiver, plus /healthz, /readyz and /metrics on PORT. */
 export async function runArchiver(runtime: Runtime): Promise<() => Promise<void>> {
-  const { config, logger, registry } = runtime;
+  const { config, logger, registry, options } = runtime;
   const log = await openEventLog(runtime);
-  const archiver = new Archiver({ config, log, store: await openObjectStore(runtime), logger: logger.child({ layer: 'archiver' }), registry });
+  const store = await openObjectStore(runtime);
+  const archiver = new Archiver({ config, log, store, logger: logger.child({ layer: 'archiver' }), registry });
   await archiver.start();
+  const readiness = await startReadiness(runtime, { log, store });
+  const health = await startHealthServer(options.port, { registry, readiness }, logger.child({ layer: 'archiver' }));
   return async () => {
+    await health.stop();
+    readiness.stop();
     await archiver.stop();
     await log.close();
   };
 }
 
-async function batchJob(runtime: Runtime): Promise<BatchJob> {
+function batchJob(runtime: Runtime, store: ObjectStore): BatchJob {
   const { config, logger, registry } = runtime;
-  return new BatchJob({ config, store: await openObjectStore(runtime), logger: logger.child({ layer: 'batch' }), registry, onQualityFailure: alertHook(config, logger) });
+  return new BatchJob({ config, store, logger: logger.child({ layer: 'batch' }), registry, onQualityFailure: alertHook(config, logger) });
 }
 
 export async function runBatchOnce(runtime: Runtime): Promise<void> {
-  const manifest = await (await batchJob(runtime)).run();
+  const manifest = await batchJob(runtime, await openObjectStore(runtime)).run();
   console.log(JSON.stringify({ generation: manifest.generation, events: manifest.events, watermark: manifest.watermark }));
 }
 
+/** The scheduler, plus /healthz, /readyz (the store) and /metrics on PORT. */
 export async function runBatchSchedule(runtime: Runtime): Promise<() => Promise<void>> {
-  const { config, logger } = runtime;
-  const scheduler = new BatchScheduler(await batchJob(runtime), config.batch.schedule, logger.child({ layer: 'scheduler' }));
+  const { config, logger, registry, options } = runtime;
+  const store = await openObjectStore(runtime);
+  const scheduler = new BatchScheduler(batchJob(runtime, store), config.batch.schedule, logger.child({ layer: 'scheduler' }));
   scheduler.start();
-  return async () => scheduler.stop();
+  const readiness = await startReadiness(runtime, { store });
+  const health = await startHealthServer(options.port, { registry, readiness }, logger.child({ layer: 'scheduler' }));
+  return async () => {
+    await health.stop();
+    readiness.stop();
+    scheduler.stop();
+  };
 }

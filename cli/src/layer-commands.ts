@@ -2,7 +2,7 @@
 import { SpeedHttpApi, SpeedLayer } from '@lamina/speed-layer';
 import { HttpRealtimeSource, ServingLayer } from '@lamina/serving-layer';
 import { ConfigError, GenerationStore } from '@lamina/shared';
-import { openEventLog, openObjectStore, type Runtime } from './layers.js';
+import { openEventLog, openObjectStore, startReadiness, type Runtime } from './layers.js';
 
 export async function runSpeed(runtime: Runtime): Promise<() => Promise<void>> {
   const { config, logger, registry, options } = runtime;
@@ -10,10 +10,12 @@ export async function runSpeed(runtime: Runtime): Promise<() => Promise<void>> {
   const store = await openObjectStore(runtime);
   const speed = new SpeedLayer({ config, log, generations: new GenerationStore(store), logger: logger.child({ layer: 'speed', instance: options.instance }), registry, instance: options.instance });
   await speed.start();
-  const api = new SpeedHttpApi(speed, config, registry, logger.child({ layer: 'speed-api' }));
+  const readiness = await startReadiness(runtime, { log, store });
+  const api = new SpeedHttpApi(speed, config, registry, logger.child({ layer: 'speed-api' }), readiness);
   await api.start(options.port);
   return async () => {
     await api.stop();
+    readiness.stop();
     await speed.stop();
     await log.close();
   };
@@ -27,10 +29,12 @@ export async function runServe(runtime: Runtime): Promise<() => Promise<void>> {
   const log = await openEventLog(runtime);
   const store = await openObjectStore(runtime);
   const sources = options.speedUrls.map((url, i) => new HttpRealtimeSource(`speed-${i}`, url.replace(/\/$/, ''), config, logger.child({ layer: 'serving' })));
-  const serving = new ServingLayer({ config, log, store, realtime: sources, logger: logger.child({ layer: 'serving' }), registry, ingestTimeoutMs: options.ingestTimeoutMs });
+  const readiness = await startReadiness(runtime, { log, store });
+  const serving = new ServingLayer({ config, log, store, realtime: sources, logger: logger.child({ layer: 'serving' }), registry, readiness, ingestTimeoutMs: options.ingestTimeoutMs });
   await serving.start(options.port);
   return async () => {
     await serving.stop();
+    readiness.stop();
     await log.close();
   };
 }

@@ -50,11 +50,11 @@ program
     untilSignal(() => lamina.stop());
   });
 
-program.command('archive').description('run the archiver (log -> lake) until stopped').action(async () => untilSignal(await runArchiver(await runtime())));
+program.command('archive').description('run the archiver (log -> lake) until stopped; /healthz, /readyz, /metrics on PORT').action(async () => untilSignal(await runArchiver(await runtime())));
 
 const batch = program.command('batch').description('the batch layer');
 batch.command('run').description('run one batch now (the nightly recomputation) and exit').action(async () => runBatchOnce(await runtime()));
-batch.command('schedule').description('run the batch on the config\'s cron schedule until stopped').action(async () => untilSignal(await runBatchSchedule(await runtime())));
+batch.command('schedule').description('run the batch on the config\'s cron schedule until stopped; /healthz, /readyz, /metrics on PORT').action(async () => untilSignal(await runBatchSchedule(await runtime())));
 
 program.command('speed').description('run a speed layer instance (joins the speed consumer group; internal API on PORT)').action(async () => untilSignal(await runSpeed(await runtime())));
 program.command('serve').description('run a serving layer instance (GraphQL + ingest on PORT; merges with LAMINA_SPEED_URLS)').action(async () => untilSignal(await runServe(await runtime())));
