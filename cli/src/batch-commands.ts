@@ -3,13 +3,15 @@ import { Archiver, BatchJob, BatchScheduler } from '@lamina/batch-layer';
 import { startHealthServer, type ObjectStore } from '@lamina/shared';
 import { openEventLog, openObjectStore, startReadiness, type Runtime } from './layers.js';
 import { alertHook } from './alert-hook.js';
+import type { ProcessLifetime } from './process-lifetime.js';
 
 /** The archiver, plus /healthz, /readyz and /metrics on PORT. */
-export async function runArchiver(runtime: Runtime): Promise<() => Promise<void>> {
+export async function runArchiver(runtime: Runtime, lifetime: ProcessLifetime): Promise<() => Promise<void>> {
   const { config, logger, registry, options } = runtime;
   const log = await openEventLog(runtime);
   const store = await openObjectStore(runtime);
-  const archiver = new Archiver({ config, log, store, logger: logger.child({ layer: 'archiver' }), registry });
+  const onFailed = (error: unknown) => lifetime.fail(error, 'the archiver\'s log consumer stopped for good');
+  const archiver = new Archiver({ config, log, store, logger: logger.child({ layer: 'archiver' }), registry, onFailed });
   await archiver.start();
   const readiness = await startReadiness(runtime, { log, store });
   const health = await startHealthServer(options.port, { registry, readiness }, logger.child({ layer: 'archiver' }));

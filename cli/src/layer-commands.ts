@@ -3,12 +3,14 @@ import { SpeedHttpApi, SpeedLayer } from '@lamina/speed-layer';
 import { HttpRealtimeSource, ServingLayer } from '@lamina/serving-layer';
 import { ConfigError, GenerationStore } from '@lamina/shared';
 import { openEventLog, openObjectStore, startReadiness, type Runtime } from './layers.js';
+import type { ProcessLifetime } from './process-lifetime.js';
 
-export async function runSpeed(runtime: Runtime): Promise<() => Promise<void>> {
+export async function runSpeed(runtime: Runtime, lifetime: ProcessLifetime): Promise<() => Promise<void>> {
   const { config, logger, registry, options } = runtime;
   const log = await openEventLog(runtime);
   const store = await openObjectStore(runtime);
-  const speed = new SpeedLayer({ config, log, generations: new GenerationStore(store), logger: logger.child({ layer: 'speed', instance: options.instance }), registry, instance: options.instance });
+  const onFailed = (error: unknown) => lifetime.fail(error, 'the speed layer\'s log consumer stopped for good');
+  const speed = new SpeedLayer({ config, log, generations: new GenerationStore(store), logger: logger.child({ layer: 'speed', instance: options.instance }), registry, instance: options.instance, onFailed });
   await speed.start();
   const readiness = await startReadiness(runtime, { log, store });
   const api = new SpeedHttpApi(speed, config, registry, logger.child({ layer: 'speed-api' }), readiness);

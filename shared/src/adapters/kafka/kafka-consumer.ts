@@ -24,7 +24,8 @@
  *   Later: reported and retried with backoff while the partitions stay paused.
  * - onRevoked throws: reported; the revocation stands.
  * - kafkajs crashes the member (retries exhausted): reported, every partition revoked; kafkajs
- *   rejoins if the error is retriable (then onAssigned again), else the member stays dead.
+ *   rejoins if the error is retriable (then onAssigned again), else the member stays dead and
+ *   onFailed tells the owner (before the first assignment, start() rejects instead).
  *
  * start() resolves once the first assignment was handled; kafkajs reports empty assignments too
  * (more members than partitions), so then it resolves after onAssigned([]). If the member cannot
@@ -200,6 +201,9 @@ export class KafkaLogConsumer implements LogConsumer {
       await this.revoke(this.owned);
     });
     if (!restart && !this.hasBeenAssigned) this.firstAssignment.reject(error);
+    if (!restart && this.hasBeenAssigned) {
+      this.enqueue(async () => this.handlers?.onFailed?.(error));
+    }
   }
 
   private async handleAssignment(generation: number, partitions: number[]): Promise<void> {
