@@ -56,6 +56,7 @@ export class Readiness {
   private readonly up;
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(private readonly options: ReadinessOptions) {
     this.intervalMs = options.intervalMs ?? 2000;
@@ -72,7 +73,9 @@ export class Readiness {
     await this.probeAll();
   }
 
+  /** No more probes; one still running is ignored (the log or store may be closing: not a failure). */
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
   }
@@ -106,6 +109,7 @@ export class Readiness {
   }
 
   private mark(p: Probe, ok: boolean, reason: string | undefined): void {
+    if (this.stopped) return;
     const name = p.check.name;
     this.up.set({ dependency: name }, ok ? 1 : 0);
     const was = p.ok;
