@@ -39,32 +39,36 @@ export interface LifetimeOptions {
 
 /**
  * The lifetime of one long-running command (dev, serve, speed, archive, batch schedule). Create it
- * before starting the workers, so they can report a fatal end through fail(); then hand it the stop
- * function with runUntilStopped().
+ * before starting the workers, so signals are handled from the first moment and the workers can
+ * report a fatal end through fail(); then hand it the stop function with runUntilStopped().
  */
 export class ProcessLifetime {
   private stopFn: (() => Promise<void>) | undefined;
   private ending = false;
+  /** A signal (or failure) that came while the workers were still starting. */
+  private pending: { reason: string; code: number } | undefined;
   private parentWatch: NodeJS.Timeout | undefined;
 
+  /** Takes over SIGINT/SIGTERM at once, so a signal during start-up stops the process cleanly too. */
   constructor(
     private readonly command: string,
     private readonly logger: Logger,
     private readonly options: LifetimeOptions,
-  ) {}
+  ) {
+    process.on('SIGINT', () => this.end('SIGINT', EXIT.ok));
+    process.on('SIGTERM', () => this.end('SIGTERM', EXIT.ok));
+  }
 
   /** Runs until SIGINT/SIGTERM (or the parent's end), then stops cleanly; a second signal exits at once. */
   runUntilStopped(stop: () => Promise<void>): void {
     this.stopFn = stop;
-    if (this.ending) return; // a worker failed while starting; fail() is already ending the process
-    process.on('SIGINT', () => this.end('SIGINT', EXIT.ok));
-    process.on('SIGTERM', () => this.end('SIGTERM', EXIT.ok));
     process.on('beforeExit', () => {
       if (this.ending) return;
       this.logger.fatal(`lamina ${this.command}: the event loop drained although nothing asked it to stop (a worker loop ended without an error?); exiting with ${EXIT.software}`);
       process.exit(EXIT.software);
     });
     if (this.options.watchParent) this.watchParent();
+    if (this.pending) this.finish(this.pending.reason, this.pending.code);
   }
 
   /** A worker loop ended for good (e.g. the log consumer died): log it, stop what is left, exit 70. */
@@ -83,9 +87,13 @@ export class ProcessLifetime {
     }
     this.ending = true;
     clearInterval(this.parentWatch);
-    if (reason.startsWith('SIG')) this.logger.info(`lamina ${this.command}: ${reason} received, stopping`);
-    const stop = this.stopFn ?? (async () => undefined);
-    stop().then(
+    if (reason.startsWith('SIG')) this.logger.info(`lamina ${this.command}: ${reason} received, stopping${this.stopFn ? '' : ' once started'}`);
+    if (this.stopFn) this.finish(reason, code);
+    else this.pending = { reason, code };
+  }
+
+  private finish(reason: string, code: number): void {
+    this.stopFn!().then(
       () => {
         this.logger.info({ exitCode: code }, `lamina ${this.command} stopped (${reason})`);
         process.exit(code);
