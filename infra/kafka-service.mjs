@@ -1,12 +1,12 @@
-// Single-node KRaft Kafka on 127.0.0.1: writes server.properties, formats storage, starts the broker
-// and decides when it is ready (a real client can connect and list topics).
+// Single-node KRaft Kafka on 127.0.0.1: writes server.properties, formats storage (only when there is
+// none), starts the broker and decides when it is ready (a real client can connect and list topics).
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
-import { spawnDaemon, tailFile } from './processes.mjs';
+import { readText, spawnDaemon, tailFile } from './processes.mjs';
 
 const execFileAsync = promisify(execFile);
 
@@ -69,22 +69,35 @@ function javaArgs(libDir, serviceDir, mainClass, args, heap) {
   ];
 }
 
-/** Wipes the service dir, formats fresh storage and starts the broker. Returns its pid. */
+/** The cluster id of formatted storage in serviceDir, or null when there is none yet. */
+export function kafkaClusterId(serviceDir) {
+  const meta = readText(join(serviceDir, 'data', 'meta.properties'));
+  return meta?.match(/^cluster\.id=(.+)$/m)?.[1]?.trim() ?? null;
+}
+
+/**
+ * Starts the broker on the storage in serviceDir, formatting it first only if there is none: a
+ * broker that crashed comes back with its topics, offsets and cluster id, so clients (and the lake,
+ * which records offsets) carry on. Returns its pid and cluster id.
+ */
 export async function startKafka({ libDir, serviceDir, brokerPort, controllerPort }) {
-  rmSync(serviceDir, { recursive: true, force: true });
   const dataDir = join(serviceDir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const propsFile = join(serviceDir, 'server.properties');
   writeFileSync(propsFile, serverProperties({ dataDir, brokerPort, controllerPort }));
   writeFileSync(join(serviceDir, 'log4j.properties'), LOG4J);
 
-  const formatArgs = javaArgs(libDir, serviceDir, 'kafka.tools.StorageTool',
-    ['format', `--cluster-id=${newClusterId()}`, '--config', propsFile], ['-Xmx256m']);
-  try {
-    await execFileAsync('java', formatArgs, { timeout: 120_000 });
-  } catch (err) {
-    const e = /** @type {{stdout?:string, stderr?:string, message:string}} */ (err);
-    throw new Error(`Kafka storage format failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  let clusterId = kafkaClusterId(serviceDir);
+  if (clusterId === null) {
+    clusterId = newClusterId();
+    const formatArgs = javaArgs(libDir, serviceDir, 'kafka.tools.StorageTool',
+      ['format', `--cluster-id=${clusterId}`, '--config', propsFile], ['-Xmx256m']);
+    try {
+      await execFileAsync('java', formatArgs, { timeout: 120_000 });
+    } catch (err) {
+      const e = /** @type {{stdout?:string, stderr?:string, message:string}} */ (err);
+      throw new Error(`Kafka storage format failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    }
   }
 
   const logFile = join(serviceDir, 'kafka.log');
@@ -93,7 +106,7 @@ export async function startKafka({ libDir, serviceDir, brokerPort, controllerPor
     env: process.env,
     logFile,
   });
-  return { pid, logFile };
+  return { pid, logFile, clusterId };
 }
 
 /** Ready = a client bootstraps, sees the broker in metadata and lists topics. */

@@ -1,15 +1,14 @@
 // Single-drive MinIO on 127.0.0.1 with fixed dev credentials; readiness through its health endpoint;
 // the bucket is created through the S3 API like any client would.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawnDaemon, tailFile } from './processes.mjs';
 
 export const MINIO_MARKER = 'minio server';
 
-/** Wipes the service dir and starts MinIO on a fresh data dir. Returns its pid. */
+/** Starts MinIO on the data dir in serviceDir (kept from an earlier run: a restart keeps the lake). Returns its pid. */
 export function startMinio({ binary, serviceDir, port, credentials }) {
-  rmSync(serviceDir, { recursive: true, force: true });
   const dataDir = join(serviceDir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(serviceDir, 'minio.log');

@@ -67,9 +67,13 @@ function tryListen(port) {
   });
 }
 
+export async function isPortFree(port, taken = []) {
+  return !taken.includes(port) && (await tryListen(port)) !== null;
+}
+
 /** The preferred port if it is free on 127.0.0.1 (and not in `taken`), else one the OS hands out. */
 export async function pickPort(preferred, taken = []) {
-  if (!taken.includes(preferred) && (await tryListen(preferred)) !== null) return preferred;
+  if (await isPortFree(preferred, taken)) return preferred;
   for (let i = 0; i < 20; i++) {
     const port = await tryListen(0);
     if (port !== null && !taken.includes(port)) return port;

@@ -3,6 +3,8 @@ export interface StackConfig {
   cacheDir: string;
   stateDir: string;
   ports: { kafka: number; kafkaController: number; minio: number };
+  /** Which of `ports` the environment set: those win over the ports a stopped service last used. */
+  explicitPorts: { kafka: boolean; kafkaController: boolean; minio: boolean };
   bucket: string;
   topic: string;
   region: string;

@@ -25,7 +25,8 @@ export const DEV_CREDENTIALS = Object.freeze({ accessKeyId: 'lamina', secretAcce
  * @typedef {object} StackConfig
  * @property {string} cacheDir   downloaded jars and built binaries, shared by every clone on the machine
  * @property {string} stateDir   data dirs, pid files, logs and chosen ports of the running stack
- * @property {{kafka:number, kafkaController:number, minio:number}} ports  preferred ports (busy ones are replaced)
+ * @property {{kafka:number, kafkaController:number, minio:number}} ports  preferred ports (busy ones are replaced on a first start)
+ * @property {{kafka:boolean, kafkaController:boolean, minio:boolean}} explicitPorts  which ports the environment set (they win over recorded ones)
  * @property {string} bucket
  * @property {string} topic
  * @property {string} region
@@ -52,6 +53,11 @@ export function stackConfigFromEnv(env = process.env) {
       kafka: portFrom(env, 'LAMINA_STACK_KAFKA_PORT', DEFAULT_PORTS.kafka),
       kafkaController: portFrom(env, 'LAMINA_STACK_KAFKA_CONTROLLER_PORT', DEFAULT_PORTS.kafkaController),
       minio: portFrom(env, 'LAMINA_STACK_MINIO_PORT', DEFAULT_PORTS.minio),
+    },
+    explicitPorts: {
+      kafka: Boolean(env.LAMINA_STACK_KAFKA_PORT),
+      kafkaController: Boolean(env.LAMINA_STACK_KAFKA_CONTROLLER_PORT),
+      minio: Boolean(env.LAMINA_STACK_MINIO_PORT),
     },
     bucket: 'lamina',
     topic: 'events',

@@ -20,6 +20,8 @@ export interface ServiceStatus {
   startedAt?: string;
   brokerPort?: number;
   controllerPort?: number;
+  /** Kafka: the cluster id of its storage (kept across restarts, new after stack:down). */
+  clusterId?: string;
   port?: number;
 }
 

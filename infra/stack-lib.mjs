@@ -3,9 +3,9 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KAFKA_VERSION, MINIO_VERSION, stackConfigFromEnv } from './stack-config.mjs';
-import { isOurProcess, pickPort, readJson, stopProcess, waitUntil, withLock, writeJson } from './processes.mjs';
+import { isOurProcess, isPortFree, pickPort, readJson, stopProcess, waitUntil, withLock, writeJson } from './processes.mjs';
 import { provisionKafka, provisionMinio } from './provision.mjs';
-import { KAFKA_MARKER, kafkaIsReady, kafkaLogTail, startKafka } from './kafka-service.mjs';
+import { KAFKA_MARKER, kafkaClusterId, kafkaIsReady, kafkaLogTail, startKafka } from './kafka-service.mjs';
 import { MINIO_MARKER, ensureBucket, minioIsReady, minioLogTail, s3Client, startMinio } from './minio-service.mjs';
 
 /** @typedef {import('./stack-config.mjs').StackConfig} StackConfig */
@@ -69,8 +69,29 @@ async function waitReady(what, probe, pid, marker, logTail, config) {
 }
 
 /**
+ * The port a stopped service starts on. A restart (it ran before: its state file records a port)
+ * keeps that port, because running clients and printed envs know it, unless the environment names
+ * another; a busy port then is an error, not a silent move. A first start takes the preferred port,
+ * or a free one when it is busy.
+ * @param {StackConfig} config
+ * @param {'kafka'|'kafkaController'|'minio'} which
+ * @param {number|undefined} recorded
+ * @param {number[]} taken
+ */
+async function portFor(config, which, recorded, taken) {
+  const restart = Number.isInteger(recorded);
+  if (!restart) return pickPort(config.ports[which], taken);
+  const port = config.explicitPorts[which] ? config.ports[which] : /** @type {number} */ (recorded);
+  if (await isPortFree(port, taken)) return port;
+  const variable = { kafka: 'LAMINA_STACK_KAFKA_PORT', kafkaController: 'LAMINA_STACK_KAFKA_CONTROLLER_PORT', minio: 'LAMINA_STACK_MINIO_PORT' }[which];
+  throw new Error(`cannot restart on port ${port} (${which}): it is in use by another process. Free it, set ${variable} to another port (clients must then be told), or start over with stack:down (deletes the data)`);
+}
+
+/**
  * Makes sure Kafka and MinIO run (provisioning them on first use), waits until both are ready and
- * the bucket exists. startedByUs tells the caller whether it should stopStack() when done.
+ * the bucket exists. startedByUs tells the caller whether it should stopStack() when done. A service
+ * that died (crash, kill -9) is restarted on its data and its ports: same topics, offsets, cluster
+ * id and objects, so running clients reconnect without new settings.
  * @param {{config?: StackConfig, log?: Log}} [options]
  */
 export async function ensureStack({ config = stackConfigFromEnv(), log = quiet } = {}) {
@@ -88,19 +109,26 @@ export async function ensureStack({ config = stackConfigFromEnv(), log = quiet }
 
     let kafka = status.kafka;
     let minio = status.minio;
-    const taken = [kafka.brokerPort, kafka.controllerPort, minio.port].filter(Number.isInteger);
+    // Only running services hold ports; a dead one's recorded ports are its own to take again.
+    const taken = [
+      ...(kafka.running ? [kafka.brokerPort, kafka.controllerPort] : []),
+      ...(minio.running ? [minio.port] : []),
+    ].filter(Number.isInteger);
     if (kafkaLib) {
-      const brokerPort = await pickPort(config.ports.kafka, taken);
-      const controllerPort = await pickPort(config.ports.kafkaController, [...taken, brokerPort]);
+      const brokerPort = await portFor(config, 'kafka', kafka.brokerPort, taken);
+      const controllerPort = await portFor(config, 'kafkaController', kafka.controllerPort, [...taken, brokerPort]);
       taken.push(brokerPort, controllerPort);
-      log(`starting Kafka ${KAFKA_VERSION} on 127.0.0.1:${brokerPort} (controller ${controllerPort})`);
-      const { pid } = await startKafka({ libDir: kafkaLib.libDir, serviceDir: p.kafkaDir, brokerPort, controllerPort });
-      kafka = { pid, brokerPort, controllerPort, version: KAFKA_VERSION, startedAt: new Date().toISOString(), running: true };
+      const existing = kafkaClusterId(p.kafkaDir);
+      log(existing
+        ? `restarting Kafka ${KAFKA_VERSION} on its existing data (cluster id ${existing}) on 127.0.0.1:${brokerPort} (controller ${controllerPort})`
+        : `starting Kafka ${KAFKA_VERSION} on 127.0.0.1:${brokerPort} (controller ${controllerPort})`);
+      const { pid, clusterId } = await startKafka({ libDir: kafkaLib.libDir, serviceDir: p.kafkaDir, brokerPort, controllerPort });
+      kafka = { pid, brokerPort, controllerPort, clusterId, version: KAFKA_VERSION, startedAt: new Date().toISOString(), running: true };
       writeJson(p.kafkaState, kafka);
     }
     if (minioBin) {
-      const port = await pickPort(config.ports.minio, taken);
-      log(`starting MinIO ${MINIO_VERSION} on 127.0.0.1:${port}`);
+      const port = await portFor(config, 'minio', minio.port, taken);
+      log(`starting MinIO ${MINIO_VERSION} on 127.0.0.1:${port}${Number.isInteger(minio.port) ? ' (restart, data kept)' : ''}`);
       const { pid } = startMinio({ binary: minioBin.binary, serviceDir: p.minioDir, port, credentials: config.credentials });
       minio = { pid, port, version: MINIO_VERSION, startedAt: new Date().toISOString(), running: true };
       writeJson(p.minioState, minio);

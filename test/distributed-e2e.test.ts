@@ -7,16 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { DeltaTable, EventValidator, KafkaEventLog, S3ObjectStore, lakeLayout, type LaminaEvent, type ViewQuery } from '@lamina/shared';
+import { DeltaTable, EventValidator, KafkaEventLog, S3ObjectStore, lakeLayout, type LaminaEvent } from '@lamina/shared';
 import { loadConfig } from '../cli/src/load-config.js';
 import { INFRA_SKIP_REASON, requireInfra } from './support/infra-env.js';
 import { freePort, kcatProduce, runLayer, startLayer, type LaminaProcess } from './support/processes.js';
 import { graphql, pageViews, postEvents } from './support/http.js';
-import { assertSameRows, bruteForce } from './support/brute-force.js';
+import { settleExact } from './support/exact-answers.js';
 
 const infra = requireInfra();
-const QUERY: ViewQuery = { granularity: 'all', groupBy: ['country'] };
-const GQL = '{ pageviews(granularity: ALL, groupBy: [country], orderBy: [{field: country, direction: ASC}]) { country views visitors p95DurationMs avgDurationMs } }';
 
 test('distributed: kcat + HTTP ingest, one-shot batch, a speed instance killed: answers exact or explicitly incomplete', { skip: infra ? false : INFRA_SKIP_REASON, timeout: 300_000 }, async (t) => {
   const run = randomUUID().slice(0, 8);
@@ -36,33 +34,13 @@ test('distributed: kcat + HTTP ingest, one-shot batch, a speed instance killed: 
   const store = new S3ObjectStore({ ...s3, prefix: env.LAMINA_S3_PREFIX! });
   const admin = new KafkaEventLog({ brokers: kafkaBrokers, clientId: `lamina-e2e-admin-${run}` });
   const processes: LaminaProcess[] = [];
-  const [p0, p1, p2] = [await freePort(), await freePort(), await freePort()];
+  const [p0, p1, p2, p3] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const serving = `http://127.0.0.1:${p0}`;
 
-  /** Polls until the answer is exact; every answer on the way must be exact-so-far or a coverage error. */
-  const settle = async (label: string) => {
-    let coverageErrors = 0;
-    for (let i = 0; i < 600; i++) {
-      const answer = await graphql<{ pageviews: ({ country: string; views: number } & Record<string, number>)[] }>(serving, GQL);
-      if (answer.errors) {
-        assert.equal(answer.errors[0]!.extensions?.code, 'INCOMPLETE_COVERAGE', `${label}: unexpected error ${JSON.stringify(answer.errors)}`);
-        coverageErrors++;
-      } else {
-        const total = answer.data!.pageviews.reduce((s, r) => s + r.views, 0);
-        assert.ok(total <= accepted.length, `${label}: ${total} views for ${accepted.length} accepted events: counted twice`);
-        if (total === accepted.length) {
-          const rows = answer.data!.pageviews.map(({ country, ...values }) => ({ bucket: 0, dims: { country }, values }));
-          assertSameRows(rows, bruteForce(config, accepted, 'pageviews', QUERY), new Set(), label);
-          return { answer, coverageErrors };
-        }
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.fail(`${label}: no exact answer within 60 s`);
-  };
+  const settle = (label: string) => settleExact(serving, config, accepted, label);
 
   try {
-    processes.push(await startLayer('archiver', ['archive'], env, /archiver: partitions assigned|archiver started/));
+    processes.push(await startLayer('archiver', ['archive'], { ...env, PORT: String(p3) }, /health endpoints listening/));
     processes.push(await startLayer('speed-1', ['speed'], { ...env, PORT: String(p1), LAMINA_INSTANCE: 'speed-1' }, /speed layer API listening/));
     processes.push(await startLayer('speed-2', ['speed'], { ...env, PORT: String(p2), LAMINA_INSTANCE: 'speed-2' }, /speed layer API listening/));
     processes.push(await startLayer('serving', ['serve'], { ...env, PORT: String(p0), LAMINA_SPEED_URLS: `http://127.0.0.1:${p1},http://127.0.0.1:${p2}` }, /serving layer listening/));

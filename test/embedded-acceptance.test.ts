@@ -38,6 +38,9 @@ test('1,000 events, a batch, 500 more (some late): exact totals that name their 
   const dataDir = await mkdtemp(join(tmpdir(), 'lamina-accept-'));
   let { lamina, base } = await boot(dataDir);
   try {
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 200, 'embedded mode: the embedded log and the local lake answer /readyz');
+    assert.deepEqual(Object.keys(((await ready.json()) as { dependencies: object }).dependencies).sort(), ['log', 'store']);
     const day = Date.UTC(2026, 10, 20);
     const first = pageViews(1000, { prefix: 'a', from: day + 12 * 3600_000, spreadMs: 6 * 3600_000, users: 300 });
     const posted = await postEvents(base, first);

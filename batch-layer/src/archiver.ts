@@ -45,6 +45,8 @@ export interface ArchiverOptions {
   logger: Logger;
   registry: Registry;
   groupId?: string;
+  /** The log consumer died for good: nothing more will be archived by this instance. */
+  onFailed?: (error: unknown) => void;
 }
 
 interface Buffered {
@@ -123,6 +125,7 @@ export class Archiver {
         }
       },
       onBatch: (batch) => this.onBatch(batch),
+      onFailed: (error) => this.options.onFailed?.(error),
     });
     this.timer = setInterval(() => {
       this.flush().catch((error) => this.options.logger.error({ err: error }, 'archiver: flush failed; will retry'));

@@ -1,33 +1,49 @@
 /** The batch layer's processes in distributed mode: archiver, one-shot batch, scheduled batch. */
 import { Archiver, BatchJob, BatchScheduler, viewsWithoutBatchPart } from '@lamina/batch-layer';
-import { openEventLog, openObjectStore, type Runtime } from './layers.js';
+import { startHealthServer, type ObjectStore } from '@lamina/shared';
+import { openEventLog, openObjectStore, startReadiness, type Runtime } from './layers.js';
 import { alertHook } from './alert-hook.js';
+import type { ProcessLifetime } from './process-lifetime.js';
 
-export async function runArchiver(runtime: Runtime): Promise<() => Promise<void>> {
-  const { config, logger, registry } = runtime;
+/** The archiver, plus /healthz, /readyz and /metrics on PORT. */
+export async function runArchiver(runtime: Runtime, lifetime: ProcessLifetime): Promise<() => Promise<void>> {
+  const { config, logger, registry, options } = runtime;
   const log = await openEventLog(runtime);
-  const archiver = new Archiver({ config, log, store: await openObjectStore(runtime), logger: logger.child({ layer: 'archiver' }), registry });
+  const store = await openObjectStore(runtime);
+  const onFailed = (error: unknown) => lifetime.fail(error, 'the archiver\'s log consumer stopped for good');
+  const archiver = new Archiver({ config, log, store, logger: logger.child({ layer: 'archiver' }), registry, onFailed });
   await archiver.start();
+  const readiness = await startReadiness(runtime, { log, store });
+  const health = await startHealthServer(options.port, { registry, readiness }, logger.child({ layer: 'archiver' }));
   return async () => {
+    await health.stop();
+    readiness.stop();
     await archiver.stop();
     await log.close();
   };
 }
 
-async function batchJob(runtime: Runtime): Promise<BatchJob> {
+function batchJob(runtime: Runtime, store: ObjectStore): BatchJob {
   const { config, logger, registry } = runtime;
-  return new BatchJob({ config, store: await openObjectStore(runtime), logger: logger.child({ layer: 'batch' }), registry, scratchDir: runtime.options.scratchDir, onQualityFailure: alertHook(config, logger) });
+  return new BatchJob({ config, store, logger: logger.child({ layer: 'batch' }), registry, scratchDir: runtime.options.scratchDir, onQualityFailure: alertHook(config, logger) });
 }
 
 export async function runBatchOnce(runtime: Runtime, options: { full: boolean }): Promise<void> {
-  const manifest = await (await batchJob(runtime)).run(options);
+  const manifest = await batchJob(runtime, await openObjectStore(runtime)).run(options);
   console.log(JSON.stringify({ generation: manifest.generation, mode: manifest.mode, events: manifest.events, watermark: manifest.watermark, timingsMs: manifest.timingsMs }));
 }
 
+/** The scheduler, plus /healthz, /readyz (the store) and /metrics on PORT. */
 export async function runBatchSchedule(runtime: Runtime): Promise<() => Promise<void>> {
-  const { config, logger } = runtime;
+  const { config, logger, registry, options } = runtime;
   const store = await openObjectStore(runtime);
-  const scheduler = new BatchScheduler(await batchJob(runtime), config.batch.schedule, logger.child({ layer: 'scheduler' }), () => viewsWithoutBatchPart(config, store));
+  const scheduler = new BatchScheduler(batchJob(runtime, store), config.batch.schedule, logger.child({ layer: 'scheduler' }), () => viewsWithoutBatchPart(config, store));
   scheduler.start();
-  return async () => scheduler.stop();
+  const readiness = await startReadiness(runtime, { store });
+  const health = await startHealthServer(options.port, { registry, readiness }, logger.child({ layer: 'scheduler' }));
+  return async () => {
+    await health.stop();
+    readiness.stop();
+    scheduler.stop();
+  };
 }

@@ -6,7 +6,7 @@ import { Archiver, BatchJob, BatchScheduler } from '@lamina/batch-layer';
 import { SpeedLayer } from '@lamina/speed-layer';
 import { ServingLayer } from '@lamina/serving-layer';
 import type { EventLog, ObjectStore } from '@lamina/shared';
-import { openEventLog, openObjectStore, type Runtime } from './layers.js';
+import { openEventLog, openObjectStore, startReadiness, type Runtime } from './layers.js';
 import { alertHook } from './alert-hook.js';
 
 export interface EmbeddedLamina {
@@ -32,8 +32,9 @@ export async function startEmbedded(runtime: Runtime, options: { schedule?: bool
   const scheduler = new BatchScheduler(batch, config.batch.schedule, logger.child({ layer: 'scheduler' }));
   if (options.schedule !== false) scheduler.start();
 
+  const readiness = await startReadiness(runtime, { log, store });
   const serving = new ServingLayer({
-    config, log, store, realtime: [speed], logger: logger.child({ layer: 'serving' }), registry,
+    config, log, store, realtime: [speed], logger: logger.child({ layer: 'serving' }), registry, readiness, ingestTimeoutMs: runtime.options.ingestTimeoutMs,
     runBatch: async ({ full }) => {
       const started = Date.now();
       // Archive what is buffered first, so "run a batch now" covers everything ingested so far.
@@ -55,6 +56,7 @@ export async function startEmbedded(runtime: Runtime, options: { schedule?: bool
     async stop() {
       scheduler.stop();
       await serving.stop();
+      readiness.stop();
       await speed.stop();
       await archiver.stop();
       await log.close();

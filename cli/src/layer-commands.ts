@@ -2,18 +2,22 @@
 import { SpeedHttpApi, SpeedLayer } from '@lamina/speed-layer';
 import { HttpRealtimeSource, ServingLayer } from '@lamina/serving-layer';
 import { ConfigError, GenerationStore } from '@lamina/shared';
-import { openEventLog, openObjectStore, type Runtime } from './layers.js';
+import { openEventLog, openObjectStore, startReadiness, type Runtime } from './layers.js';
+import type { ProcessLifetime } from './process-lifetime.js';
 
-export async function runSpeed(runtime: Runtime): Promise<() => Promise<void>> {
+export async function runSpeed(runtime: Runtime, lifetime: ProcessLifetime): Promise<() => Promise<void>> {
   const { config, logger, registry, options } = runtime;
   const log = await openEventLog(runtime);
   const store = await openObjectStore(runtime);
-  const speed = new SpeedLayer({ config, log, store, logger: logger.child({ layer: 'speed', instance: options.instance }), registry, instance: options.instance });
+  const onFailed = (error: unknown) => lifetime.fail(error, 'the speed layer\'s log consumer stopped for good');
+  const speed = new SpeedLayer({ config, log, store, logger: logger.child({ layer: 'speed', instance: options.instance }), registry, instance: options.instance, onFailed });
   await speed.start();
-  const api = new SpeedHttpApi(speed, config, registry, logger.child({ layer: 'speed-api' }));
+  const readiness = await startReadiness(runtime, { log, store });
+  const api = new SpeedHttpApi(speed, config, registry, logger.child({ layer: 'speed-api' }), readiness);
   await api.start(options.port);
   return async () => {
     await api.stop();
+    readiness.stop();
     await speed.stop();
     await log.close();
   };
@@ -27,10 +31,12 @@ export async function runServe(runtime: Runtime): Promise<() => Promise<void>> {
   const log = await openEventLog(runtime);
   const store = await openObjectStore(runtime);
   const sources = options.speedUrls.map((url, i) => new HttpRealtimeSource(`speed-${i}`, url.replace(/\/$/, ''), config, logger.child({ layer: 'serving' })));
-  const serving = new ServingLayer({ config, log, store, realtime: sources, logger: logger.child({ layer: 'serving' }), registry });
+  const readiness = await startReadiness(runtime, { log, store });
+  const serving = new ServingLayer({ config, log, store, realtime: sources, logger: logger.child({ layer: 'serving' }), registry, readiness, ingestTimeoutMs: options.ingestTimeoutMs });
   await serving.start(options.port);
   return async () => {
     await serving.stop();
+    readiness.stop();
     await log.close();
   };
 }

@@ -8,8 +8,11 @@ import {
   EmbeddedEventLog,
   KafkaEventLog,
   LocalObjectStore,
+  Readiness,
   S3ObjectStore,
   createLogger,
+  lakeLayout,
+  type DependencyCheck,
   createRegistry,
   type EventLog,
   type LaminaConfig,
@@ -54,7 +57,21 @@ export async function checkPartitions(log: EventLog, config: LaminaConfig): Prom
 export async function openObjectStore(runtime: Runtime): Promise<ObjectStore> {
   const { options } = runtime;
   if (options.s3) {
-    return new S3ObjectStore(options.s3);
+    return new S3ObjectStore({ ...options.s3, logger: runtime.logger.child({ component: 's3' }) });
   }
   return new LocalObjectStore({ root: join(options.dataDir, 'lake') });
+}
+
+/**
+ * GET /readyz of this process: probes the log (a metadata round trip) and the store (a HEAD of the
+ * newest-generation hint, which every layer reads anyway), whichever of them the process uses.
+ */
+export async function startReadiness(runtime: Runtime, uses: { log?: EventLog; store?: ObjectStore }): Promise<Readiness> {
+  const checks: DependencyCheck[] = [];
+  const { log, store } = uses;
+  if (log) checks.push({ name: 'log', check: () => log.partitionCount(runtime.config.topic) });
+  if (store) checks.push({ name: 'store', check: () => store.head(lakeLayout.currentPointer) });
+  const readiness = new Readiness({ checks, logger: runtime.logger.child({ component: 'readiness' }), registry: runtime.registry });
+  await readiness.start();
+  return readiness;
 }

@@ -1,40 +1,33 @@
 #!/usr/bin/env node
 /**
  * `lamina` — starts any layer, or all of them in one process (`lamina dev`, what `npm start` runs).
+ * Every way it ends is logged with its reason and exit code (process-lifetime.ts).
  */
 import { Command } from 'commander';
 import { LaminaError } from '@lamina/shared';
 import { readRuntimeOptions } from './runtime-options.js';
 import { loadConfig } from './load-config.js';
-import { createRuntime } from './layers.js';
+import { createRuntime, type Runtime } from './layers.js';
 import { startEmbedded } from './embedded.js';
 import { runArchiver, runBatchOnce, runBatchSchedule } from './batch-commands.js';
 import { runServe, runSpeed } from './layer-commands.js';
+import { EXIT, ProcessLifetime, installCrashHandlers } from './process-lifetime.js';
 
 async function runtime() {
   const options = readRuntimeOptions();
   const { config, origin } = await loadConfig(options.configPath, options.topic);
   const rt = createRuntime(config, options);
+  // From here on (the commands' work) no crash goes unlogged; before it, parseAsync's catch reports.
+  installCrashHandlers(rt.logger);
   rt.logger.info({ config: origin, topic: config.topic, partitions: config.partitions }, 'config loaded');
   return rt;
 }
 
-/** Runs until SIGINT/SIGTERM, then stops cleanly (a second signal exits at once). */
-function untilSignal(stop: () => Promise<void>): void {
-  let stopping = false;
-  const onSignal = (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    stop().then(
-      () => process.exit(0),
-      (error) => {
-        console.error(`lamina: error while stopping after ${signal}:`, error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+/** A long-running command: starts it with its lifetime (for fatal ends), then runs until stopped. */
+async function longRunning(command: string, start: (rt: Runtime, lifetime: ProcessLifetime) => Promise<() => Promise<void>>): Promise<void> {
+  const rt = await runtime();
+  const lifetime = new ProcessLifetime(command, rt.logger, { watchParent: rt.options.launchedByNpm });
+  lifetime.runUntilStopped(await start(rt, lifetime));
 }
 
 const program = new Command('lamina').description('Lamina: exact Lambda-architecture analytics (log, lake, generations)');
@@ -43,14 +36,15 @@ program
   .command('dev')
   .description('embedded mode: every layer in one process, data under LAMINA_DATA_DIR (default ./data), GraphQL on PORT (default 4000)')
   .option('--no-schedule', 'do not run the nightly batch schedule')
-  .action(async (opts: { schedule: boolean }) => {
-    const rt = await runtime();
-    const lamina = await startEmbedded(rt, { schedule: opts.schedule });
-    rt.logger.info(`Lamina is running: GraphQL http://localhost:${lamina.port}/graphql, ingest POST http://localhost:${lamina.port}/v1/events`);
-    untilSignal(() => lamina.stop());
-  });
+  .action((opts: { schedule: boolean }) =>
+    longRunning('dev', async (rt) => {
+      const lamina = await startEmbedded(rt, { schedule: opts.schedule });
+      rt.logger.info(`Lamina is running: GraphQL http://localhost:${lamina.port}/graphql, ingest POST http://localhost:${lamina.port}/v1/events`);
+      return () => lamina.stop();
+    }),
+  );
 
-program.command('archive').description('run the archiver (log -> lake) until stopped').action(async () => untilSignal(await runArchiver(await runtime())));
+program.command('archive').description('run the archiver (log -> lake) until stopped; /healthz, /readyz, /metrics on PORT').action(() => longRunning('archive', runArchiver));
 
 const batch = program.command('batch').description('the batch layer');
 batch
@@ -58,15 +52,15 @@ batch
   .description('run one batch now (the nightly recomputation) and exit')
   .option('--full', 'recompute every view from the whole lake instead of only the dates new events touched')
   .action(async (opts: { full?: boolean }) => runBatchOnce(await runtime(), { full: opts.full === true }));
-batch.command('schedule').description('run the batch on the config\'s cron schedule until stopped').action(async () => untilSignal(await runBatchSchedule(await runtime())));
+batch.command('schedule').description('run the batch on the config\'s cron schedule until stopped; /healthz, /readyz, /metrics on PORT').action(() => longRunning('batch schedule', runBatchSchedule));
 
-program.command('speed').description('run a speed layer instance (joins the speed consumer group; internal API on PORT)').action(async () => untilSignal(await runSpeed(await runtime())));
-program.command('serve').description('run a serving layer instance (GraphQL + ingest on PORT; merges with LAMINA_SPEED_URLS)').action(async () => untilSignal(await runServe(await runtime())));
+program.command('speed').description('run a speed layer instance (joins the speed consumer group; internal API on PORT)').action(() => longRunning('speed', runSpeed));
+program.command('serve').description('run a serving layer instance (GraphQL + ingest on PORT; merges with LAMINA_SPEED_URLS)').action(() => longRunning('serve', runServe));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof LaminaError) {
     console.error(`lamina: ${error.message}`);
-    process.exit(error.retriable ? 75 : 78);
+    process.exit(error.retriable ? EXIT.unavailable : EXIT.config);
   }
   console.error(error);
   process.exit(1);

@@ -20,6 +20,13 @@ export interface RuntimeOptions {
   speedUrls: string[];
   /** This process's speed instance name (distributed mode). */
   instance: string;
+  /** How long HTTP ingest waits for the log to acknowledge before answering 503 (LAMINA_INGEST_TIMEOUT_MS). */
+  ingestTimeoutMs: number;
+  /**
+   * npm started this process (`npx lamina …`, `npm start`): npm's `sh -c` does not pass SIGTERM on,
+   * so the process watches its parent instead (see process-lifetime.ts).
+   */
+  launchedByNpm: boolean;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -56,5 +63,7 @@ export function readRuntimeOptions(env: NodeJS.ProcessEnv = process.env): Runtim
       : undefined,
     speedUrls: (env.LAMINA_SPEED_URLS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     instance: env.LAMINA_INSTANCE ?? `speed-${process.pid}`,
+    ingestTimeoutMs: positiveInt(env, 'LAMINA_INGEST_TIMEOUT_MS', 10_000),
+    launchedByNpm: Boolean(env.npm_lifecycle_event),
   };
 }

@@ -14,7 +14,9 @@ export async function handleIngest(req: IncomingMessage, res: ServerResponse, in
     sendJson(res, status, result);
   } catch (error) {
     const status = errorStatus(error);
-    if (status >= 500) logger.error({ err: error }, 'ingest failed');
+    // 503 is the broker's trouble, not ours: the client retries; the readiness probe says more.
+    if (status === 503) logger.warn({ err: error }, `ingest answered 503: ${(error as Error).message}`);
+    else if (status >= 500) logger.error({ err: error }, 'ingest failed');
     sendJson(res, status, { error: (error as Error).message, retriable: error instanceof LaminaError ? error.retriable : false });
   }
 }

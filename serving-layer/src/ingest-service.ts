@@ -2,8 +2,13 @@
  * HTTP ingest: validates each event, appends the valid ones to the log and answers only once they
  * are durable. Invalid events are answered with their reason; the valid ones of the same request
  * are kept.
+ *
+ * Deadline: if the log has not acknowledged within `timeoutMs` (a stalled or unreachable broker),
+ * the request fails with a retriable UnavailableError (HTTP 503) instead of hanging. The append is
+ * not cancelled — Kafka cannot take it back — so the events may still land: a client that retries
+ * may store them twice until the log deduplicates by event id.
  */
-import { EventValidator, ValidationError, counter, encodeEvent, type EventLog, type LaminaConfig, type Registry } from '@lamina/shared';
+import { EventValidator, LaminaError, UnavailableError, ValidationError, counter, encodeEvent, withDeadline, type EventLog, type LaminaConfig, type Registry } from '@lamina/shared';
 
 export interface IngestResult {
   accepted: number;
@@ -18,12 +23,14 @@ export class IngestService {
     private readonly config: LaminaConfig,
     private readonly log: EventLog,
     registry: Registry,
+    private readonly timeoutMs = 10_000,
     private readonly maxEvents = 10_000,
   ) {
     this.validator = new EventValidator(config);
     this.metrics = {
       accepted: counter(registry, 'lamina_ingest_events_accepted_total', 'Events appended to the log by HTTP ingest'),
       rejected: counter(registry, 'lamina_ingest_events_rejected_total', 'Events refused by HTTP ingest (invalid)'),
+      unavailable: counter(registry, 'lamina_ingest_requests_unavailable_total', 'Ingest requests answered 503: the log failed or did not acknowledge within the deadline'),
     };
   }
 
@@ -40,7 +47,16 @@ export class IngestService {
         rejected.push({ index, id, reason: result.reason });
       }
     });
-    if (records.length > 0) await this.log.produce(this.config.topic, records);
+    if (records.length > 0) {
+      try {
+        await withDeadline(this.log.produce(this.config.topic, records), this.timeoutMs, () => new UnavailableError(
+          `the log did not acknowledge ${records.length} event(s) within ${this.timeoutMs} ms (broker stalled or unreachable); they may or may not have been stored: retry later (a retry may store some of them twice)`,
+        ));
+      } catch (error) {
+        if (error instanceof LaminaError && error.retriable) this.metrics.unavailable.inc();
+        throw error;
+      }
+    }
     this.metrics.accepted.inc(records.length);
     this.metrics.rejected.inc(rejected.length);
     return { accepted: records.length, rejected };

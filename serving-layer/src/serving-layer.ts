@@ -4,9 +4,8 @@
  * plus an optional `runBatch` callback the embedded entry point provides.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { GenerationStore, ValidationError, resolveSchemas, sendJson, sendMetrics, type EventLog, type GenerationManifest, type LaminaConfig, type Logger, type ObjectStore, type RealtimeSource, type Registry } from '@lamina/shared';
+import { GenerationStore, ValidationError, closeServer, listen, resolveSchemas, sendJson, serveHealth, type EventLog, type GenerationManifest, type LaminaConfig, type Logger, type ObjectStore, type Readiness, type RealtimeSource, type Registry } from '@lamina/shared';
 import { buildSdl } from './graphql/schema-sdl.js';
 import { buildResolvers, type LaminaContext } from './graphql/resolvers.js';
 import { useLaminaExtensions } from './graphql/use-lamina-extensions.js';
@@ -27,6 +26,10 @@ export interface ServingLayerOptions {
   runBatch?: (options: { full: boolean }) => Promise<{ manifest: GenerationManifest; durationMs: number }>;
   /** Poll for new generations (ms); 0 disables (embedded mode refreshes after runBatch). */
   generationPollMs?: number;
+  /** Probes the log and the store for GET /readyz; absent: always ready. */
+  readiness?: Readiness;
+  /** How long an ingest request waits for the log to acknowledge before answering 503; default 10000 ms. */
+  ingestTimeoutMs?: number;
 }
 
 export class ServingLayer {
@@ -41,7 +44,7 @@ export class ServingLayer {
     const { config, store, logger } = options;
     this.generations = new LoadedGenerations(config, store, new GenerationStore(store), logger);
     this.queries = new QueryService(config, this.generations, options.realtime, logger);
-    this.ingest = new IngestService(config, options.log, options.registry);
+    this.ingest = new IngestService(config, options.log, options.registry, options.ingestTimeoutMs);
     const runBatch = options.runBatch ? (runOptions: { full: boolean }) => this.runBatchNow(runOptions) : undefined;
     this.yoga = createYoga<LaminaContext>({
       schema: createSchema({
@@ -78,28 +81,20 @@ export class ServingLayer {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/graphql') return void this.yoga(req, res);
       if (path === '/v1/events') return void handleIngest(req, res, this.ingest, this.options.logger);
-      if (path === '/metrics') return void sendMetrics(res, this.options.registry);
-      if (path === '/healthz') return sendJson(res, 200, { ok: true });
+      if (serveHealth(path!, res, this.options)) return;
       if (path === '/') {
         res.writeHead(302, { location: '/graphql' });
         return void res.end();
       }
-      sendJson(res, 404, { error: `no route ${path}; try /graphql, POST /v1/events, /metrics, /healthz` });
+      sendJson(res, 404, { error: `no route ${path}; try /graphql, POST /v1/events, /metrics, /healthz, /readyz` });
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
-    });
-    const bound = (this.server.address() as AddressInfo).port;
+    const bound = await listen(this.server, port, host);
     this.options.logger.info({ url: `http://localhost:${bound}/graphql` }, 'serving layer listening');
     return bound;
   }
 
   async stop(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
   }
 }

@@ -37,6 +37,9 @@ export { LocalObjectStore } from './adapters/local-object-store/local-object-sto
 // Observability
 export * from './observability/logger.js';
 export * from './observability/metrics.js';
+export * from './observability/readiness.js';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './adapters/s3/index.js';
 export * from './adapters/kafka/index.js';
 export * from './http/json-http.js';
+export * from './http/health-routes.js';
+export * from './deadline.js';

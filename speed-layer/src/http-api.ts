@@ -2,11 +2,10 @@
  * The speed layer's internal HTTP API, for serving instances in distributed mode:
  *   GET  /v1/status  -> RealtimeStatus (generations held, coverage per owned partition)
  *   POST /v1/query   -> { instance, rows: WireRow[], coverage } for { generation, view, query }
- *   GET  /metrics, /healthz
+ *   GET  /metrics, /healthz, /readyz (the log and the store answer)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { LaminaError, ValidationError, compileViews, encodeRows, errorStatus, readJsonBody, sendJson, sendMetrics, type LaminaConfig, type Logger, type RealtimeRequest, type Registry } from '@lamina/shared';
+import { LaminaError, ValidationError, closeServer, compileViews, encodeRows, errorStatus, listen, readJsonBody, sendJson, serveHealth, type LaminaConfig, type Logger, type Readiness, type RealtimeRequest, type Registry } from '@lamina/shared';
 import type { SpeedLayer } from './speed-layer.js';
 
 export class SpeedHttpApi {
@@ -18,17 +17,14 @@ export class SpeedHttpApi {
     config: LaminaConfig,
     private readonly registry: Registry,
     private readonly logger: Logger,
+    private readonly readiness?: Readiness,
   ) {
     this.views = new Map(compileViews(config).map((v) => [v.name, v]));
   }
 
   async start(port: number, host = '0.0.0.0'): Promise<number> {
     this.server = createServer((req, res) => void this.route(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
-    });
-    const bound = (this.server.address() as AddressInfo).port;
+    const bound = await listen(this.server, port, host);
     this.logger.info({ port: bound }, 'speed layer API listening');
     return bound;
   }
@@ -44,8 +40,7 @@ export class SpeedHttpApi {
         const part = await this.speed.query(request);
         return sendJson(res, 200, { instance: part.instance, coverage: part.coverage, rows: encodeRows(view, part.rows) });
       }
-      if (path === '/metrics') return sendMetrics(res, this.registry);
-      if (path === '/healthz') return sendJson(res, 200, { ok: true });
+      if (serveHealth(path!, res, { registry: this.registry, ...(this.readiness ? { readiness: this.readiness } : {}) })) return;
       sendJson(res, 404, { error: `no route ${path}` });
     } catch (error) {
       const status = errorStatus(error);
@@ -54,10 +49,7 @@ export class SpeedHttpApi {
     }
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 }

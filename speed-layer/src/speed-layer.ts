@@ -45,6 +45,8 @@ export interface SpeedLayerOptions {
   groupId?: string;
   /** Poll for new generations (ms); 0 disables polling (embedded mode notifies directly). */
   generationPollMs?: number;
+  /** The log consumer died for good: this instance folds nothing more. */
+  onFailed?: (error: unknown) => void;
 }
 
 
@@ -92,6 +94,7 @@ export class SpeedLayer implements RealtimeSource {
       onAssigned: (partitions) => this.onAssigned(partitions),
       onRevoked: async (partitions) => this.onRevoked(partitions),
       onBatch: (batch) => this.queues.run(batch.partition, async () => this.onBatch(batch)),
+      onFailed: (error) => this.options.onFailed?.(error),
     });
     const pollMs = this.options.generationPollMs ?? config.speed.generationPollMs;
     if (pollMs > 0) {

@@ -44,6 +44,11 @@ export interface ConsumerHandlers {
   onRevoked(partitions: number[]): Promise<void>;
   /** Batches of one partition arrive in order; the next one waits until this promise resolves. */
   onBatch(batch: PartitionBatch): Promise<void>;
+  /**
+   * The member stopped for good after an error (Kafka: kafkajs crashed it and will not rejoin) and
+   * nothing more will be delivered. Without this the owner would idle forever, looking healthy.
+   */
+  onFailed?(error: unknown): void;
 }
 
 export interface ConsumerOptions {

@@ -32,16 +32,6 @@ export function deferred<T>(): Deferred<T> {
   return d;
 }
 
-/** Rejects with `onTimeout()` unless `promise` settles within `ms`. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(onTimeout()), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Backoff sleeps that stop(), seek() and rebalances cut short. */
 export class Sleeps {
   private readonly sleepers = new Set<() => void>();

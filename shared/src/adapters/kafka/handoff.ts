@@ -4,7 +4,8 @@
  * letting batches pile up in memory.
  */
 
-import { deferred, withTimeout, type Deferred } from './async-tools.js';
+import { deferred, type Deferred } from './async-tools.js';
+import { withDeadline } from '../../deadline.js';
 
 type Slot<T> = { kind: 'item'; item: T; taken: Deferred<void> } | { kind: 'end' } | { kind: 'error'; error: unknown };
 
@@ -36,7 +37,7 @@ export class Handoff<T> {
   async take(timeoutMs: number, onTimeout: () => Error): Promise<{ done: true } | { done: false; item: T }> {
     while (this.slots.length === 0) {
       this.arrival = deferred<void>();
-      await withTimeout(this.arrival.promise, timeoutMs, onTimeout);
+      await withDeadline(this.arrival.promise, timeoutMs, onTimeout);
     }
     const slot = this.slots.shift()!;
     if (slot.kind === 'error') throw slot.error;

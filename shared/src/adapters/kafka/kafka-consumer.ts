@@ -24,7 +24,8 @@
  *   Later: reported and retried with backoff while the partitions stay paused.
  * - onRevoked throws: reported; the revocation stands.
  * - kafkajs crashes the member (retries exhausted): reported, every partition revoked; kafkajs
- *   rejoins if the error is retriable (then onAssigned again), else the member stays dead.
+ *   rejoins if the error is retriable (then onAssigned again), else the member stays dead and
+ *   onFailed tells the owner (before the first assignment, start() rejects instead).
  *
  * start() resolves once the first assignment was handled; kafkajs reports empty assignments too
  * (more members than partitions), so then it resolves after onAssigned([]). If the member cannot
@@ -36,7 +37,8 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { UnavailableError, ValidationError, type LaminaError } from '../../errors.js';
 import type { ConsumerHandlers, LogConsumer, LogRecord, RecordPosition } from '../../ports/event-log.js';
-import { Sleeps, backoffMs, deferred, withTimeout } from './async-tools.js';
+import { Sleeps, backoffMs, deferred } from './async-tools.js';
+import { withDeadline } from '../../deadline.js';
 import type { KafkaConsumerErrorContext, ResolvedKafkaOptions } from './kafka-options.js';
 import { fetchedOffsetOf, toLogRecord } from './kafka-records.js';
 import { PartitionCursor } from './partition-cursor.js';
@@ -111,7 +113,7 @@ export class KafkaLogConsumer implements LogConsumer {
         partitionsConsumedConcurrently: c.partitionsConsumedConcurrently,
         eachBatch: (payload) => this.eachBatch(payload),
       });
-      await withTimeout(
+      await withDeadline(
         this.firstAssignment.promise,
         c.startTimeoutMs,
         () => new UnavailableError(`consumer ${groupId}/${topic} did not join its group within ${c.startTimeoutMs} ms; check the brokers (${options.brokers.join(',')}) and the group coordinator`),
@@ -199,6 +201,9 @@ export class KafkaLogConsumer implements LogConsumer {
       await this.revoke(this.owned);
     });
     if (!restart && !this.hasBeenAssigned) this.firstAssignment.reject(error);
+    if (!restart && this.hasBeenAssigned) {
+      this.enqueue(async () => this.handlers?.onFailed?.(error));
+    }
   }
 
   private async handleAssignment(generation: number, partitions: number[]): Promise<void> {

@@ -7,6 +7,7 @@
  * The kafkajs error is always kept as `cause`.
  */
 
+import { withDeadline } from '../../deadline.js';
 import { LaminaError, NotFoundError, UnavailableError } from '../../errors.js';
 
 interface KafkaLikeError {
@@ -94,4 +95,11 @@ export function kafkaErrorMapper(brokers: readonly string[]): (error: unknown, w
     }
     return new LaminaError('KAFKA_FAILED', `${what}: ${where} failed (${type ? `${type}: ` : ''}${detail})`, { cause: error });
   };
+}
+
+/** `promise` under the adapter's call deadline: a stalled broker becomes an UnavailableError naming the call. */
+export function withCallDeadline<T>(promise: Promise<T>, options: { brokers: readonly string[]; callTimeoutMs: number }, what: string): Promise<T> {
+  return withDeadline(promise, options.callTimeoutMs, () => new UnavailableError(
+    `${what}: Kafka at ${options.brokers.join(',')} did not answer within ${options.callTimeoutMs} ms (broker stalled or unreachable; the call may still complete); retry`,
+  ));
 }

@@ -22,7 +22,7 @@
 import { Kafka, type Admin } from 'kafkajs';
 import { LaminaError, NotFoundError, ValidationError } from '../../errors.js';
 import type { ConsumerOptions, EventLog, LogConsumer, LogRecord, ProduceRecord, RecordPosition } from '../../ports/event-log.js';
-import { hasKafkaType, isTopicMissing, kafkaErrorMapper } from './kafka-errors.js';
+import { hasKafkaType, isTopicMissing, kafkaErrorMapper, withCallDeadline } from './kafka-errors.js';
 import { KafkaLogConsumer } from './kafka-consumer.js';
 import { kafkaLogLevel, pinoLogCreator } from './kafka-logger.js';
 import { resolveKafkaOptions, type KafkaEventLogOptions, type ResolvedKafkaOptions } from './kafka-options.js';
@@ -181,7 +181,7 @@ export class KafkaEventLog implements EventLog {
     const member = [...this.consumers].find((c) => c.groupId === groupId && c.canCommit());
     if (member) {
       try {
-        return await member.commit(offsets);
+        return await withCallDeadline(member.commit(offsets), this.options, `commitOffsets(${groupId}, ${topic})`);
       } catch (error) {
         throw this.toError(error, `commitOffsets(${groupId}, ${topic})`);
       }
@@ -242,7 +242,7 @@ export class KafkaEventLog implements EventLog {
 
   private async withAdmin<T>(what: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
     try {
-      return await fn(await this.connectedAdmin());
+      return await withCallDeadline(this.connectedAdmin().then(fn), this.options, what);
     } catch (error) {
       // kafkajs keeps refreshing metadata of every topic an admin call named; a deleted one poisons
       // the client, so start over with a fresh admin.

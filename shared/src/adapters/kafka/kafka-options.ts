@@ -25,6 +25,11 @@ export interface KafkaEventLogOptions {
   connectionTimeoutMs?: number;
   /** Per request; default 30000 ms. */
   requestTimeoutMs?: number;
+  /**
+   * Deadline of each admin call, produce and offset commit, kafkajs' own retries included; past it
+   * the call fails with UnavailableError (kafkajs may still complete it). Default 15000 ms.
+   */
+  callTimeoutMs?: number;
   /** kafkajs retries of broker calls before an UnavailableError; default 5 retries from 300 ms up to 30 s. */
   retry?: { retries?: number; initialRetryTimeMs?: number; maxRetryTimeMs?: number };
   /** For topics ensureTopic creates; default 1 (single broker). */
@@ -62,6 +67,7 @@ export interface ResolvedKafkaOptions {
   logger: Logger;
   connectionTimeoutMs: number;
   requestTimeoutMs: number;
+  callTimeoutMs: number;
   retry: { retries: number; initialRetryTime: number; maxRetryTime: number };
   replicationFactor: number;
   topicConfig: Record<string, string>;
@@ -87,6 +93,7 @@ export function resolveKafkaOptions(options: KafkaEventLogOptions): ResolvedKafk
     logger,
     connectionTimeoutMs: options.connectionTimeoutMs ?? 3000,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    callTimeoutMs: options.callTimeoutMs ?? 15_000,
     retry: {
       retries: options.retry?.retries ?? 5,
       initialRetryTime: options.retry?.initialRetryTimeMs ?? 300,
@@ -111,6 +118,7 @@ export function resolveKafkaOptions(options: KafkaEventLogOptions): ResolvedKafk
   const positive: [string, number][] = [
     ['connectionTimeoutMs', resolved.connectionTimeoutMs],
     ['requestTimeoutMs', resolved.requestTimeoutMs],
+    ['callTimeoutMs', resolved.callTimeoutMs],
     ['replicationFactor', resolved.replicationFactor],
     ['maxRequestBytes', resolved.maxRequestBytes],
     ['readTimeoutMs', resolved.readTimeoutMs],

@@ -20,6 +20,7 @@ import { partitionForKey } from '../../partitioner.js';
 import type { ProduceRecord, RecordPosition } from '../../ports/event-log.js';
 import type { ResolvedKafkaOptions } from './kafka-options.js';
 import { toBuffer } from './kafka-records.js';
+import { withCallDeadline } from './kafka-errors.js';
 
 interface PlacedRecord {
   index: number;
@@ -42,18 +43,21 @@ export class KafkaRecordProducer {
     const placed = records.map((record, index) => this.place(topic, partitionCount, record, index));
     const positions = new Array<RecordPosition>(records.length);
     for (const chunk of chunksOf(placed, this.options.maxRequestBytes)) {
-      const producer = await this.connected();
+      const what = `produce ${chunk.length} record(s) to ${topic}`;
+      const producer = await withCallDeadline(this.connected(), this.options, what);
       let metadata: RecordMetadata[];
       try {
-        metadata = await producer.send({
+        const sent = producer.send({
           topic,
           acks: -1,
           timeout: this.options.requestTimeoutMs,
           messages: chunk.map(({ partition, key, value }) => ({ partition, key, value })),
         });
+        metadata = await withCallDeadline(sent, this.options, what);
       } catch (error) {
+        // Past the deadline too: the send may still land, and its sequence numbers must not be reused.
         this.discard(producer);
-        throw this.toError(error, `produce ${chunk.length} record(s) to ${topic}`);
+        throw this.toError(error, what);
       }
       assignPositions(topic, chunk, metadata, positions);
     }

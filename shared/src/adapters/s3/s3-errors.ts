@@ -76,6 +76,11 @@ export function notFoundError(ctx: S3CallContext, cause?: unknown): NotFoundErro
   return new NotFoundError(`object ${JSON.stringify(ctx.key ?? '')} does not exist in S3 bucket "${ctx.bucket}" at ${endpointOf(ctx)} (${ctx.operation})`, cause === undefined ? {} : { cause });
 }
 
+/** Throttling, 5xx, timeouts and network failures: what the SDK retries and a retry may cure. */
+export function isTransientS3Error(error: unknown): boolean {
+  return isTransient(error, httpStatusOf(error), errorNameOf(error) ?? 'Error');
+}
+
 function isTransient(error: unknown, status: number | undefined, name: string): boolean {
   if (status !== undefined && (status === 429 || status >= 500)) return true;
   if (TRANSIENT_CODES.has(name)) return true;

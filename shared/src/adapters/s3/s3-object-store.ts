@@ -6,7 +6,8 @@
  * 2024) and MinIO evaluate atomically, so of racing creators exactly one gets 200 and the rest 412.
  *
  * All keys live under the optional `prefix`, so one bucket can host several lakes or test runs.
- * The SDK's own retries (3 attempts, backoff) stay on; what still fails is mapped by s3-errors.ts.
+ * Every request is bounded and retried a bounded number of times (s3-client-config.ts); what still
+ * fails is mapped by s3-errors.ts (a stalled store: UnavailableError, retriable).
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,10 +20,12 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import type { Logger } from 'pino';
 import { NotFoundError, UnavailableError, ValidationError, unlessNotFound } from '../../errors.js';
 import type { ByteRange, ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 import { attemptsOf, errorNameOf, httpStatusOf, isNotFound, notFoundError, toLaminaError, type S3CallContext } from './s3-errors.js';
 import { assertValidKey, assertValidPrefix, normalizeStorePrefix, toS3Key } from './s3-keys.js';
+import { boundedRequests, logFailedAttempts, type S3Timeouts } from './s3-client-config.js';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -37,6 +40,12 @@ export interface S3ObjectStoreOptions {
   prefix?: string;
   /** Path-style URLs (endpoint/bucket/key); default true when `endpoint` is set (MinIO needs it). */
   forcePathStyle?: boolean;
+  /** Per-request bounds; defaults connect 3 s, idle 5 s, whole request 30 s. */
+  timeouts?: S3Timeouts;
+  /** HTTP attempts per call, first one included (standard retry mode); default 3. */
+  maxAttempts?: number;
+  /** Receives a warning for every failed attempt the SDK retries; default: none. */
+  logger?: Logger;
 }
 
 const encoder = new TextEncoder();
@@ -67,14 +76,14 @@ export class S3ObjectStore implements ObjectStore {
     const config: S3ClientConfig = {
       region: options.region,
       forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
-      // Without timeouts a stalled server would hang the lake forever instead of failing retriably.
-      requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
+      ...boundedRequests(options.timeouts, options.maxAttempts),
     };
     if (options.endpoint !== undefined) config.endpoint = options.endpoint;
     if (options.accessKeyId !== undefined && options.secretAccessKey !== undefined) {
       config.credentials = { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey, ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}) };
     }
     this.client = new S3Client(config);
+    if (options.logger) logFailedAttempts(this.client, options.logger, { bucket: this.bucket, endpoint: this.endpoint });
   }
 
   async get(key: string, range?: ByteRange): Promise<Uint8Array> {

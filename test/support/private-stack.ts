@@ -1,0 +1,66 @@
+/**
+ * A Kafka + MinIO of a test's own (infra/stack-lib.mjs in a temp folder, on free ports), for fault
+ * tests that pause or kill a service: the shared stack other test files use at the same time must
+ * never be touched.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stackConfigFromEnv, type StackConfig } from '../../infra/stack-config.mjs';
+import { ensureStack, stackStatus, stopStack, type StackEnv } from '../../infra/stack-lib.mjs';
+import { freePort } from './processes.js';
+
+export interface PrivateStack {
+  config: StackConfig;
+  env: StackEnv;
+  /** The variables that point infra/stack.mjs (e.g. `npm run stack:up`) at this stack. */
+  stackVars: Record<string, string>;
+  pid(service: 'kafka' | 'minio'): number;
+  /** SIGSTOP / SIGCONT: the process keeps its sockets but answers nothing, like a stalled server. */
+  pause(service: 'kafka' | 'minio'): void;
+  resume(service: 'kafka' | 'minio'): void;
+  /** Resumes whatever is paused, stops both services and deletes the folder. */
+  destroy(): Promise<void>;
+}
+
+export async function startPrivateStack(): Promise<PrivateStack> {
+  const dir = await mkdtemp(join(tmpdir(), 'lamina-private-stack-'));
+  const stackVars = {
+    LAMINA_STACK_DIR: dir,
+    LAMINA_STACK_KAFKA_PORT: String(await freePort()),
+    LAMINA_STACK_KAFKA_CONTROLLER_PORT: String(await freePort()),
+    LAMINA_STACK_MINIO_PORT: String(await freePort()),
+  };
+  const config = stackConfigFromEnv({ ...process.env, ...stackVars });
+  const { env } = await ensureStack({ config });
+  const paused = new Set<'kafka' | 'minio'>();
+  const pid = (service: 'kafka' | 'minio'): number => {
+    const status = stackStatus(config)[service];
+    if (!status.running || status.pid === undefined) throw new Error(`the private stack's ${service} is not running`);
+    return status.pid;
+  };
+  return {
+    config,
+    env,
+    stackVars,
+    pid,
+    pause(service) {
+      process.kill(pid(service), 'SIGSTOP');
+      paused.add(service);
+    },
+    resume(service) {
+      process.kill(pid(service), 'SIGCONT');
+      paused.delete(service);
+    },
+    async destroy() {
+      for (const service of paused) process.kill(pid(service), 'SIGCONT');
+      await stopStack({ config });
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The env a Lamina layer needs to run on this stack, with its own topic and lake prefix. */
+export function layerEnv(stack: PrivateStack, topic: string, prefix: string): Record<string, string> {
+  return { ...stack.env, LAMINA_TOPIC: topic, LAMINA_S3_PREFIX: prefix, LAMINA_KAFKA_SESSION_TIMEOUT_MS: '6000' };
+}
