@@ -39,8 +39,8 @@ test('1,000 events, a batch, 500 more (some late): exact totals that name their 
   let { lamina, base } = await boot(dataDir);
   try {
     const ready = await fetch(`${base}/readyz`);
-    assert.equal(ready.status, 200, 'embedded mode: the embedded log and the local lake answer /readyz');
-    assert.deepEqual(Object.keys(((await ready.json()) as { dependencies: object }).dependencies).sort(), ['log', 'store']);
+    assert.equal(ready.status, 200, 'embedded mode: the embedded log and the local lake answer /readyz, and the log is the lake\'s');
+    assert.deepEqual(Object.keys(((await ready.json()) as { dependencies: object }).dependencies).sort(), ['log', 'log-identity', 'store']);
     const day = Date.UTC(2026, 10, 20);
     const first = pageViews(1000, { prefix: 'a', from: day + 12 * 3600_000, spreadMs: 6 * 3600_000, users: 300 });
     const posted = await postEvents(base, first);

@@ -11,6 +11,10 @@
 import {
   DeltaTable,
   EventValidator,
+  LogGuard,
+  LogMismatchError,
+  epochFrontier,
+  type EpochRecord,
   RANGES_TAG,
   RawRowsBuilder,
   UnavailableError,
@@ -63,8 +67,6 @@ interface Taken {
   items: Buffered[];
 }
 
-/** The log epoch the archiver writes (log identity and epochs: see docs/operations.md). */
-const EPOCH = 0;
 /** How long catch-up waits without any progress before it calls the log stalled. */
 const CATCH_UP_STALL_MS = 30_000;
 
@@ -85,9 +87,16 @@ export class Archiver {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly metrics;
+  /** Checks before every commit that the log is the log the lake describes (epochs/log-guard.ts). */
+  private readonly guard: LogGuard;
+  /** The log epoch this archiver writes: offsets, txns and rows are of this epoch. */
+  private epochRecord: EpochRecord = { epoch: 0, log: { clusterId: '', topic: '' }, startedAt: '', sealed: [] };
+  private failed = false;
 
   constructor(private readonly options: ArchiverOptions) {
     this.validator = new EventValidator(options.config);
+    const { config, log, store, logger, registry } = options;
+    this.guard = new LogGuard({ log, store, topic: config.topic, partitions: config.partitions, logger, registry });
     const r = options.registry;
     this.metrics = {
       archived: counter(r, 'lamina_archiver_events_archived_total', 'Valid events committed to the lake'),
@@ -102,6 +111,10 @@ export class Archiver {
     return this.options.config.topic;
   }
 
+  private get epoch(): number {
+    return this.epochRecord.epoch;
+  }
+
   /** Opens (creates, evolves) the lake's tables; idempotent. */
   async prepareLake(): Promise<LaminaLake> {
     this.lake ??= await openLake(this.options.store, this.options.config);
@@ -112,6 +125,8 @@ export class Archiver {
     const { log, config } = this.options;
     await log.ensureTopic(this.topic, config.partitions);
     await this.prepareLake();
+    // A log that is not the lake's refuses to start: archiving it would skip or double offsets.
+    this.epochRecord = await this.guard.verify();
     this.consumer = log.consumer({ groupId: this.options.groupId ?? 'lamina-archiver', topic: this.topic });
     await this.consumer.start({
       onAssigned: (partitions) => this.onAssigned(partitions),
@@ -127,8 +142,12 @@ export class Archiver {
       onBatch: (batch) => this.onBatch(batch),
       onFailed: (error) => this.options.onFailed?.(error),
     });
+    // Also between flushes: a reset log may deliver nothing at all (its offsets are all below ours).
+    this.guard.start((error) => this.fail(error), this.epoch);
     this.timer = setInterval(() => {
-      this.flush().catch((error) => this.options.logger.error({ err: error }, 'archiver: flush failed; will retry'));
+      this.flush().catch((error) => {
+        if (!(error instanceof LogMismatchError)) this.options.logger.error({ err: error }, 'archiver: flush failed; will retry');
+      });
     }, config.archiver.flushIntervalMs);
     this.timer.unref();
   }
@@ -136,6 +155,7 @@ export class Archiver {
   /** Stops consuming; with `flush: false` (as a crash would) the buffer is dropped and read again by the next owner. */
   async stop(options: { flush?: boolean } = {}): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.guard.stop();
     await this.consumer?.stop();
     if (options.flush === false) {
       this.buffers.clear();
@@ -149,10 +169,7 @@ export class Archiver {
   async frontier(): Promise<Map<number, number>> {
     const snapshot = await this.lake.frontier.snapshot();
     const result = new Map<number, number>();
-    for (let p = 0; p < this.options.config.partitions; p++) {
-      const last = snapshot.txns.get(txnAppId(this.topic, p, EPOCH));
-      result.set(p, last === undefined ? 0 : last + 1);
-    }
+    for (let p = 0; p < this.options.config.partitions; p++) result.set(p, epochFrontier(snapshot.txns, this.epochRecord, p));
     return result;
   }
 
@@ -162,7 +179,7 @@ export class Archiver {
     const snapshots = await Promise.all(tables.map((t) => t.snapshot()));
     const starts = new Map<number, number>();
     for (const p of partitions) {
-      const written = Math.max(...snapshots.map((s) => (s.txns.get(txnAppId(this.topic, p, EPOCH)) ?? -1) + 1));
+      const written = Math.max(...snapshots.map((s) => (s.txns.get(txnAppId(this.topic, p, this.epoch)) ?? -1) + 1));
       this.horizons.set(p, written);
       starts.set(p, frontier.get(p) ?? 0);
       this.buffered -= this.buffers.get(p)?.length ?? 0;
@@ -222,7 +239,21 @@ export class Archiver {
   /** Commits everything buffered so far. Concurrent calls queue up behind each other. */
   flush(): Promise<void> {
     this.flushing = this.flushing.catch(() => undefined).then(() => this.flushOnce());
+    this.flushing.catch((error: unknown) => {
+      if (error instanceof LogMismatchError) this.fail(error);
+    });
     return this.flushing;
+  }
+
+  /** The log was reset or replaced: archive nothing more; the process ends with the reason (onFailed). */
+  private fail(error: LogMismatchError): void {
+    if (this.failed) return;
+    this.failed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.guard.stop();
+    this.options.logger.fatal({ err: error }, 'archiver: stopping, nothing more is archived from this log');
+    void this.consumer?.stop().catch(() => undefined);
+    this.options.onFailed?.(error);
   }
 
   private async flushOnce(): Promise<void> {
@@ -231,7 +262,9 @@ export class Archiver {
       if (buffer.length === 0 || buffer.at(-1)!.record.offset + 1 < (this.horizons.get(partition) ?? 0)) continue;
       taken.push({ partition, from: buffer[0]!.record.offset, to: buffer.at(-1)!.record.offset + 1, items: buffer.slice() });
     }
-    if (taken.length === 0) return;
+    if (taken.length === 0 || this.failed) return;
+    // Offsets mean something only for the log the lake describes: check before anything is committed.
+    await this.guard.verify(this.epoch);
     const stop = this.metrics.flushSeconds.startTimer();
     const quarantined = await this.commitQuarantine(taken);
     let archived = 0;
@@ -254,7 +287,7 @@ export class Archiver {
   /** The part of `taken` a table does not hold yet (its own txn says how far it got). */
   private fresh(taken: readonly Taken[], txns: ReadonlyMap<string, number>): Taken[] {
     return taken.flatMap((t) => {
-      const done = txns.get(txnAppId(this.topic, t.partition, EPOCH)) ?? -1;
+      const done = txns.get(txnAppId(this.topic, t.partition, this.epoch)) ?? -1;
       if (done >= t.to - 1) return [];
       return [done < t.from ? t : { ...t, from: done + 1, items: t.items.filter((i) => i.record.offset > done) }];
     });
@@ -262,7 +295,7 @@ export class Archiver {
 
   private txnActions(ranges: readonly Taken[]): Action[] {
     const now = Date.now();
-    return ranges.map((t) => ({ txn: { appId: txnAppId(this.topic, t.partition, EPOCH), version: t.to - 1, lastUpdated: now } }));
+    return ranges.map((t) => ({ txn: { appId: txnAppId(this.topic, t.partition, this.epoch), version: t.to - 1, lastUpdated: now } }));
   }
 
   /** Invalid messages: committed before the events, so a replay finds them already quarantined. */
@@ -275,11 +308,11 @@ export class Archiver {
       const fresh = this.fresh(taken, snapshot.txns).filter((t) => t.items.some((i) => i.reason !== undefined));
       for (const t of fresh) {
         for (const { record, reason } of t.items) {
-          if (reason !== undefined) rows.push({ epoch: EPOCH, partition: t.partition, offset: record.offset, logTime: record.timestamp, key: record.key, value: record.value, reason });
+          if (reason !== undefined) rows.push({ epoch: this.epoch, partition: t.partition, offset: record.offset, logTime: record.timestamp, key: record.key, value: record.value, reason });
         }
       }
       if (rows.length === 0) return null;
-      const ranges = fresh.map((t) => ({ epoch: EPOCH, partition: t.partition, from: t.from, to: t.to, rows: t.items.filter((i) => i.reason !== undefined).length }));
+      const ranges = fresh.map((t) => ({ epoch: this.epoch, partition: t.partition, from: t.from, to: t.to, rows: t.items.filter((i) => i.reason !== undefined).length }));
       const add = await table.writeDataFile(quarantineToArrow(rows), { snapshot, tags: { [RANGES_TAG]: formatRanges(ranges) } });
       return { actions: [{ add }, ...this.txnActions(fresh)], files: [add], value: rows.length, options: { operation: 'LAMINA quarantine' } };
     });
@@ -296,13 +329,13 @@ export class Archiver {
       const builder = new RawRowsBuilder(columns, current.version);
       for (const t of fresh) {
         for (const { record, event } of t.items) {
-          if (event?.type === type) builder.add(event, { epoch: EPOCH, partition: t.partition, offset: record.offset, logTime: record.timestamp });
+          if (event?.type === type) builder.add(event, { epoch: this.epoch, partition: t.partition, offset: record.offset, logTime: record.timestamp });
         }
       }
       if (builder.size === 0) return null;
       const files: AddFile[] = [];
       for (const { table: rows, partitions } of builder.tables()) {
-        const ranges: OffsetRange[] = fresh.filter((t) => partitions.has(t.partition)).map((t) => ({ epoch: EPOCH, partition: t.partition, from: t.from, to: t.to, rows: partitions.get(t.partition)! }));
+        const ranges: OffsetRange[] = fresh.filter((t) => partitions.has(t.partition)).map((t) => ({ epoch: this.epoch, partition: t.partition, from: t.from, to: t.to, rows: partitions.get(t.partition)! }));
         files.push(await table.writeDataFile(rows, { snapshot, tags: { [RANGES_TAG]: formatRanges(ranges) } }));
       }
       return { actions: [...files.map((add) => ({ add })), ...this.txnActions(fresh)], files, value: builder.size, options: { operation: 'LAMINA archive' } };

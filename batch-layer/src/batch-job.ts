@@ -14,7 +14,12 @@ import {
   counter,
   gauge,
   openLake,
+  LogEpochs,
+  LogGuard,
+  LogMismatchError,
   type BatchEngine,
+  type EpochRecord,
+  type EventLog,
   type GenerationManifest,
   type LaminaConfig,
   type LaminaLake,
@@ -42,12 +47,25 @@ export class QualityGateError extends LaminaError {
 export interface BatchJobOptions {
   config: LaminaConfig;
   store: ObjectStore;
+  /**
+   * The log, to check that it is the log the lake describes before a generation is published (and to
+   * record its identity in the manifest). Without it the run trusts the lake's newest epoch record.
+   */
+  log?: EventLog;
   logger: Logger;
   registry: Registry;
   /** A local folder for the engine's spill files and staged inputs (emptied after each run). */
   scratchDir: string;
-  /** Called when a generation fails its gates (after logging and counting). */
-  onQualityFailure?: (manifest: GenerationManifest) => Promise<void>;
+  /** Told when a run refuses to publish: failed quality gates, or a log that does not match the lake. */
+  onAlert?: (alert: BatchAlert) => Promise<void>;
+}
+
+export interface BatchAlert {
+  /** lamina_quality_gate_failed | lamina_log_mismatch */
+  alert: string;
+  message: string;
+  /** The manifest the run would have published (quality gates). */
+  manifest?: GenerationManifest;
 }
 
 export interface BatchRunOptions {
@@ -60,9 +78,12 @@ export class BatchJob {
   private readonly metrics;
   private running: Promise<GenerationManifest> | undefined;
   private lake: LaminaLake | undefined;
+  private readonly guard: LogGuard | undefined;
 
   constructor(private readonly options: BatchJobOptions) {
     this.generations = new GenerationStore(options.store);
+    const { config, log, store, logger, registry } = options;
+    this.guard = log ? new LogGuard({ log, store, topic: config.topic, partitions: config.partitions, logger, registry }) : undefined;
     const r = options.registry;
     this.metrics = {
       runs: counter(r, 'lamina_batch_runs_total', 'Batch runs by outcome', ['outcome']),
@@ -76,6 +97,16 @@ export class BatchJob {
   run(options: BatchRunOptions = {}): Promise<GenerationManifest> {
     this.running ??= this.runOnce(options).finally(() => (this.running = undefined));
     return this.running;
+  }
+
+  /** The lake's current log epoch (none before any process met the log): checked against the log when there is one. */
+  private async epochRecord(): Promise<EpochRecord | undefined> {
+    if (this.guard) return this.guard.verify();
+    return new LogEpochs(this.options.store).current();
+  }
+
+  private async alert(alert: BatchAlert): Promise<void> {
+    await this.options.onAlert?.(alert).catch((error) => this.options.logger.error({ err: error }, 'batch: alert hook failed'));
   }
 
   private async engine(scratchDir: string): Promise<BatchEngine> {
@@ -101,6 +132,7 @@ export class BatchJob {
     let engine: BatchEngine | undefined;
     try {
       const lake = (this.lake ??= await openLake(store, config));
+      const epochRecord = await this.epochRecord();
       const previous = await this.generations.latest();
       // Fewer, larger raw files first: the rows stay the same, the reads get cheaper.
       await stage('compact', async () => {
@@ -108,7 +140,7 @@ export class BatchJob {
           await compactTable(table, { logger, coalesceBelow: previous?.watermark }).catch((error) => logger.warn({ err: error, table: table.tablePath }, 'batch: compaction failed; reading the small files as they are'));
         }
       });
-      const snapshot = await stage('snapshot', () => takeSnapshot(lake, config, previous));
+      const snapshot = await stage('snapshot', () => takeSnapshot(lake, config, previous, epochRecord ?? { epoch: 0, log: { clusterId: '', topic: config.topic }, startedAt: '', sealed: [] }));
       const plan = await stage('plan', () => planRun(store, config, snapshot, previous, { full: options.full, maxDeltaFilesPerDate: config.batch.maxDeltaFilesPerDate }));
       logger.info({ generation: plan.generation, mode: plan.mode, window: plan.window, views: plan.views.map((v) => ({ view: v.view.name, tasks: v.tasks.map((t) => `${t.kind}:${t.days.length || 'all'}`) })) }, 'batch: run planned');
       engine = await this.engine(scratch);
@@ -116,14 +148,15 @@ export class BatchJob {
 
       const counted = computed.counts.reduce((n, c) => n + c.rows, 0);
       const events = (plan.mode === 'incremental' ? plan.previous!.events : 0) + counted;
-      const quarantined = expectedRows(filesTouching(snapshot.quarantine.files, plan.coverage), plan.coverage) ?? 0;
+      const quarantined = expectedRows(snapshot.quarantine.files, plan.coverage) ?? 0;
       const times = [...computed.counts.map((c) => c.maxLogTime), plan.mode === 'incremental' ? plan.previous!.watermarkTime : null].filter((t): t is number => t !== null);
       const quality = await stage('check', async () =>
         runQualityGates(config, {
-          reads: computed.counts.map((c) => ({ type: c.type, counted: c.rows, expected: expectedRows(filesTouching(snapshot.raw.get(c.type)!.files, plan.window), plan.window) })),
+          reads: computed.counts.map((c) => ({ type: c.type, counted: c.rows, expected: expectedRows(snapshot.raw.get(c.type)!.files, plan.window) })),
           events,
           quarantined,
-          watermark: snapshot.watermark,
+          // Compared within the previous generation's epoch: its watermark then, its frontier now (sealed or current).
+          watermark: previous && previous.epoch !== snapshot.epoch ? (snapshot.sealed.find((s) => s.epoch === previous.epoch)?.frontier ?? []) : snapshot.watermark,
           previousWatermark: previous?.watermark,
         }),
       );
@@ -131,20 +164,23 @@ export class BatchJob {
       const manifest: GenerationManifest = {
         generation: plan.generation, topic: config.topic, createdAt: new Date().toISOString(), lakeVersion: snapshot.frontierVersion,
         tableVersions: Object.fromEntries([...snapshot.raw.values(), snapshot.quarantine].map((s) => [s.tablePath, s.version])),
-        epoch: snapshot.epoch, watermark: snapshot.watermark, watermarkTime: times.length > 0 ? Math.max(...times) : null,
+        epoch: snapshot.epoch, log: epochRecord?.log ?? null, sealedEpochs: snapshot.sealed, watermark: snapshot.watermark, watermarkTime: times.length > 0 ? Math.max(...times) : null,
         events, quarantined, views: {}, quality, mode: plan.mode, engine: engine.name, timingsMs: timings,
       };
       if (failed.length > 0) {
         logger.error({ generation: plan.generation, failed }, 'batch: quality gates failed; generation NOT published, serving keeps the previous one');
         this.metrics.runs.inc({ outcome: 'quality_failed' });
-        await this.options.onQualityFailure?.(manifest).catch((error) => logger.error({ err: error }, 'batch: alert hook failed'));
-        throw new QualityGateError(`generation ${plan.generation} failed quality gates: ${failed.map((f) => `${f.gate}: ${f.detail}`).join('; ')}`, manifest);
+        const message = `generation ${plan.generation} failed quality gates: ${failed.map((f) => `${f.gate}: ${f.detail}`).join('; ')}`;
+        await this.alert({ alert: 'lamina_quality_gate_failed', message, manifest });
+        throw new QualityGateError(message, manifest);
       }
       const views: Record<string, ViewTableRef> = {};
       await stage('write', async () => {
         for (const view of computed.views) views[view.plan.view.name] = await writeView(store, view, plan.generation);
       });
       manifest.views = views;
+      // The log may have been reset while the run computed: check again right before publishing.
+      if (this.guard) await this.guard.verify(snapshot.epoch);
       timings.total = Date.now() - started;
       // Stage 6, publish: one create-only write; of two racing runs exactly one publishes this number.
       await stage('publish', () => this.generations.publish(manifest));
@@ -154,7 +190,11 @@ export class BatchJob {
       logger.info({ generation: plan.generation, mode: plan.mode, events, watermark: snapshot.watermark, timings }, 'batch: generation published');
       return manifest;
     } catch (error) {
-      if (!(error instanceof QualityGateError)) this.metrics.runs.inc({ outcome: 'error' });
+      if (error instanceof LogMismatchError) {
+        this.metrics.runs.inc({ outcome: 'log_mismatch' });
+        logger.error({ err: error }, 'batch: the log does not match the lake; generation NOT published');
+        await this.alert({ alert: 'lamina_log_mismatch', message: error.message });
+      } else if (!(error instanceof QualityGateError)) this.metrics.runs.inc({ outcome: 'error' });
       throw error;
     } finally {
       await engine?.close();

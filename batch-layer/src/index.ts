@@ -1,5 +1,5 @@
 export { Archiver, type ArchiverOptions } from './archiver.js';
-export { BatchJob, QualityGateError, type BatchJobOptions, type BatchRunOptions } from './batch-job.js';
+export { BatchJob, QualityGateError, type BatchAlert, type BatchJobOptions, type BatchRunOptions } from './batch-job.js';
 export { BatchScheduler, viewsWithoutBatchPart } from './batch-scheduler.js';
 export { compactTable, type CompactionOptions, type CompactionResult } from './compactor.js';
 export { DuckDbEngine, type DuckDbEngineOptions } from './engines/duckdb/duckdb-engine.js';

@@ -38,7 +38,7 @@ test('failed gates: not published, previous generation still served, counted and
     const registry = createRegistry();
     const job = new BatchJob({
       config: strict, store: lamina.store, logger: silentLogger, registry, scratchDir: join(lamina.dir, 'scratch-strict'),
-      onQualityFailure: alertHook(strict, silentLogger),
+      onAlert: alertHook(strict, silentLogger),
     });
     await assert.rejects(job.run(), (error: unknown) => {
       assert.ok(error instanceof QualityGateError);

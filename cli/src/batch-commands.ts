@@ -1,6 +1,6 @@
 /** The batch layer's processes in distributed mode: archiver, one-shot batch, scheduled batch. */
 import { Archiver, BatchJob, BatchScheduler, viewsWithoutBatchPart } from '@lamina/batch-layer';
-import { startHealthServer, type ObjectStore } from '@lamina/shared';
+import { startHealthServer, type EventLog, type ObjectStore } from '@lamina/shared';
 import { openEventLog, openObjectStore, startReadiness, type Runtime } from './layers.js';
 import { alertHook } from './alert-hook.js';
 import type { ProcessLifetime } from './process-lifetime.js';
@@ -23,27 +23,35 @@ export async function runArchiver(runtime: Runtime, lifetime: ProcessLifetime): 
   };
 }
 
-function batchJob(runtime: Runtime, store: ObjectStore): BatchJob {
+/** The batch job; with the log, so that it refuses to publish for a log the lake does not describe. */
+export function batchJob(runtime: Runtime, store: ObjectStore, log: EventLog): BatchJob {
   const { config, logger, registry } = runtime;
-  return new BatchJob({ config, store, logger: logger.child({ layer: 'batch' }), registry, scratchDir: runtime.options.scratchDir, onQualityFailure: alertHook(config, logger) });
+  return new BatchJob({ config, store, log, logger: logger.child({ layer: 'batch' }), registry, scratchDir: runtime.options.scratchDir, onAlert: alertHook(config, logger) });
 }
 
 export async function runBatchOnce(runtime: Runtime, options: { full: boolean }): Promise<void> {
-  const manifest = await batchJob(runtime, await openObjectStore(runtime)).run(options);
-  console.log(JSON.stringify({ generation: manifest.generation, mode: manifest.mode, events: manifest.events, watermark: manifest.watermark, timingsMs: manifest.timingsMs }));
+  const log = await openEventLog(runtime);
+  try {
+    const manifest = await batchJob(runtime, await openObjectStore(runtime), log).run(options);
+    console.log(JSON.stringify({ generation: manifest.generation, mode: manifest.mode, events: manifest.events, epoch: manifest.epoch, watermark: manifest.watermark, timingsMs: manifest.timingsMs }));
+  } finally {
+    await log.close();
+  }
 }
 
-/** The scheduler, plus /healthz, /readyz (the store) and /metrics on PORT. */
+/** The scheduler, plus /healthz, /readyz (the store, the log) and /metrics on PORT. */
 export async function runBatchSchedule(runtime: Runtime): Promise<() => Promise<void>> {
   const { config, logger, registry, options } = runtime;
   const store = await openObjectStore(runtime);
-  const scheduler = new BatchScheduler(batchJob(runtime, store), config.batch.schedule, logger.child({ layer: 'scheduler' }), () => viewsWithoutBatchPart(config, store));
+  const log = await openEventLog(runtime);
+  const scheduler = new BatchScheduler(batchJob(runtime, store, log), config.batch.schedule, logger.child({ layer: 'scheduler' }), () => viewsWithoutBatchPart(config, store));
   scheduler.start();
-  const readiness = await startReadiness(runtime, { store });
+  const readiness = await startReadiness(runtime, { store, log });
   const health = await startHealthServer(options.port, { registry, readiness }, logger.child({ layer: 'scheduler' }));
   return async () => {
     await health.stop();
     readiness.stop();
     scheduler.stop();
+    await log.close();
   };
 }

@@ -26,7 +26,7 @@ export async function startEmbedded(runtime: Runtime, options: { schedule?: bool
   const store = await openObjectStore(runtime);
   const archiver = new Archiver({ config, log, store, logger: logger.child({ layer: 'archiver' }), registry });
   await archiver.start();
-  const batch = new BatchJob({ config, store, logger: logger.child({ layer: 'batch' }), registry, scratchDir: runtime.options.scratchDir, onQualityFailure: alertHook(config, logger) });
+  const batch = new BatchJob({ config, store, log, logger: logger.child({ layer: 'batch' }), registry, scratchDir: runtime.options.scratchDir, onAlert: alertHook(config, logger) });
   const speed = new SpeedLayer({ config, log, store, logger: logger.child({ layer: 'speed' }), registry, instance: 'embedded' });
   await speed.start();
   const scheduler = new BatchScheduler(batch, config.batch.schedule, logger.child({ layer: 'scheduler' }));

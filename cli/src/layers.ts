@@ -8,6 +8,7 @@ import {
   EmbeddedEventLog,
   KafkaEventLog,
   LocalObjectStore,
+  LogGuard,
   Readiness,
   S3ObjectStore,
   createLogger,
@@ -64,13 +65,19 @@ export async function openObjectStore(runtime: Runtime): Promise<ObjectStore> {
 
 /**
  * GET /readyz of this process: probes the log (a metadata round trip) and the store (a HEAD of the
- * newest-generation hint, which every layer reads anyway), whichever of them the process uses.
+ * newest-generation hint, which every layer reads anyway), whichever of them the process uses, and —
+ * when it uses both — that the log is the log the lake describes (the log guard).
  */
 export async function startReadiness(runtime: Runtime, uses: { log?: EventLog; store?: ObjectStore }): Promise<Readiness> {
   const checks: DependencyCheck[] = [];
   const { log, store } = uses;
-  if (log) checks.push({ name: 'log', check: () => log.partitionCount(runtime.config.topic) });
+  const { config, logger, registry } = runtime;
+  if (log) checks.push({ name: 'log', check: () => log.partitionCount(config.topic) });
   if (store) checks.push({ name: 'store', check: () => store.head(lakeLayout.currentPointer) });
+  if (log && store) {
+    const guard = new LogGuard({ log, store, topic: config.topic, partitions: config.partitions, logger: logger.child({ component: 'log-guard' }), registry });
+    checks.push({ name: 'log-identity', check: () => guard.verify() });
+  }
   const readiness = new Readiness({ checks, logger: runtime.logger.child({ component: 'readiness' }), registry: runtime.registry });
   await readiness.start();
   return readiness;

@@ -4,13 +4,14 @@
  * Every way it ends is logged with its reason and exit code (process-lifetime.ts).
  */
 import { Command } from 'commander';
-import { LaminaError } from '@lamina/shared';
+import { ConfigError, LaminaError } from '@lamina/shared';
 import { readRuntimeOptions } from './runtime-options.js';
 import { loadConfig } from './load-config.js';
 import { createRuntime, type Runtime } from './layers.js';
 import { startEmbedded } from './embedded.js';
 import { runArchiver, runBatchOnce, runBatchSchedule } from './batch-commands.js';
 import { runServe, runSpeed } from './layer-commands.js';
+import { runNewEpoch, type EpochStart } from './log-commands.js';
 import { EXIT, ProcessLifetime, installCrashHandlers } from './process-lifetime.js';
 
 async function runtime() {
@@ -53,6 +54,16 @@ batch
   .option('--full', 'recompute every view from the whole lake instead of only the dates new events touched')
   .action(async (opts: { full?: boolean }) => runBatchOnce(await runtime(), { full: opts.full === true }));
 batch.command('schedule').description('run the batch on the config\'s cron schedule until stopped; /healthz, /readyz, /metrics on PORT').action(() => longRunning('batch schedule', runBatchSchedule));
+
+const logCommand = program.command('log').description('the log the lake describes');
+logCommand
+  .command('new-epoch')
+  .description('after the log was reset or replaced (its data wiped, the topic recreated): seal the lake\'s log epoch, start a new one for the log as it is now, and publish a generation covering all that was archived')
+  .option('--from <start>', 'where the new epoch\'s archiving starts when the log kept its offsets: earliest (a new log) or frontier (the same log under a new identity)')
+  .action(async (opts: { from?: string }) => {
+    if (opts.from !== undefined && opts.from !== 'earliest' && opts.from !== 'frontier') throw new ConfigError(`--from must be earliest or frontier, got '${opts.from}'`);
+    await runNewEpoch(await runtime(), { ...(opts.from ? { from: opts.from as EpochStart } : {}) });
+  });
 
 program.command('speed').description('run a speed layer instance (joins the speed consumer group; internal API on PORT)').action(() => longRunning('speed', runSpeed));
 program.command('serve').description('run a serving layer instance (GraphQL + ingest on PORT; merges with LAMINA_SPEED_URLS)').action(() => longRunning('serve', runServe));

@@ -7,8 +7,12 @@
  * the request fails with a retriable UnavailableError (HTTP 503) instead of hanging. The append is
  * not cancelled — Kafka cannot take it back — so the events may still land: a client that retries
  * may store them twice until the log deduplicates by event id.
+ *
+ * A log that is not the log the lake describes (reset, replaced: see the log guard) gets no event:
+ * the request fails with LogMismatchError (HTTP 503) and its reason, instead of a 200 for events no
+ * layer would count.
  */
-import { EventValidator, LaminaError, UnavailableError, ValidationError, counter, encodeEvent, withDeadline, type EventLog, type LaminaConfig, type Registry } from '@lamina/shared';
+import { EventValidator, LaminaError, LogMismatchError, UnavailableError, ValidationError, counter, encodeEvent, withDeadline, type EventLog, type LaminaConfig, type Registry } from '@lamina/shared';
 
 export interface IngestResult {
   accepted: number;
@@ -24,6 +28,8 @@ export class IngestService {
     private readonly log: EventLog,
     registry: Registry,
     private readonly timeoutMs = 10_000,
+    /** The problem the log guard found last, if the log does not match the lake. */
+    private readonly logProblem: () => string | undefined = () => undefined,
     private readonly maxEvents = 10_000,
   ) {
     this.validator = new EventValidator(config);
@@ -48,6 +54,11 @@ export class IngestService {
       }
     });
     if (records.length > 0) {
+      const problem = this.logProblem();
+      if (problem !== undefined) {
+        this.metrics.unavailable.inc();
+        throw new LogMismatchError(problem);
+      }
       try {
         await withDeadline(this.log.produce(this.config.topic, records), this.timeoutMs, () => new UnavailableError(
           `the log did not acknowledge ${records.length} event(s) within ${this.timeoutMs} ms (broker stalled or unreachable); they may or may not have been stored: retry later (a retry may store some of them twice)`,

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { GenerationStore, ValidationError, closeServer, listen, resolveSchemas, sendJson, serveHealth, type EventLog, type GenerationManifest, type LaminaConfig, type Logger, type ObjectStore, type Readiness, type RealtimeSource, type Registry } from '@lamina/shared';
+import { GenerationStore, LogGuard, LogMismatchError, ValidationError, closeServer, listen, resolveSchemas, sendJson, serveHealth, type EventLog, type GenerationManifest, type LaminaConfig, type Logger, type ObjectStore, type Readiness, type RealtimeSource, type Registry } from '@lamina/shared';
 import { buildSdl } from './graphql/schema-sdl.js';
 import { buildResolvers, type LaminaContext } from './graphql/resolvers.js';
 import { useLaminaExtensions } from './graphql/use-lamina-extensions.js';
@@ -39,12 +39,15 @@ export class ServingLayer {
   readonly yoga;
   private server: Server | undefined;
   private poller: NodeJS.Timeout | undefined;
+  /** Ingest refuses events while the log is not the log the lake describes. */
+  private readonly guard: LogGuard;
 
   constructor(private readonly options: ServingLayerOptions) {
     const { config, store, logger } = options;
     this.generations = new LoadedGenerations(config, store, new GenerationStore(store), logger);
     this.queries = new QueryService(config, this.generations, options.realtime, logger);
-    this.ingest = new IngestService(config, options.log, options.registry, options.ingestTimeoutMs);
+    this.guard = new LogGuard({ log: options.log, store, topic: config.topic, partitions: config.partitions, logger, registry: options.registry });
+    this.ingest = new IngestService(config, options.log, options.registry, options.ingestTimeoutMs, () => this.guard.problem());
     const runBatch = options.runBatch ? (runOptions: { full: boolean }) => this.runBatchNow(runOptions) : undefined;
     this.yoga = createYoga<LaminaContext>({
       schema: createSchema({
@@ -69,6 +72,12 @@ export class ServingLayer {
 
   async start(port: number, host = '0.0.0.0'): Promise<number> {
     await resolveSchemas(this.options.store, this.options.config);
+    await this.options.log.ensureTopic(this.options.config.topic, this.options.config.partitions);
+    // Serving stays up on a mismatched log (answers from the lake are still right); ingest refuses.
+    await this.guard.verify().catch((error: unknown) => {
+      if (!(error instanceof LogMismatchError)) throw error;
+    });
+    this.guard.start();
     await this.generations.refresh();
     const pollMs = this.options.generationPollMs ?? this.options.config.speed.generationPollMs;
     if (pollMs > 0) {
@@ -95,6 +104,7 @@ export class ServingLayer {
 
   async stop(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
+    this.guard.stop();
     await closeServer(this.server);
   }
 }

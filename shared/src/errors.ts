@@ -88,3 +88,14 @@ export class ViewIncompleteError extends LaminaError {
     super('VIEW_INCOMPLETE', message, { retriable: true });
   }
 }
+
+/**
+ * The log is not the log the lake describes (its data was wiped, the topic recreated, another cluster):
+ * its offsets now name other events, so archiving, folding or publishing would lose or double-count.
+ * Retriable in the sense that it clears once an operator starts a new log epoch (`lamina log new-epoch`).
+ */
+export class LogMismatchError extends LaminaError {
+  constructor(message: string) {
+    super('LOG_MISMATCH', message, { retriable: true });
+  }
+}

@@ -26,6 +26,8 @@ export * from './lake-layout.js';
 export * from './tables/raw-table.js';
 export * from './tables/offset-ranges.js';
 export * from './tables/lamina-lake.js';
+export * from './epochs/log-epochs.js';
+export * from './epochs/log-guard.js';
 export * from './tables/quarantine-table.js';
 export * from './tables/view-table.js';
 export * from './generations/manifest.js';

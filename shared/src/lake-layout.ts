@@ -11,6 +11,8 @@ export const lakeLayout = {
    * tables of each flush. Its txns are the archived frontier A_p every batch reads.
    */
   frontierTable: 'lake/frontier',
+  /** The log the lake describes, per epoch: `lake/_log/epochs/<10-digit epoch>.json`, create-only. */
+  epochsPrefix: 'lake/_log/epochs/',
   /** The schema registry: `lake/_schemas/<type>/<10-digit version>.json`, create-only. */
   schemasPrefix: 'lake/_schemas/',
   /** One Delta table per view definition (fingerprint); generations pin its versions. */

@@ -29,6 +29,8 @@ import {
   type Registry,
   ValidationError,
   resolveSchemas,
+  LogGuard,
+  LogMismatchError,
 } from '@lamina/shared';
 import { GenerationState, PartitionState } from './generation-state.js';
 import { PartitionQueues } from './partition-queue.js';
@@ -62,9 +64,15 @@ export class SpeedLayer implements RealtimeSource {
   private poller: NodeJS.Timeout | undefined;
   private readonly metrics;
   private readonly generations: GenerationStore;
+  /** Checks that the log is the log the lake describes (epochs/log-guard.ts), at start and every poll. */
+  private readonly guard: LogGuard;
+  /** The log epoch this instance folds: generations of another epoch cannot be merged with it. */
+  private epoch = 0;
+  private failed = false;
 
   constructor(private readonly options: SpeedLayerOptions) {
     this.generations = new GenerationStore(options.store);
+    this.guard = new LogGuard({ log: options.log, store: options.store, topic: options.config.topic, partitions: options.config.partitions, logger: options.logger, registry: options.registry });
     this.name = options.instance;
     this.views = compileViews(options.config);
     this.viewsByName = new Map(this.views.map((v) => [v.name, v]));
@@ -87,7 +95,14 @@ export class SpeedLayer implements RealtimeSource {
     const { generations } = this;
     await resolveSchemas(this.options.store, config);
     await log.ensureTopic(this.topic, config.partitions);
+    this.epoch = (await this.guard.verify()).epoch;
     const latest = (await generations.latest()) ?? genesisManifest(config.topic, config.partitions);
+    if (latest.epoch !== this.epoch) {
+      throw new LogMismatchError(
+        `the newest generation (${latest.generation}) covers log epoch ${latest.epoch}, but the lake archives epoch ${this.epoch}: ` +
+          'folding the new log on top of it would leave out what the lake archived of the old one. Run `lamina batch run` (`lamina log new-epoch` does), then start the speed layer',
+      );
+    }
     this.states.set(latest.generation, new GenerationState(latest.generation, latest.watermark));
     this.consumer = log.consumer({ groupId: this.options.groupId ?? 'lamina-speed', topic: this.topic });
     await this.consumer.start({
@@ -99,7 +114,10 @@ export class SpeedLayer implements RealtimeSource {
     const pollMs = this.options.generationPollMs ?? config.speed.generationPollMs;
     if (pollMs > 0) {
       this.poller = setInterval(() => {
-        this.refreshGeneration().catch((error) => this.options.logger.warn({ err: error }, 'speed: could not look for a new generation'));
+        this.refreshGeneration().catch((error) => {
+          if (error instanceof LogMismatchError) this.fail(error);
+          else this.options.logger.warn({ err: error }, 'speed: could not look for a new generation');
+        });
       }, pollMs);
       this.poller.unref();
     }
@@ -112,8 +130,19 @@ export class SpeedLayer implements RealtimeSource {
     await this.queues.drain();
   }
 
-  /** Looks for a newer published generation and starts building its state. */
+  /** The log was reset or replaced: fold nothing more; the process ends with the reason (onFailed). */
+  private fail(error: LogMismatchError): void {
+    if (this.failed) return;
+    this.failed = true;
+    if (this.poller) clearInterval(this.poller);
+    this.options.logger.fatal({ err: error }, 'speed: stopping, nothing more is folded from this log');
+    void this.consumer?.stop().catch(() => undefined);
+    this.options.onFailed?.(error);
+  }
+
+  /** Checks the log, then looks for a newer published generation and starts building its state. */
   async refreshGeneration(): Promise<void> {
+    await this.guard.verify(this.epoch);
     const newest = await this.generations.latestNumber();
     if (newest > 0 && !this.states.has(newest)) await this.addGeneration(await this.generations.get(newest));
   }
@@ -123,6 +152,7 @@ export class SpeedLayer implements RealtimeSource {
     if (this.states.has(manifest.generation)) return;
     const newest = Math.max(...this.states.keys());
     if (manifest.generation < newest) return;
+    if (manifest.epoch !== this.epoch) throw new LogMismatchError(`generation ${manifest.generation} covers log epoch ${manifest.epoch}, but this speed instance folds epoch ${this.epoch}: restart it`);
     const state = new GenerationState(manifest.generation, manifest.watermark);
     this.states.set(manifest.generation, state);
     this.options.logger.info({ generation: manifest.generation, watermark: manifest.watermark }, 'speed: rebuilding state for new generation');

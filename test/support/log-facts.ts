@@ -31,11 +31,11 @@ export async function rawRows(store: ObjectStore, config: LaminaConfig): Promise
 }
 
 /** Offsets the lake has archived, summed over partitions (the frontier table's `txn`s); 0 before the first commit. */
-export async function archivedOffsets(store: ObjectStore, config: LaminaConfig): Promise<number> {
+export async function archivedOffsets(store: ObjectStore, config: LaminaConfig, epoch = 0): Promise<number> {
   const snapshot = await DeltaTable.open(store, lakeLayout.frontierTable).snapshot().catch(() => undefined);
   if (!snapshot) return 0;
   let total = 0;
-  for (let p = 0; p < config.partitions; p++) total += (snapshot.txns.get(txnAppId(config.topic, p)) ?? -1) + 1;
+  for (let p = 0; p < config.partitions; p++) total += (snapshot.txns.get(txnAppId(config.topic, p, epoch)) ?? -1) + 1;
   return total;
 }
 

@@ -69,7 +69,7 @@ export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot:
   const counts: RawCount[] = [];
   for (const [type, raw] of snapshot.raw) {
     const files = filesTouching(raw.files, plan.window);
-    const scan = await engine.scanRaw(await rawInput(type, raw, files, staged), [plan.window]);
+    const scan = await engine.scanRaw(await rawInput(type, raw, files, staged), plan.window);
     counts.push({ type, ...scan });
   }
   const views: ComputedView[] = [];

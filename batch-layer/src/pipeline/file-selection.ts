@@ -3,21 +3,21 @@ import { rangeInWindow, rangeTouchesWindow, rangesOf, type AddFile, type OffsetW
 
 const DAY_MS = 86_400_000;
 
-/** Files with rows in the window (files without range tags might have some, so they count too). */
-export function filesTouching(files: readonly AddFile[], window: OffsetWindow): AddFile[] {
+/** Files with rows in the windows (files without range tags might have some, so they count too). */
+export function filesTouching(files: readonly AddFile[], windows: readonly OffsetWindow[]): AddFile[] {
   return files.filter((f) => {
     const ranges = rangesOf(f);
-    return ranges === undefined || ranges.some((r) => rangeTouchesWindow(r, window));
+    return ranges === undefined || ranges.some((r) => windows.some((w) => rangeTouchesWindow(r, w)));
   });
 }
 
-/** Rows the window holds according to the tags; null when a touching file has none. */
-export function expectedRows(files: readonly AddFile[], window: OffsetWindow): number | null {
+/** Rows the windows hold according to the tags; null when a touching file has none. */
+export function expectedRows(files: readonly AddFile[], windows: readonly OffsetWindow[]): number | null {
   let total = 0;
-  for (const f of files) {
+  for (const f of filesTouching(files, windows)) {
     const ranges = rangesOf(f);
     if (ranges === undefined) return null;
-    for (const r of ranges) if (rangeInWindow(r, window)) total += r.rows;
+    for (const r of ranges) if (windows.some((w) => rangeInWindow(r, w))) total += r.rows;
   }
   return total;
 }

@@ -46,10 +46,10 @@ export interface RunPlan {
   generation: number;
   previous: GenerationManifest | undefined;
   mode: 'full' | 'incremental';
-  /** Offsets the run counts anew: [W_p(prev), W_p) when incremental, [0, W_p) when full. */
-  window: OffsetWindow;
-  /** Offsets [0, W_p): everything the generation covers. */
-  coverage: OffsetWindow;
+  /** Offsets the run counts anew: [W_p(prev), W_p) when incremental, all of `coverage` when full. */
+  window: OffsetWindow[];
+  /** Everything the generation covers: [0, W_p) of the current epoch, and every sealed epoch up to its frontier. */
+  coverage: OffsetWindow[];
   views: ViewPlan[];
 }
 
@@ -61,19 +61,21 @@ export interface PlanOptions {
 
 export async function planRun(store: ObjectStore, config: LaminaConfig, snapshot: LakeSnapshot, previous: GenerationManifest | undefined, options: PlanOptions): Promise<RunPlan> {
   const incremental = previous !== undefined && previous.epoch === snapshot.epoch && options.full !== true;
-  const zeros = snapshot.watermark.map(() => 0);
-  const coverage: OffsetWindow = { epoch: snapshot.epoch, from: zeros, to: snapshot.watermark };
-  const window: OffsetWindow = incremental ? { epoch: snapshot.epoch, from: snapshot.watermark.map((_, p) => previous.watermark[p] ?? 0), to: snapshot.watermark } : coverage;
+  const coverage: OffsetWindow[] = [
+    ...snapshot.sealed.map((s) => ({ epoch: s.epoch, from: s.frontier.map(() => 0), to: s.frontier })),
+    { epoch: snapshot.epoch, from: snapshot.watermark.map(() => 0), to: snapshot.watermark },
+  ];
+  const window: OffsetWindow[] = incremental ? [{ epoch: snapshot.epoch, from: snapshot.watermark.map((_, p) => previous.watermark[p] ?? 0), to: snapshot.watermark }] : coverage;
   const views: ViewPlan[] = [];
   for (const view of compileViews(config)) {
     const table = lakeLayout.viewTable(view.name, view.fingerprint);
     const previousRef = previous?.views[view.name];
     const base = incremental && previousRef?.fingerprint === view.fingerprint && previousRef.table === table ? previousRef : undefined;
-    const rawFiles = (type: string, w: OffsetWindow, days?: ReadonlySet<number>) =>
+    const rawFiles = (type: string, w: OffsetWindow[], days?: ReadonlySet<number>) =>
       filesTouching(snapshot.raw.get(type)?.files ?? [], w).filter((f) => days === undefined || days.has(dayOf(f)));
     if (!base) {
       const files = new Map(view.sources.map((type) => [type, rawFiles(type, coverage)]));
-      views.push({ view, table, base: undefined, baseFiles: new Map(), tasks: [{ kind: 'full', windows: [coverage], files, days: [] }] });
+      views.push({ view, table, base: undefined, baseFiles: new Map(), tasks: [{ kind: 'full', windows: coverage, files, days: [] }] });
       continue;
     }
     const baseFiles = groupByDay((await DeltaTable.open(store, table).snapshot(base.version)).files);
@@ -82,10 +84,10 @@ export async function planRun(store: ObjectStore, config: LaminaConfig, snapshot
     const delta = [...touched].filter((day) => !rewrite.includes(day)).sort((a, b) => a - b);
     const tasks: ComputeTask[] = [];
     if (delta.length > 0) {
-      tasks.push({ kind: 'delta', windows: [window], days: delta, files: new Map(view.sources.map((type) => [type, rawFiles(type, window, new Set(delta))])) });
+      tasks.push({ kind: 'delta', windows: window, days: delta, files: new Map(view.sources.map((type) => [type, rawFiles(type, window, new Set(delta))])) });
     }
     if (rewrite.length > 0) {
-      tasks.push({ kind: 'rewrite', windows: [coverage], days: rewrite, files: new Map(view.sources.map((type) => [type, rawFiles(type, coverage, new Set(rewrite))])) });
+      tasks.push({ kind: 'rewrite', windows: coverage, days: rewrite, files: new Map(view.sources.map((type) => [type, rawFiles(type, coverage, new Set(rewrite))])) });
     }
     views.push({ view, table, base, baseFiles, tasks });
   }

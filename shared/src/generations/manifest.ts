@@ -24,8 +24,11 @@ export interface GenerationManifest {
   lakeVersion: number;
   /** Versions of the raw and quarantine tables the batch read, by table path. */
   tableVersions: Record<string, number>;
-  /** The log epoch the watermark is for. */
+  /** The log epoch the watermark is for, and the log it describes (see epochs/log-epochs.ts). */
   epoch: number;
+  log: { clusterId: string; topic: string } | null;
+  /** Earlier log epochs, covered up to the frontier they were sealed at. */
+  sealedEpochs: { epoch: number; frontier: number[] }[];
   /** Per partition (index = partition): the generation covers offsets [0, watermark[p]) of the epoch. */
   watermark: number[];
   /** Log time (ms) of the newest event the generation covers; null if it covers none. */
@@ -43,12 +46,12 @@ export interface GenerationManifest {
 /** Before the first batch run everything is realtime: generation 0 covers no offset of any partition. */
 export function genesisManifest(topic: string, partitions: number): GenerationManifest {
   return {
-    generation: 0, topic, createdAt: new Date(0).toISOString(), lakeVersion: -1, tableVersions: {}, epoch: 0, watermark: new Array<number>(partitions).fill(0),
+    generation: 0, topic, createdAt: new Date(0).toISOString(), lakeVersion: -1, tableVersions: {}, epoch: 0, log: null, sealedEpochs: [], watermark: new Array<number>(partitions).fill(0),
     watermarkTime: null, events: 0, quarantined: 0, views: {}, quality: [], mode: 'full', engine: 'none', timingsMs: {},
   };
 }
 
 /** Whether a generation's batch part covers any event (generation 0 and empty lakes do not). */
 export function coversEvents(manifest: GenerationManifest): boolean {
-  return manifest.watermark.some((w) => w > 0);
+  return manifest.watermark.some((w) => w > 0) || manifest.sealedEpochs.some((s) => s.frontier.some((f) => f > 0));
 }

@@ -70,6 +70,11 @@ export interface LogConsumer {
 }
 
 export interface EventLog {
+  /**
+   * Identifies the log's storage: Kafka's cluster id, or the embedded log's id (made with its folder).
+   * A wiped broker or folder gets a new one, so the lake can tell that its offsets mean other events now.
+   */
+  clusterId(): Promise<string>;
   /** Creates the topic with `partitions` partitions unless it exists; resolves to the real count. */
   ensureTopic(topic: string, partitions: number): Promise<number>;
   partitionCount(topic: string): Promise<number>;

@@ -51,6 +51,12 @@ export function eventLogConformance(name: string, makeLog: () => Promise<Conform
       assert.deepEqual(await log.endOffsets(topic), [0, 0, 0]);
     });
 
+    it('clusterId names the log\'s storage and does not change', async ({ log }) => {
+      const id = await log.clusterId();
+      assert.match(id, /\S{8,}/);
+      assert.equal(await log.clusterId(), id);
+    });
+
     it('produce returns positions in input order, dense and ordered per partition, and the records read back intact', async ({ log, topic }) => {
       await log.ensureTopic(topic, 3);
       const binary = Uint8Array.from({ length: 256 }, (_, i) => i);

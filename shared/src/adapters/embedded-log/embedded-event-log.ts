@@ -2,6 +2,7 @@
  * The embedded EventLog: Kafka's semantics in a data folder, for one process.
  *
  *   <dir>/LOCK                             the owning process (see dir-lock.ts)
+ *   <dir>/cluster-id                       a UUID made with the folder: the log's identity (clusterId())
  *   <dir>/topics/<topic>/topic.json        partition count
  *   <dir>/topics/<topic>/partition-<p>.log framed records (frame-codec.ts), append-only
  *   <dir>/groups/<groupId>.json            committed offsets (committed-offsets.ts)
@@ -13,7 +14,8 @@
  * partition's append fails the call rejects, and other partitions may have stored their records.
  */
 
-import { mkdir } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { ConsumerOptions, EventLog, LogConsumer, LogRecord, ProduceRecord, RecordPosition } from '../../ports/event-log.js';
@@ -73,6 +75,7 @@ export class EmbeddedEventLog implements EventLog {
     private readonly options: Required<Omit<EmbeddedEventLogOptions, 'dir'>>,
     private readonly lock: DirLock,
     private readonly offsets: CommittedOffsetStore,
+    private readonly id: string,
   ) {}
 
   /** Opens (creating if needed) the log in `options.dir`: takes the lock, scans and repairs every partition. */
@@ -89,7 +92,14 @@ export class EmbeddedEventLog implements EventLog {
     await mkdir(dir, { recursive: true });
     if (resolved.fsync) await fsyncDir(dirname(dir));
     const lock = await acquireDirLock(dir, resolved.onWarning);
-    const log = new EmbeddedEventLog(dir, resolved, lock, new CommittedOffsetStore(join(dir, 'groups'), resolved.fsync));
+    let id: string;
+    try {
+      id = await readOrCreateClusterId(join(dir, 'cluster-id'), resolved.fsync);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+    const log = new EmbeddedEventLog(dir, resolved, lock, new CommittedOffsetStore(join(dir, 'groups'), resolved.fsync), id);
     try {
       await mkdir(join(dir, 'topics'), { recursive: true });
       await mkdir(join(dir, 'groups'), { recursive: true });
@@ -105,6 +115,11 @@ export class EmbeddedEventLog implements EventLog {
       throw error;
     }
     return log;
+  }
+
+  async clusterId(): Promise<string> {
+    this.assertOpen();
+    return this.id;
   }
 
   /** Appends written and fdatasyncs made so far (group commit makes syncs < produce calls under load). */
@@ -283,4 +298,18 @@ export class EmbeddedEventLog implements EventLog {
   private assertOpen(): void {
     if (this.closing) throw closedError(this.dir);
   }
+}
+
+/** The folder's identity, made once (written to a temp file and renamed, so it is whole or absent). */
+async function readOrCreateClusterId(path: string, fsync: boolean): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const id = `embedded-${randomUUID()}`;
+  await writeFile(`${path}.tmp`, id, { flush: fsync });
+  await rename(`${path}.tmp`, path);
+  if (fsync) await fsyncDir(dirname(path));
+  return id;
 }

@@ -92,6 +92,11 @@ export class KafkaEventLog implements EventLog {
     }
   }
 
+  async clusterId(): Promise<string> {
+    const cluster = await this.withAdmin('clusterId()', (admin) => admin.describeCluster());
+    return cluster.clusterId;
+  }
+
   async partitionCount(topic: string): Promise<number> {
     this.assertOpen();
     return this.fetchPartitionCount(topic);
