@@ -7,6 +7,7 @@ export * from './ports/batch-engine.js';
 // Config and events
 export * from './config/schema.js';
 export * from './config/validate-config.js';
+export * from './config/graphql-names.js';
 export * from './events/event.js';
 export * from './events/event-validator.js';
 export * from './events/event-schema.js';

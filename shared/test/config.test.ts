@@ -60,3 +60,14 @@ test('nested field paths and defaults are accepted', () => {
   assert.equal(config.eventTypes.page_view!.compatibility, 'full');
   assert.equal(config.eventTypes.page_view!.fields['geo.country']!.default, 'unknown');
 });
+
+test('names that would clash in GraphQL are refused, naming both sides', () => {
+  const refuses = (config: unknown, pattern: RegExp) => assert.throws(() => validateConfig(config), (e: unknown) => e instanceof ConfigError && pattern.test(e.message), String(pattern));
+  const view = base.views.hits;
+  refuses({ ...base, views: { freshness: view } }, /views\.freshness would be named 'freshness' in GraphQL, which clashes with the built-in field 'freshness'/);
+  refuses({ ...base, views: { generations: view } }, /clashes with the built-in field 'generations'/);
+  refuses({ ...base, views: { hits: view, hitsWithFreshness: view } }, /views\.hitsWithFreshness would be named 'hitsWithFreshness' in GraphQL, which clashes with views\.hits/);
+  refuses({ ...base, views: { hits: view, Hits: view } }, /views\.Hits would be named 'Hits' in GraphQL, which clashes with views\.hits/);
+  refuses({ ...base, views: { string: view } }, /views\.string would be named 'StringFilter' in GraphQL, which clashes with the built-in type 'StringFilter'/);
+  refuses({ ...base, views: { hits: { ...view, measures: { bucket: { kind: 'count' } } } } }, /views\.hits\.measures\.bucket would be named 'bucket' in GraphQL, which clashes with the built-in row field 'bucket'/);
+});

@@ -6,7 +6,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { ValidationError, type CompiledView, type GenerationManifest, type OrderBy, type ResultRow, type RollUp, type ViewQuery } from '@lamina/shared';
 import type { AnswerMeta, QueryService } from '../query-service.js';
 import type { LoadedGenerations } from '../loaded-generations.js';
-import { gqlName } from './schema-sdl.js';
+import { graphqlFieldName as gqlName } from '@lamina/shared';
 import { DateTime } from './scalars.js';
 
 export interface LaminaContext {

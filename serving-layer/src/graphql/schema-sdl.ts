@@ -3,7 +3,9 @@
  * dashboard author sees the dimensions and measures of each view in GraphiQL.
  */
 import type { CompiledView } from '@lamina/shared';
-import { granularities, typeName } from './names.js';
+import { graphqlFieldName as gqlName, viewTypeName as typeName } from '@lamina/shared';
+
+export const granularities = ['MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'ALL'] as const;
 
 const common = /* GraphQL */ `
 """An instant, as an ISO-8601 string in UTC (input also accepts epoch milliseconds)."""
@@ -109,10 +111,6 @@ type ${t}Answer { rows: [${t}Row!]!, freshness: Freshness! }
 `;
 }
 
-/** Dimension paths like `geo.country` become `geo_country` in GraphQL. */
-export function gqlName(path: string): string {
-  return path.replace(/[^A-Za-z0-9_]/g, '_');
-}
 
 export function buildSdl(views: readonly CompiledView[]): string {
   return `${common}

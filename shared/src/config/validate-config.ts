@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { fieldPathProblem, columnOf } from '../events/field-paths.js';
+import { graphqlNameClashes } from './graphql-names.js';
 import { IDENTIFIER, laminaConfigSchema, type FieldConfig, type FieldType, type LaminaConfig, type LaminaConfigInput, type MeasureConfig } from './schema.js';
 
 /** Identity helper so a `lamina.config.ts` gets type checking and completion. */
@@ -130,6 +131,7 @@ export function validateConfig(raw: unknown, origin = 'config'): LaminaConfig {
       }
     }
   }
+  problems.push(...graphqlNameClashes(config));
   if (problems.length > 0) throw new ConfigError(`${origin} is inconsistent:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return config;
 }
