@@ -176,7 +176,14 @@ export class BatchJob {
       }
       const views: Record<string, ViewTableRef> = {};
       await stage('write', async () => {
-        for (const view of computed.views) views[view.plan.view.name] = await writeView(store, view, plan.generation);
+        const rollups = new Map<string, NonNullable<ViewTableRef['rollups']>>();
+        for (const view of computed.views) {
+          const ref = await writeView(store, view, plan.generation);
+          const { name } = view.plan.view;
+          if (view.plan.grain === 'finest') views[name] = ref;
+          else rollups.set(name, { ...rollups.get(name), [view.plan.grain]: ref });
+        }
+        for (const [name, grains] of rollups) views[name] = { ...views[name]!, rollups: grains };
       });
       manifest.views = views;
       // The log may have been reset while the run computed: check again right before publishing.

@@ -12,11 +12,13 @@
  * the request fails with LogMismatchError (HTTP 503) and its reason, instead of a 200 for events no
  * layer would count.
  */
-import { EventValidator, LaminaError, LogMismatchError, UnavailableError, ValidationError, counter, encodeEvent, withDeadline, type EventLog, type LaminaConfig, type Registry } from '@lamina/shared';
+import { EventValidator, LaminaError, LogMismatchError, ingestToken, type RecordPosition, UnavailableError, ValidationError, counter, encodeEvent, withDeadline, type EventLog, type LaminaConfig, type Registry } from '@lamina/shared';
 
 export interface IngestResult {
   accepted: number;
   rejected: { index: number; id: string | null; reason: string }[];
+  /** Read-your-writes: pass as a query's `consistentWith` to see these events in its answer. */
+  token?: string;
 }
 
 export class IngestService {
@@ -28,8 +30,8 @@ export class IngestService {
     private readonly log: EventLog,
     registry: Registry,
     private readonly timeoutMs = 10_000,
-    /** The problem the log guard found last, if the log does not match the lake. */
-    private readonly logProblem: () => string | undefined = () => undefined,
+    /** The log guard's findings: the problem if the log does not match the lake, and the log epoch. */
+    private readonly guard: { problem(): string | undefined; epoch(): number } = { problem: () => undefined, epoch: () => 0 },
     private readonly maxEvents = 10_000,
   ) {
     this.validator = new EventValidator(config);
@@ -53,14 +55,15 @@ export class IngestService {
         rejected.push({ index, id, reason: result.reason });
       }
     });
+    let positions: RecordPosition[] = [];
     if (records.length > 0) {
-      const problem = this.logProblem();
+      const problem = this.guard.problem();
       if (problem !== undefined) {
         this.metrics.unavailable.inc();
         throw new LogMismatchError(problem);
       }
       try {
-        await withDeadline(this.log.produce(this.config.topic, records), this.timeoutMs, () => new UnavailableError(
+        positions = await withDeadline(this.log.produce(this.config.topic, records), this.timeoutMs, () => new UnavailableError(
           `the log did not acknowledge ${records.length} event(s) within ${this.timeoutMs} ms (broker stalled or unreachable); they may or may not have been stored: retry later (a retry may store some of them twice)`,
         ));
       } catch (error) {
@@ -70,6 +73,6 @@ export class IngestService {
     }
     this.metrics.accepted.inc(records.length);
     this.metrics.rejected.inc(rejected.length);
-    return { accepted: records.length, rejected };
+    return { accepted: records.length, rejected, ...(positions.length > 0 ? { token: ingestToken(this.guard.epoch(), positions) } : {}) };
   }
 }

@@ -1,26 +1,50 @@
 /**
- * Batch views of the generations the serving layer can answer from, loaded into memory and sorted
- * by bucket. Keeps the two newest: the speed layer may still be rebuilding the newest one. A view
- * whose definition differs from the generation's table (added or changed since) is not loaded: the
- * generation has no batch part for it (see `incompleteViews`).
+ * The generations the serving layer can answer from: their manifests and, per view, the Delta
+ * snapshots of its tables (its own grain and the roll-ups) — no rows. Rows are read on demand, a
+ * data file at a time, into the chunk cache (store/). So a new generation is served as soon as its
+ * snapshots are read (a few small objects), and memory follows what queries touch, within a budget.
+ *
+ * Keeps the two newest: the speed layer may still be rebuilding the newest one. A view whose
+ * definition differs from the generation's table (added or changed since) has no batch part in that
+ * generation (see `incomplete`).
  */
 import {
+  DeltaTable,
   compileViews,
   coversEvents,
   genesisManifest,
-  readViewRows,
+  readDataFile,
+  type AddFile,
   type CompiledView,
   type GenerationManifest,
   type GenerationStore,
-  type GroupRow,
   type LaminaConfig,
   type Logger,
   type ObjectStore,
+  type RollUp,
+  type Snapshot,
+  type ViewTableRef,
 } from '@lamina/shared';
+import { ChunkCache } from './store/chunk-cache.js';
+import type { Dictionaries } from './store/dimension-dictionary.js';
+import { ViewChunk } from './store/view-chunk.js';
+
+const DAY_MS = 86_400_000;
+
+/** One stored grain of a view in one generation: its snapshot, and its data files by UTC date. */
+export interface GrainTable {
+  granularity: RollUp;
+  table: string;
+  version: number;
+  snapshot: Snapshot;
+  /** Epoch day -> the data files of that `_date` partition. */
+  filesByDay: Map<number, AddFile[]>;
+}
 
 export interface LoadedGeneration {
   manifest: GenerationManifest;
-  views: Map<string, GroupRow[]>;
+  /** Per view: its own grain first, then its roll-ups (coarser). Empty for views without a batch part. */
+  tables: Map<string, GrainTable[]>;
   /** Views of the config this generation has no batch part for, although it covers events. */
   incomplete: ReadonlySet<string>;
 }
@@ -28,6 +52,7 @@ export interface LoadedGeneration {
 export class LoadedGenerations {
   private readonly loaded = new Map<number, LoadedGeneration>();
   private loading: Promise<void> | undefined;
+  private readonly deltaTables = new Map<string, DeltaTable>();
   readonly views: CompiledView[];
 
   constructor(
@@ -35,9 +60,11 @@ export class LoadedGenerations {
     private readonly store: ObjectStore,
     private readonly generations: GenerationStore,
     private readonly logger: Logger,
+    private readonly chunks: ChunkCache,
+    private readonly dictionaries: Dictionaries,
   ) {
     this.views = compileViews(config);
-    this.loaded.set(0, { manifest: genesisManifest(config.topic, config.partitions), views: new Map(this.views.map((v) => [v.name, []])), incomplete: new Set() });
+    this.loaded.set(0, { manifest: genesisManifest(config.topic, config.partitions), tables: new Map(), incomplete: new Set() });
   }
 
   /** Newest first. */
@@ -55,45 +82,51 @@ export class LoadedGenerations {
     return this.loading;
   }
 
+  /** The chunks of a grain table whose dates overlap [from, to), read into memory as needed. */
+  async chunksOf(view: CompiledView, table: GrainTable, from: number | undefined, to: number | undefined): Promise<ViewChunk[]> {
+    const days = [...table.filesByDay.keys()].filter((day) => (from === undefined || (day + 1) * DAY_MS > from) && (to === undefined || day * DAY_MS < to)).sort((a, b) => a - b);
+    const files = days.flatMap((day) => table.filesByDay.get(day)!);
+    return Promise.all(
+      files.map((file) =>
+        this.chunks.get(`${table.table}/${file.path}`, async () => ViewChunk.fromArrow(view, await readDataFile(this.store, table.snapshot, file), this.dictionaries)),
+      ),
+    );
+  }
+
   private async loadLatest(): Promise<void> {
     const newest = await this.generations.latestNumber();
     if (newest === 0 || this.loaded.has(newest)) return;
     const manifest = await this.generations.get(newest);
     const started = Date.now();
-    const views = new Map<string, GroupRow[]>();
+    const tables = new Map<string, GrainTable[]>();
     const incomplete = new Set<string>();
     for (const view of this.views) {
       const ref = manifest.views[view.name];
-      if (ref?.fingerprint === view.fingerprint) {
-        const rows = await readViewRows(this.store, ref, view);
-        rows.sort((a, b) => a.bucket - b.bucket);
-        views.set(view.name, rows);
-      } else {
-        views.set(view.name, []);
+      if (ref?.fingerprint !== view.fingerprint) {
         if (coversEvents(manifest)) incomplete.add(view.name);
+        continue;
       }
+      const grains: [RollUp, Omit<ViewTableRef, 'rollups'>][] = [[view.granularity, ref], ...Object.entries(ref.rollups ?? {}).map(([g, r]) => [g as RollUp, r] as [RollUp, Omit<ViewTableRef, 'rollups'>])];
+      tables.set(view.name, await Promise.all(grains.map(([granularity, r]) => this.grainTable(granularity, r))));
     }
-    this.loaded.set(manifest.generation, { manifest, views, incomplete });
+    this.loaded.set(manifest.generation, { manifest, tables, incomplete });
     const keep = this.list().slice(0, 2).map((g) => g.manifest.generation);
     for (const g of [...this.loaded.keys()]) if (!keep.includes(g)) this.loaded.delete(g);
     if (incomplete.size > 0) this.logger.warn({ generation: manifest.generation, views: [...incomplete] }, 'serving: these views are newer than the generation\'s batch views; they answer VIEW_INCOMPLETE until a batch run computes them');
-    this.logger.info({ generation: manifest.generation, ms: Date.now() - started }, 'serving: batch views loaded');
+    this.logger.info({ generation: manifest.generation, ms: Date.now() - started }, 'serving: generation loaded');
   }
-}
 
-/** Rows whose bucket may fall in [from, to): a binary search on the bucket-sorted rows. */
-export function rowsInRange(rows: GroupRow[], from: number | undefined, to: number | undefined): GroupRow[] {
-  const lower = (value: number) => {
-    let lo = 0;
-    let hi = rows.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (rows[mid]!.bucket < value) lo = mid + 1;
-      else hi = mid;
+  private async grainTable(granularity: RollUp, ref: Omit<ViewTableRef, 'rollups'>): Promise<GrainTable> {
+    let table = this.deltaTables.get(ref.table);
+    if (!table) this.deltaTables.set(ref.table, (table = DeltaTable.open(this.store, ref.table)));
+    const snapshot = await table.snapshot(ref.version);
+    const filesByDay = new Map<number, AddFile[]>();
+    for (const file of snapshot.files) {
+      const day = Date.parse(`${file.partitionValues._date}T00:00:00Z`) / DAY_MS;
+      const list = filesByDay.get(day);
+      if (list) list.push(file);
+      else filesByDay.set(day, [file]);
     }
-    return lo;
-  };
-  const start = from === undefined ? 0 : lower(from);
-  const end = to === undefined ? rows.length : lower(to);
-  return start === 0 && end === rows.length ? rows : rows.slice(start, end);
+    return { granularity, table: ref.table, version: ref.version, snapshot, filesByDay };
+  }
 }

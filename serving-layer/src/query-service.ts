@@ -5,11 +5,15 @@
  */
 import {
   CoverageError,
+  NotYetVisibleError,
   ValidationError,
+  parseIngestToken,
+  type IngestToken,
   ViewIncompleteError,
-  accumulateRows,
-  finishRows,
-  mergeRolledRows,
+  measureIndexes,
+  orderResults,
+  planQuery,
+  resultRow,
   type CompiledView,
   type GroupRow,
   type LaminaConfig,
@@ -20,9 +24,15 @@ import {
   type RealtimeSource,
   type ResultRow,
   type ViewQuery,
+  counter,
+  type Registry,
 } from '@lamina/shared';
 import { checkCoverage, describeCoverage, type CoverageVerdict } from './coverage-check.js';
-import { rowsInRange, type LoadedGeneration, type LoadedGenerations } from './loaded-generations.js';
+import type { LoadedGeneration, LoadedGenerations } from './loaded-generations.js';
+import { BatchPartCache, type BatchPart } from './store/batch-part-cache.js';
+import { chooseGrain } from './store/grain-choice.js';
+import { groupId, scanChunks } from './store/batch-scan.js';
+import type { Dictionaries } from './store/dimension-dictionary.js';
 
 export interface AnswerMeta {
   generation: number;
@@ -36,25 +46,54 @@ export interface AnswerMeta {
   realtimeCaughtUp: boolean;
   /** Views this generation has no batch part for yet (added or changed since): they answer VIEW_INCOMPLETE. */
   incompleteViews: string[];
+  /**
+   * The answer is not from a complete state: the realtime part is still replaying (a speed instance
+   * restarted, a rebalance). It is then the last complete answer to the same query, or — if there
+   * is none — the numbers so far, which may still grow. Never a silent drop.
+   */
+  stale: boolean;
   coverage: PartitionCoverage[];
 }
 
 export interface Answer {
   rows: ResultRow[];
   meta: AnswerMeta;
+  /** More rows follow this page (see QueryPage). */
+  hasMore: boolean;
+}
+
+export interface QueryPage {
+  /** Rows to skip in the answer's order (a cursor's position). */
+  offset?: number;
+  /** An ingest token: answer only once the events it names are covered (waits up to consistencyWaitMs). */
+  consistentWith?: string;
 }
 
 export class QueryService {
   private readonly views: Map<string, CompiledView>;
+  private readonly batchParts: BatchPartCache;
+  /** The last answer from a complete state, per query: what a replaying state answers instead. */
+  private readonly lastComplete = new Map<string, Answer>();
 
   constructor(
     private readonly config: LaminaConfig,
     private readonly generations: LoadedGenerations,
     private readonly sources: readonly RealtimeSource[],
     private readonly logger: Logger,
+    private readonly dictionaries: Dictionaries,
+    registry: Registry,
+    cachedBatchParts = 128,
+    private readonly consistencyWaitMs = 5_000,
   ) {
     this.views = new Map(generations.views.map((v) => [v.name, v]));
+    this.batchParts = new BatchPartCache(cachedBatchParts);
+    this.metrics = {
+      scanned: counter(registry, 'lamina_serving_rows_scanned_total', 'Batch view rows scanned to answer queries, by the grain read (cached answers scan none)', ['grain']),
+      stale: counter(registry, 'lamina_serving_stale_answers_total', 'Answers given from the last complete state while the realtime part replays'),
+    };
   }
+
+  private readonly metrics;
 
   view(name: string): CompiledView {
     const view = this.views.get(name);
@@ -62,14 +101,38 @@ export class QueryService {
     return view;
   }
 
-  async query(viewName: string, query: ViewQuery, orderBy: OrderBy[] = [], limit?: number): Promise<Answer> {
+  async query(viewName: string, query: ViewQuery, orderBy: OrderBy[] = [], limit?: number, page: QueryPage = {}): Promise<Answer> {
     const view = this.view(viewName);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new ValidationError(`limit must be a non-negative integer, got ${limit}`);
+    planQuery(view, query);
+    if (page.consistentWith !== undefined) await this.waitFor(parseIngestToken(page.consistentWith));
+    const answer = await this.exactAnswer(view, query, orderBy);
+    const offset = page.offset ?? 0;
+    const end = limit === undefined ? answer.rows.length : offset + limit;
+    return { ...answer, rows: answer.rows.slice(offset, end), hasMore: end < answer.rows.length };
+  }
+
+  /** The whole ordered answer; a replaying realtime state answers with the last complete answer, flagged. */
+  private async exactAnswer(view: CompiledView, query: ViewQuery, orderBy: OrderBy[]): Promise<Answer> {
+    const key = JSON.stringify([view.name, query, orderBy]);
+    const answer = await this.answerFromLog(view, query, orderBy);
+    if (!answer.meta.stale) {
+      this.lastComplete.delete(key);
+      this.lastComplete.set(key, answer);
+      if (this.lastComplete.size > 256) this.lastComplete.delete(this.lastComplete.keys().next().value!);
+      return answer;
+    }
+    this.metrics.stale.inc();
+    const last = this.lastComplete.get(key);
+    return last ? { ...last, meta: { ...last.meta, stale: true } } : answer;
+  }
+
+  private async answerFromLog(view: CompiledView, query: ViewQuery, orderBy: OrderBy[]): Promise<Answer> {
     // Usually the newest loaded generation is ready everywhere: ask for it directly, one round trip.
     // Only when it is not do we ask every instance for its status to choose (a second round trip).
     const newest = this.generations.list()[0]!;
     const direct = await this.attempt(view, newest, query);
-    if (direct.verdict.ready) return this.answer(view, newest, direct, query, orderBy, limit);
+    if (direct.verdict.ready) return this.answer(view, newest, direct, query, orderBy);
     let lastProblem = describeCoverage(direct.verdict);
     for (let attempt = 0; attempt < 3; attempt++) {
       const generation = await this.chooseGeneration();
@@ -80,7 +143,7 @@ export class QueryService {
         this.logger.debug({ attempt, problem: lastProblem }, 'serving: realtime coverage changed, retrying');
         continue;
       }
-      return this.answer(view, generation, result, query, orderBy, limit);
+      return this.answer(view, generation, result, query, orderBy);
     }
     throw new CoverageError(`cannot answer exactly right now: ${lastProblem}. Check that every speed instance is up (LAMINA_SPEED_URLS) and retry.`);
   }
@@ -92,21 +155,63 @@ export class QueryService {
     return { parts, coverage, verdict: checkCoverage(coverage, g, this.config.partitions) };
   }
 
-  private answer(view: CompiledView, generation: LoadedGeneration, result: { parts: RealtimePart[]; coverage: PartitionCoverage[]; verdict: CoverageVerdict }, query: ViewQuery, orderBy: OrderBy[], limit?: number): Answer {
+  private async answer(view: CompiledView, generation: LoadedGeneration, result: { parts: RealtimePart[]; coverage: PartitionCoverage[]; verdict: CoverageVerdict }, query: ViewQuery, orderBy: OrderBy[]): Promise<Answer> {
     if (generation.incomplete.has(view.name)) {
       throw new ViewIncompleteError(
         `view '${view.name}' was added or changed after generation ${generation.manifest.generation} was computed, so that generation has no batch part for it and an answer would be short; ` +
           'it is complete once a batch run publishes a generation with it (embedded mode starts one at once; otherwise run `lamina batch run`)',
       );
     }
-    return { rows: this.merge(view, generation, result.parts, query, orderBy, limit), meta: this.meta(generation, result.coverage, result.verdict.ready) };
+    return { rows: await this.merge(view, generation, result.parts, query, orderBy), meta: this.meta(generation, result.coverage, result.verdict.ready), hasMore: false };
   }
 
-  private merge(view: CompiledView, generation: LoadedGeneration, parts: RealtimePart[], query: ViewQuery, orderBy: OrderBy[], limit?: number): ResultRow[] {
-    const target = new Map<string, GroupRow>();
-    accumulateRows(view, rowsInRange(generation.views.get(view.name) ?? [], query.from, query.to), query, target);
-    for (const part of parts) mergeRolledRows(view, part.rows, target);
-    return finishRows(view, query, target.values(), orderBy, limit);
+  /** The batch part of (generation, view, query): scanned once, then from the cache. */
+  private batchPart(view: CompiledView, generation: LoadedGeneration, query: ViewQuery): Promise<BatchPart> {
+    const tables = generation.tables.get(view.name);
+    if (!tables || tables.length === 0) return Promise.resolve({ groups: new Map(), rowsScanned: 0, results: new Map() });
+    const table = chooseGrain(tables, query);
+    const key = JSON.stringify([table.table, table.version, query.from, query.to, query.granularity, query.timeZone, query.groupBy, query.filters, query.measures]);
+    return this.batchParts.get(key, async () => {
+      const chunks = await this.generations.chunksOf(view, table, query.from, query.to);
+      const scan = await scanChunks(view, query, chunks, this.dictionaries);
+      this.metrics.scanned.inc({ grain: table.granularity }, scan.rowsScanned);
+      return scan;
+    });
+  }
+
+  /**
+   * Batch part (cached) plus realtime part: groups the realtime part touches get fresh merged states;
+   * the others keep their cached results. The cached states are never modified.
+   */
+  private async merge(view: CompiledView, generation: LoadedGeneration, parts: RealtimePart[], query: ViewQuery, orderBy: OrderBy[]): Promise<ResultRow[]> {
+    const batch = await this.batchPart(view, generation, query);
+    const groupBy = query.groupBy ?? [...view.dimensions];
+    const selected = measureIndexes(view, query);
+    const dicts = groupBy.map((d) => this.dictionaries.of(view.name, d));
+    const { measures } = view;
+    const overlay = new Map<string, GroupRow>();
+    for (const part of parts) {
+      for (const row of part.rows) {
+        const key = groupId(row.bucket, row.dims.map((v, g) => dicts[g]!.idOf(v)));
+        let merged = overlay.get(key);
+        if (!merged) {
+          const base = batch.groups.get(key);
+          merged = { bucket: row.bucket, dims: row.dims, states: new Array<unknown>(measures.length) };
+          for (const i of selected) merged.states[i] = measures[i]!.measure.merge(measures[i]!.measure.identity(), base ? base.states[i] : measures[i]!.measure.identity());
+          overlay.set(key, merged);
+        }
+        for (const i of selected) merged.states[i] = measures[i]!.measure.merge(merged.states[i], row.states[i]);
+      }
+    }
+    const results: ResultRow[] = [];
+    for (const [key, group] of batch.groups) {
+      if (overlay.has(key)) continue;
+      let cached = batch.results.get(key);
+      if (!cached) batch.results.set(key, (cached = resultRow(view, groupBy, selected, group)));
+      results.push(cached);
+    }
+    for (const group of overlay.values()) results.push(resultRow(view, groupBy, selected, group));
+    return orderResults(view, query, results, orderBy);
   }
 
   private meta(generation: LoadedGeneration, coverage: PartitionCoverage[], ready: boolean): AnswerMeta {
@@ -120,8 +225,28 @@ export class QueryService {
       realtimeLastEventTime: times.length > 0 ? Math.max(...times) : null,
       realtimeCaughtUp: ready,
       incompleteViews: [...generation.incomplete].sort(),
+      stale: !ready,
       coverage: sorted,
     };
+  }
+
+  /** Waits until every event of an ingest token is covered (batch watermark or folded realtime), or fails retriably. */
+  private async waitFor(token: IngestToken): Promise<void> {
+    const deadline = Date.now() + this.consistencyWaitMs;
+    for (;;) {
+      const meta = await this.freshness();
+      const generation = this.generations.get(meta.generation)!.manifest;
+      const covered = Object.entries(token.offsets).every(([p, end]) => {
+        const partition = Number(p);
+        if (generation.epoch === token.epoch && (generation.watermark[partition] ?? 0) >= end) return true;
+        return meta.coverage.some((c) => c.partition === partition && c.toOffset >= end);
+      });
+      if (covered) return;
+      if (Date.now() >= deadline) {
+        throw new NotYetVisibleError(`the events of this consistency token are not in the answers yet after ${this.consistencyWaitMs} ms (realtime lag ${meta.realtimeLagRecords} records); retry`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   /** Freshness of what a query would be answered from right now. */

@@ -13,6 +13,8 @@ import { createMaskError } from './graphql/mask-error.js';
 import { handleIngest } from './http-routes.js';
 import { IngestService } from './ingest-service.js';
 import { LoadedGenerations } from './loaded-generations.js';
+import { ChunkCache } from './store/chunk-cache.js';
+import { Dictionaries } from './store/dimension-dictionary.js';
 import { QueryService } from './query-service.js';
 
 export interface ServingLayerOptions {
@@ -44,10 +46,12 @@ export class ServingLayer {
 
   constructor(private readonly options: ServingLayerOptions) {
     const { config, store, logger } = options;
-    this.generations = new LoadedGenerations(config, store, new GenerationStore(store), logger);
-    this.queries = new QueryService(config, this.generations, options.realtime, logger);
+    const dictionaries = new Dictionaries();
+    const chunks = new ChunkCache(config.serving.memoryBudgetMB * 2 ** 20, options.registry);
+    this.generations = new LoadedGenerations(config, store, new GenerationStore(store), logger, chunks, dictionaries);
+    this.queries = new QueryService(config, this.generations, options.realtime, logger, dictionaries, options.registry, config.serving.cachedQueries, config.serving.consistencyWaitMs);
     this.guard = new LogGuard({ log: options.log, store, topic: config.topic, partitions: config.partitions, logger, registry: options.registry });
-    this.ingest = new IngestService(config, options.log, options.registry, options.ingestTimeoutMs, () => this.guard.problem());
+    this.ingest = new IngestService(config, options.log, options.registry, options.ingestTimeoutMs, this.guard);
     const runBatch = options.runBatch ? (runOptions: { full: boolean }) => this.runBatchNow(runOptions) : undefined;
     this.yoga = createYoga<LaminaContext>({
       schema: createSchema({

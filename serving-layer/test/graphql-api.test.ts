@@ -48,16 +48,73 @@ describe('GraphQL API', () => {
 
   test('filters, group-by, time range, order and limit', async () => {
     const result = await gql(`{
-      de: pageviews(filter: { country: ["DE"] }, groupBy: [country]) { bucket country views }
+      de: pageviews(filter: { country: { eq: "DE" } }, groupBy: [country]) { bucket country views }
       range: pageviews(from: "${t(11)}", to: "${t(12)}", groupBy: []) { views }
       top: revenue(granularity: ALL, groupBy: [country], orderBy: [{ field: revenue }], limit: 1) { country revenue orders minOrder }
-      noCoupon: revenue(filter: { coupon: [null] }, groupBy: []) { orders }
+      noCoupon: revenue(filter: { coupon: { in: [null] } }, groupBy: []) { orders }
     }`);
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
     assert.deepEqual(result.data!.de, [{ bucket: null, country: 'DE', views: 3 }]);
     assert.deepEqual(result.data!.range, [{ views: 1 }]);
     assert.deepEqual(result.data!.top, [{ country: 'DE', revenue: 10.5, orders: 1, minOrder: 10.5 }]);
     assert.deepEqual(result.data!.noCoupon, [{ orders: 1 }]);
+  });
+
+  test('filters: eq, in, not, prefix (all must hold)', async () => {
+    const result = await gql(`{
+      prefix: pageviews(filter: { url: { prefix: "/d" } }, groupBy: [url]) { url views }
+      not: pageviews(filter: { url: { not: ["/"] } }, groupBy: [url]) { url views }
+      both: pageviews(filter: { url: { in: ["/", "/docs"], not: ["/docs"] }, country: { prefix: "D" } }, groupBy: [url]) { url views }
+      none: pageviews(filter: { url: { prefix: "/nothing" } }, groupBy: []) { views }
+    }`);
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.deepEqual(result.data!.prefix, [{ url: '/docs', views: 1 }]);
+    assert.deepEqual(result.data!.not, [{ url: '/docs', views: 1 }]);
+    assert.deepEqual(result.data!.both, [{ url: '/', views: 3 }]);
+    assert.deepEqual(result.data!.none, []);
+  });
+
+  test('time zones: days, weeks and months start at local midnight', async () => {
+    // Event times 10:01-12:00 UTC on 2026-11-20: one day in UTC and in Tokyo (+9); in Honolulu (-10) they are 00:01-02:00 local.
+    const result = await gql(`{
+      utc: pageviews(granularity: DAY, groupBy: []) { bucket views }
+      tokyo: pageviews(granularity: DAY, groupBy: [], timeZone: "Asia/Tokyo") { bucket views }
+      honolulu: revenue(granularity: DAY, groupBy: [], timeZone: "Pacific/Honolulu") { bucket orders }
+      kolkataHours: pageviews(granularity: HOUR, groupBy: [], timeZone: "Asia/Kolkata") { bucket views }
+    }`);
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.deepEqual(result.data!.utc, [{ bucket: '2026-11-20T00:00:00.000Z', views: 4 }]);
+    assert.deepEqual(result.data!.tokyo, [{ bucket: '2026-11-19T15:00:00.000Z', views: 4 }]);
+    assert.deepEqual(result.data!.honolulu, [{ bucket: '2026-11-20T10:00:00.000Z', orders: 2 }]);
+    assert.deepEqual(result.data!.kolkataHours, [{ bucket: '2026-11-20T09:30:00.000Z', views: 3 }, { bucket: '2026-11-20T10:30:00.000Z', views: 1 }]);
+    const bad = await gql('{ pageviews(timeZone: "Mars/Olympus") { views } }');
+    assert.match(bad.errors![0]!.message, /'Mars\/Olympus' is not an IANA time zone name/);
+    assert.equal(bad.errors![0]!.extensions!.code, 'VALIDATION_FAILED');
+  });
+
+  test('cursor pagination: limit pages through the ordered answer; nextCursor is null on the last page', async () => {
+    const order = '[{ field: bucket, direction: ASC }]';
+    const page = async (after?: string) =>
+      (await gql(`{ pageviewsWithFreshness(granularity: MINUTE, groupBy: [], orderBy: ${order}, limit: 2${after ? `, after: "${after}"` : ''}) { rows { bucket views } nextCursor } }`)).data!.pageviewsWithFreshness as { rows: { bucket: string }[]; nextCursor: string | null };
+    const first = await page();
+    assert.equal(first.rows.length, 2);
+    assert.ok(first.nextCursor);
+    const second = await page(first.nextCursor!);
+    assert.deepEqual(second.rows.map((r) => r.bucket), [t(10, 3), t(11, 5)]);
+    assert.equal(second.nextCursor, null);
+    const all = await gql(`{ pageviews(granularity: MINUTE, groupBy: [], orderBy: ${order}) { bucket } }`);
+    assert.deepEqual([...first.rows, ...second.rows].map((r) => r.bucket), all.data!.pageviews.map((r: { bucket: string }) => r.bucket));
+    const bad = await gql('{ pageviews(after: "nope") { views } }');
+    assert.match(bad.errors![0]!.message, /'after' is not a cursor this API returned/);
+  });
+
+  test('only the measures a request selects are merged: ordering by an unselected measure still works', async () => {
+    const result = await gql('{ pageviews(groupBy: [url], orderBy: [{ field: visitors }]) { url views } }');
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.deepEqual(result.data!.pageviews, [{ url: '/', views: 3 }, { url: '/docs', views: 1 }]);
+    const fragment = await gql('fragment M on PageviewsRow { p95DurationMs } { pageviewsWithFreshness(groupBy: []) { rows { ...M } } }');
+    assert.equal(fragment.errors, undefined, JSON.stringify(fragment.errors));
+    assert.ok(fragment.data!.pageviewsWithFreshness.rows[0].p95DurationMs > 0);
   });
 
   test('freshness says which generation and how far realtime got', async () => {
@@ -85,4 +142,14 @@ describe('GraphQL API', () => {
     const batch = await gql('mutation { runBatch { generation } }');
     assert.match(batch.errors![0]!.message, /embedded mode only/);
   });
+  test('read-your-writes: a query passed an ingest token answers once the events are in', async () => {
+    const { token } = await lamina.serving.ingest.ingest([{ id: 'ryw', type: 'page_view', ts: t(13), data: { url: '/ryw', country: 'DE', userId: 'z', durationMs: 1 } }]);
+    assert.ok(token);
+    const result = await gql(`{ pageviews(filter: { url: { eq: "/ryw" } }, groupBy: [url], consistentWith: "${token}") { url views } }`);
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.deepEqual(result.data!.pageviews, [{ url: '/ryw', views: 1 }]);
+    const bad = await gql('{ pageviews(consistentWith: "x") { views } }');
+    assert.match(bad.errors![0]!.message, /'consistentWith' is not a token an ingest answer returned/);
+  });
+
 });

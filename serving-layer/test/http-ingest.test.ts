@@ -19,7 +19,9 @@ const ok = { id: 'ok', type: 'purchase', ts: 1_795_000_000_000, data: { country:
 test('200 when all are accepted; a single object is accepted too', async () => {
   const response = await post(JSON.stringify(ok));
   assert.equal(response.status, 200);
-  assert.deepEqual(await response.json(), { accepted: 1, rejected: [] });
+  const body = (await response.json()) as { accepted: number; rejected: unknown[]; token: string };
+  assert.deepEqual({ ...body, token: undefined }, { accepted: 1, rejected: [], token: undefined });
+  assert.match(body.token, /^[A-Za-z0-9_-]+$/, 'a read-your-writes token');
   const ends = await lamina.log.endOffsets('events');
   assert.equal(ends.reduce((a, b) => a + b, 0), 1, 'the event is in the log when the answer comes');
 });

@@ -99,3 +99,10 @@ export class LogMismatchError extends LaminaError {
     super('LOG_MISMATCH', message, { retriable: true });
   }
 }
+
+/** A read-your-writes query timed out before the realtime side covered the events of its token. */
+export class NotYetVisibleError extends LaminaError {
+  constructor(message: string) {
+    super('NOT_YET_VISIBLE', message, { retriable: true });
+  }
+}

@@ -12,10 +12,12 @@ export * from './events/event.js';
 export * from './events/event-validator.js';
 export * from './events/event-schema.js';
 export * from './events/field-paths.js';
+export * from './events/ingest-token.js';
 export * from './schemas/schema-registry.js';
 // Measures and views (the code both layers run)
 export * from './measures/index.js';
 export * from './views/time-buckets.js';
+export * from './views/time-zones.js';
 export * from './views/compiled-view.js';
 export * from './views/view-aggregate.js';
 export * from './views/view-query.js';

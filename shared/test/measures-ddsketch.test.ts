@@ -130,3 +130,14 @@ describe('bins by exact comparison with the bound table', () => {
     }
   });
 });
+
+test('mergeEncoded reads a stored state in place: the same bins as decode + merge', () => {
+  const b = sketchOf([-3, 0, 0, 1, 2.5, 1e9, -1e-5]);
+  const bytes = new Uint8Array([1, ...b.encode(), 2]);
+  const viaMerge = sketchOf([4, 4, -4]);
+  viaMerge.merge(DDSketch.decode(b.encode()));
+  const direct = sketchOf([4, 4, -4]);
+  direct.mergeEncoded(bytes, 1, bytes.length - 1);
+  assert.equal(Buffer.from(direct.encode()).toString('hex'), Buffer.from(viaMerge.encode()).toString('hex'));
+  assert.equal(direct.count, viaMerge.count);
+});

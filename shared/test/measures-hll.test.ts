@@ -141,3 +141,13 @@ describe('strict decode', () => {
     assert.equal(HyperLogLog.decode(Uint8Array.of(MEASURE_FORMAT.hyperloglog)).cardinality(), 0);
   });
 });
+
+test('mergeEncoded reads a stored state in place: the same registers as decode + merge', () => {
+  const a = sketchOf(range(0, 300, (i) => `a${i}`));
+  const b = sketchOf(range(0, 5000, (i) => `b${i}`));
+  const bytes = new Uint8Array([7, 7, ...b.encode(), 9]);
+  const viaMerge = sketchOf(range(0, 300, (i) => `a${i}`));
+  viaMerge.merge(HyperLogLog.decode(b.encode()));
+  a.mergeEncoded(bytes, 2, bytes.length - 1);
+  assert.equal(hex(a.encode()), hex(viaMerge.encode()));
+});

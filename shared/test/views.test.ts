@@ -39,7 +39,7 @@ test('aggregate, filter, roll up, group, order and limit', () => {
   ]);
 
   const filtered = new Map<string, GroupRow>();
-  const q = { granularity: 'all' as const, filters: { geo: [null] }, from: Date.UTC(2026, 0, 1, 2), to: Date.UTC(2026, 0, 2) };
+  const q = { granularity: 'all' as const, filters: { geo: { in: [null] } }, from: Date.UTC(2026, 0, 1, 2), to: Date.UTC(2026, 0, 2) };
   accumulateRows(view, agg.rows(), q, filtered);
   const only = finishRows(view, q, filtered.values(), [], 1);
   assert.deepEqual(only.map((r) => [r.dims, r.values.n]), [[{ url: '/b', geo: null }, 1]], 'null filter matches missing values; range is [from, to)');
@@ -49,6 +49,6 @@ test('queries the view cannot answer are refused clearly', () => {
   const target = new Map<string, GroupRow>();
   assert.throws(() => accumulateRows(view, [], { granularity: 'minute' }, target), (e: unknown) => e instanceof ValidationError && /stored per hour/.test(e.message));
   assert.throws(() => accumulateRows(view, [], { granularity: 'day', groupBy: ['nope'] }, target), /no dimension 'nope'/);
-  assert.throws(() => accumulateRows(view, [], { granularity: 'day', filters: { nope: ['x'] } }, target), /no dimension 'nope' to filter/);
+  assert.throws(() => accumulateRows(view, [], { granularity: 'day', filters: { nope: { in: ['x'] } } }, target), /no dimension 'nope' to filter/);
   assert.throws(() => finishRows(view, { granularity: 'day' }, [], [{ field: 'zzz', direction: 'ASC' }]), /cannot order by 'zzz'/);
 });

@@ -21,6 +21,7 @@ import {
   type RealtimeRequest,
   type RealtimeSource,
   type RealtimeStatus,
+  type Registry,
 } from '@lamina/shared';
 
 /** Lets a test replace the speed layer (restart) under a serving layer that keeps its reference. */
@@ -37,6 +38,7 @@ class SwappableSource implements RealtimeSource {
 
 interface Layers {
   config: LaminaConfig;
+  registry: Registry;
   archiver: Archiver;
   batch: BatchJob;
   source: SwappableSource;
@@ -79,7 +81,7 @@ export class InProcessLamina {
     const source = new SwappableSource(speed);
     const serving = new ServingLayer({ config, log, store, realtime: [source], logger: silentLogger, registry, generationPollMs: 0 });
     await serving.generations.refresh();
-    return { config, archiver, batch, source, serving };
+    return { config, registry, archiver, batch, source, serving };
   }
 
   /** Stops every layer (gracefully) and starts them again with `config`, on the same log and lake: a deployment. */
@@ -90,6 +92,11 @@ export class InProcessLamina {
 
   get config(): LaminaConfig {
     return this.layers.config;
+  }
+
+  /** The metrics of the layers (the speed layer's are its own). */
+  get registry(): Registry {
+    return this.layers.registry;
   }
 
   get archiver(): Archiver {

@@ -77,7 +77,13 @@ export async function runScenario(operations: Operation[], lamina: InProcessLami
       case 'query': {
         if (!(op.view in config.views)) break;
         await lamina.waitForRealtime();
-        const query: ViewQuery = { granularity: op.granularity as RollUp, filters: op.filters, ...(op.groupBy ? { groupBy: op.groupBy } : {}) };
+        const query: ViewQuery = {
+          granularity: op.granularity as RollUp,
+          filters: op.filters,
+          ...(op.groupBy ? { groupBy: op.groupBy } : {}),
+          ...(op.timeZone ? { timeZone: op.timeZone } : {}),
+          ...(op.measures ? { measures: op.measures } : {}),
+        };
         if (op.from !== undefined) query.from = op.from;
         if (op.to !== undefined) query.to = op.to;
         let answer;

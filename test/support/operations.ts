@@ -1,5 +1,6 @@
 /** Random operations for the invariant property test. */
 import fc from 'fast-check';
+import type { DimensionFilter } from '@lamina/shared';
 
 export type Operation =
   | { kind: 'ingest'; events: unknown[] }
@@ -12,7 +13,17 @@ export type Operation =
   | { kind: 'batchFull' }
   | { kind: 'evolve' }
   | { kind: 'restartSpeed' }
-  | { kind: 'query'; view: string; granularity: string; from?: number; to?: number; groupBy?: string[]; filters: Record<string, (string | null)[]> };
+  | {
+      kind: 'query';
+      view: string;
+      granularity: string;
+      from?: number;
+      to?: number;
+      groupBy?: string[];
+      filters: Record<string, DimensionFilter>;
+      timeZone?: string;
+      measures?: string[];
+    };
 
 const BASE = Date.UTC(2026, 10, 20, 0, 0, 0);
 const SPAN = 3 * 24 * 3600_000;
@@ -46,12 +57,24 @@ const invalid = fc.oneof(
 
 const event = fc.oneof({ arbitrary: pageView, weight: 6 }, { arbitrary: purchase, weight: 3 }, { arbitrary: invalid, weight: 1 });
 
-const views: Record<string, { dims: string[]; finest: string }> = {
-  pageviews: { dims: ['url', 'country'], finest: 'minute' },
-  revenue: { dims: ['country', 'coupon'], finest: 'hour' },
-  germanViews: { dims: [], finest: 'minute' },
-  byPlan: { dims: ['plan'], finest: 'minute' },
+// Measures every config version of the test has (so a query is valid whatever was deployed).
+const views: Record<string, { dims: string[]; finest: string; measures: string[] }> = {
+  pageviews: { dims: ['url', 'country'], finest: 'minute', measures: ['views', 'visitors', 'p95DurationMs', 'avgDurationMs', 'maxDurationMs'] },
+  revenue: { dims: ['country', 'coupon'], finest: 'hour', measures: ['orders', 'revenue', 'minOrder'] },
+  germanViews: { dims: [], finest: 'minute', measures: ['events', 'people'] },
+  byPlan: { dims: ['plan'], finest: 'minute', measures: ['n', 'users'] },
 };
+const values = [...countries, ...urls, 'SPRING', 'free', 'pro', null];
+const filter: fc.Arbitrary<DimensionFilter> = fc.oneof(
+  fc.record({ in: fc.subarray(values) }),
+  fc.record({ not: fc.subarray(values) }),
+  fc.record({ prefix: fc.constantFrom('/', '/p', '/blog', 'D', 'F', 'U', 'p') }),
+);
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+/** Range bounds aligned to hours or to days, so that queries read the hour and day roll-ups too. */
+const bound = (round: (x: number) => number) =>
+  fc.oneof(fc.integer({ min: 0, max: SPAN + HOUR }).map((t) => BASE + round(t / HOUR) * HOUR), fc.integer({ min: 0, max: 4 }).map((d) => BASE + d * DAY));
 
 const query = fc.constantFrom(...Object.keys(views)).chain((view) => {
   const { dims, finest } = views[view]!;
@@ -60,11 +83,13 @@ const query = fc.constantFrom(...Object.keys(views)).chain((view) => {
     kind: fc.constant('query' as const),
     view: fc.constant(view),
     granularity: fc.constantFrom(...granularities),
-    from: fc.option(fc.integer({ min: 0, max: SPAN }).map((t) => BASE + Math.floor(t / 3600_000) * 3600_000), { nil: undefined }),
-    to: fc.option(fc.integer({ min: 0, max: SPAN + 3600_000 }).map((t) => BASE + Math.ceil(t / 3600_000) * 3600_000), { nil: undefined }),
+    from: fc.option(bound(Math.floor), { nil: undefined }),
+    to: fc.option(bound(Math.ceil), { nil: undefined }),
     groupBy: fc.option(fc.subarray(dims), { nil: undefined }),
-    filters: dims.length === 0 ? fc.constant({}) : fc.dictionary(fc.constantFrom(...dims), fc.subarray([...countries, ...urls, 'SPRING', 'free', 'pro', null]), { maxKeys: 1 }),
-  });
+    filters: dims.length === 0 ? fc.constant({}) : fc.dictionary(fc.constantFrom(...dims), filter, { maxKeys: 2 }),
+    timeZone: fc.option(fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata'), { nil: undefined }),
+    measures: fc.option(fc.subarray(views[view]!.measures), { nil: undefined }),
+  }).filter((q) => q.from === undefined || q.to === undefined || q.from < q.to);
 });
 
 export function operationArbitrary(): fc.Arbitrary<Operation> {

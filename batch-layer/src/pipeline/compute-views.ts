@@ -82,10 +82,10 @@ export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot:
       for (const [j, group] of byDays(task).entries()) {
         const inputs = await Promise.all(viewPlan.view.sources.map((type) => rawInput(type, snapshot.raw.get(type)!, group.get(type) ?? [], staged)));
         rawFiles += inputs.reduce((n, x) => n + x.files.length, 0);
-        files.push(...(await engine.computeView({ view: viewPlan.view, inputs, windows: task.windows, outputDir: join(outputDir, viewPlan.view.name, `${i}-${j}`) })));
+        files.push(...(await engine.computeView({ view: viewPlan.view, inputs, windows: task.windows, outputDir: join(outputDir, `${viewPlan.view.name}-${viewPlan.grain}`, `${i}-${j}`) })));
       }
       const rows = files.reduce((sum, f) => sum + f.rows, 0);
-      logger.info({ view: viewPlan.view.name, task: task.kind, days: task.days.length, rawFiles, rows, ms: Date.now() - started }, 'batch: view computed');
+      logger.info({ view: viewPlan.view.name, grain: viewPlan.grain, task: task.kind, days: task.days.length, rawFiles, rows, ms: Date.now() - started }, 'batch: view computed');
       tasks.push({ task, files });
     }
     views.push({ plan: viewPlan, tasks });

@@ -5,11 +5,15 @@
  * appended to the date, or as a rewrite of the date from all its raw events once the date holds
  * `maxDeltaFilesPerDate` files. A new or changed view (new fingerprint), or `--full`, computes the
  * whole view from [0, W_p). Views no new event touches carry their table version over as it is.
+ * Every view is planned with its roll-ups (the same view at hour and day grains), alike.
  */
 import {
   DeltaTable,
   compileViews,
   lakeLayout,
+  rollUpGrains,
+  rollUpOf,
+  type RollUpGrain,
   type AddFile,
   type CompiledView,
   type GenerationManifest,
@@ -32,11 +36,14 @@ export interface ComputeTask {
 }
 
 export interface ViewPlan {
+  /** The view, or one of its roll-ups (its `granularity` then says which grain). */
   view: CompiledView;
+  /** 'finest' for the view as declared, else the roll-up grain. */
+  grain: 'finest' | RollUpGrain;
   /** The view table of this definition. */
   table: string;
   /** The previous generation's version of that table, when there is one (incremental base). */
-  base: ViewTableRef | undefined;
+  base: Omit<ViewTableRef, 'rollups'> | undefined;
   /** Files of the base version, by epoch day. */
   baseFiles: Map<number, AddFile[]>;
   tasks: ComputeTask[];
@@ -67,15 +74,17 @@ export async function planRun(store: ObjectStore, config: LaminaConfig, snapshot
   ];
   const window: OffsetWindow[] = incremental ? [{ epoch: snapshot.epoch, from: snapshot.watermark.map((_, p) => previous.watermark[p] ?? 0), to: snapshot.watermark }] : coverage;
   const views: ViewPlan[] = [];
-  for (const view of compileViews(config)) {
+  const variants = compileViews(config).flatMap((v) => [{ view: v, grain: 'finest' as const }, ...rollUpGrains(v).map((grain) => ({ view: rollUpOf(v, grain), grain }))]);
+  for (const { view, grain } of variants) {
     const table = lakeLayout.viewTable(view.name, view.fingerprint);
-    const previousRef = previous?.views[view.name];
+    const declared = previous?.views[view.name];
+    const previousRef = grain === 'finest' ? declared : declared?.rollups?.[grain];
     const base = incremental && previousRef?.fingerprint === view.fingerprint && previousRef.table === table ? previousRef : undefined;
     const rawFiles = (type: string, w: OffsetWindow[], days?: ReadonlySet<number>) =>
       filesTouching(snapshot.raw.get(type)?.files ?? [], w).filter((f) => days === undefined || days.has(dayOf(f)));
     if (!base) {
       const files = new Map(view.sources.map((type) => [type, rawFiles(type, coverage)]));
-      views.push({ view, table, base: undefined, baseFiles: new Map(), tasks: [{ kind: 'full', windows: coverage, files, days: [] }] });
+      views.push({ view, grain, table, base: undefined, baseFiles: new Map(), tasks: [{ kind: 'full', windows: coverage, files, days: [] }] });
       continue;
     }
     const baseFiles = groupByDay((await DeltaTable.open(store, table).snapshot(base.version)).files);
@@ -89,7 +98,7 @@ export async function planRun(store: ObjectStore, config: LaminaConfig, snapshot
     if (rewrite.length > 0) {
       tasks.push({ kind: 'rewrite', windows: coverage, days: rewrite, files: new Map(view.sources.map((type) => [type, rawFiles(type, coverage, new Set(rewrite))])) });
     }
-    views.push({ view, table, base, baseFiles, tasks });
+    views.push({ view, grain, table, base, baseFiles, tasks });
   }
   return { generation: (previous?.generation ?? 0) + 1, previous, mode: incremental ? 'incremental' : 'full', window, coverage, views };
 }

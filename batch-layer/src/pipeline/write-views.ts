@@ -21,7 +21,7 @@ import {
 import type { ComputedView } from './compute-views.js';
 import { isoDay } from './file-selection.js';
 
-export async function writeView(store: ObjectStore, computed: ComputedView, generation: number): Promise<ViewTableRef> {
+export async function writeView(store: ObjectStore, computed: ComputedView, generation: number): Promise<Omit<ViewTableRef, 'rollups'>> {
   const { plan } = computed;
   const newFiles = computed.tasks.flatMap((t) => t.files);
   if (plan.base && newFiles.length === 0 && computed.tasks.every((t) => t.task.kind === 'delta')) return plan.base;

@@ -23,7 +23,7 @@ import type { SqlDialect } from './dialect.js';
 import { literalOf, quoteIdent } from './literals.js';
 import { windowPredicate } from './window-predicate.js';
 
-const GRANULARITY_MS = { minute: 60_000, hour: 3_600_000 } as const;
+const GRANULARITY_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 const DAY_MS = 86_400_000;
 
 export interface ViewSqlInput {
@@ -45,7 +45,8 @@ function valueOf(field: ViewField, dialect: SqlDialect): string {
 /** The SELECT that yields the view table's columns (bucket_ms, dimensions, state columns, _date). */
 export function viewSql(dialect: SqlDialect, input: ViewSqlInput): string {
   const { view } = input;
-  const g = GRANULARITY_MS[view.granularity as 'minute' | 'hour'];
+  const g = GRANULARITY_MS[view.granularity as keyof typeof GRANULARITY_MS];
+  if (g === undefined) throw new Error(`view ${view.name}: no SQL bucket for granularity ${view.granularity}`);
   const dims = view.dimensionFields.map((_, i) => `d${i}`);
   const keys = ['b', ...dims].join(', ');
   const fields = new Map<string, ViewField>();

@@ -1,26 +1,38 @@
 /**
- * Resolvers for the generated schema: arguments become a ViewQuery, the QueryService answers, and
- * each answer's freshness is recorded on the context for the `extensions.lamina` plugin.
+ * Resolvers for the generated schema: arguments become a ViewQuery (with the measures the request
+ * selects), the QueryService answers, and each answer's freshness is recorded on the context for the
+ * `extensions.lamina` plugin.
  */
 import type { GraphQLResolveInfo } from 'graphql';
-import { ValidationError, type CompiledView, type GenerationManifest, type OrderBy, type ResultRow, type RollUp, type ViewQuery } from '@lamina/shared';
-import type { AnswerMeta, QueryService } from '../query-service.js';
+import { ValidationError, graphqlFieldName as gqlName, type CompiledView, type DimensionFilter, type GenerationManifest, type OrderBy, type ResultRow, type RollUp, type ViewQuery } from '@lamina/shared';
+import type { Answer, AnswerMeta, QueryService } from '../query-service.js';
 import type { LoadedGenerations } from '../loaded-generations.js';
-import { graphqlFieldName as gqlName } from '@lamina/shared';
 import { DateTime } from './scalars.js';
+import { requestedRowFields } from './requested-fields.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 
 export interface LaminaContext {
   laminaAnswers?: Record<string, AnswerMeta>;
 }
 
-interface ViewArgs {
+interface StringFilterArg {
+  eq?: string | null;
+  in?: (string | null)[] | null;
+  not?: (string | null)[] | null;
+  prefix?: string | null;
+}
+
+export interface ViewArgs {
   from?: number | null;
   to?: number | null;
   granularity: string;
-  filter?: Record<string, (string | null)[] | null> | null;
+  timeZone?: string | null;
+  filter?: Record<string, StringFilterArg | null> | null;
   groupBy?: string[] | null;
   orderBy?: { field: string; direction: 'ASC' | 'DESC' }[] | null;
   limit?: number | null;
+  after?: string | null;
+  consistentWith?: string | null;
 }
 
 export interface ResolverDeps {
@@ -29,25 +41,46 @@ export interface ResolverDeps {
   runBatch?: (options: { full: boolean }) => Promise<{ manifest: GenerationManifest; durationMs: number }>;
 }
 
-function toQuery(view: CompiledView, args: ViewArgs): { query: ViewQuery; orderBy: OrderBy[]; limit?: number } {
+function toFilter(arg: StringFilterArg): DimensionFilter {
+  const filter: DimensionFilter = {};
+  if (arg.eq !== undefined) filter.in = [arg.eq];
+  if (arg.in != null) filter.in = filter.in ? filter.in.filter((v) => arg.in!.includes(v)) : arg.in;
+  if (arg.not != null) filter.not = arg.not;
+  if (arg.prefix != null) filter.prefix = arg.prefix;
+  return filter;
+}
+
+/** The query, its order and page, from the field's arguments and the row fields it selects. */
+export function toViewQuery(view: CompiledView, args: ViewArgs, requested: ReadonlySet<string>) {
   const byGqlName = new Map(view.dimensions.map((d) => [gqlName(d), d]));
   const dim = (name: string) => byGqlName.get(name) ?? name;
-  const filters: Record<string, (string | null)[]> = {};
-  for (const [name, values] of Object.entries(args.filter ?? {})) if (values) filters[dim(name)] = values;
-  const query: ViewQuery = { granularity: args.granularity.toLowerCase() as RollUp, filters };
+  const filters: Record<string, DimensionFilter> = {};
+  for (const [name, filter] of Object.entries(args.filter ?? {})) if (filter) filters[dim(name)] = toFilter(filter);
+  const orderBy: OrderBy[] = (args.orderBy ?? []).map((o) => ({ field: dim(o.field), direction: o.direction }));
+  const measures = view.measures.map((m) => m.name).filter((name) => requested.has(name) || orderBy.some((o) => o.field === name));
+  const query: ViewQuery = { granularity: args.granularity.toLowerCase() as RollUp, filters, measures };
   if (args.from != null) query.from = args.from;
   if (args.to != null) query.to = args.to;
   if (query.from !== undefined && query.to !== undefined && query.from >= query.to) throw new ValidationError('`from` must be before `to`');
+  if (args.timeZone != null) query.timeZone = args.timeZone;
   if (args.groupBy) query.groupBy = args.groupBy.map(dim);
-  const orderBy = (args.orderBy ?? []).map((o) => ({ field: dim(o.field), direction: o.direction }));
-  return { query, orderBy, ...(args.limit != null ? { limit: args.limit } : {}) };
+  const page = { offset: args.after != null ? decodeCursor(args.after) : 0, ...(args.limit != null ? { limit: args.limit } : {}) };
+  return { query, orderBy, page, ...(args.consistentWith != null ? { consistentWith: args.consistentWith } : {}) };
 }
 
-function toRow(view: CompiledView, granularity: string, row: ResultRow): Record<string, unknown> {
+function toRow(granularity: string, row: ResultRow): Record<string, unknown> {
   const out: Record<string, unknown> = { bucket: granularity === 'ALL' ? null : row.bucket };
   for (const [d, v] of Object.entries(row.dims)) out[gqlName(d)] = v;
   Object.assign(out, row.values);
   return out;
+}
+
+/** Answers one view field: the query service's answer, recorded for extensions.lamina. */
+export async function answerView(queries: QueryService, view: CompiledView, args: ViewArgs, requested: ReadonlySet<string>): Promise<{ answer: Answer; rows: Record<string, unknown>[]; nextCursor: string | null }> {
+  const { query, orderBy, page, consistentWith } = toViewQuery(view, args, requested);
+  const answer = await queries.query(view.name, query, orderBy, page.limit, { offset: page.offset, ...(consistentWith ? { consistentWith } : {}) });
+  const nextCursor = answer.hasMore ? encodeCursor(page.offset + answer.rows.length) : null;
+  return { answer, rows: answer.rows.map((r) => toRow(args.granularity, r)), nextCursor };
 }
 
 export function buildResolvers(views: readonly CompiledView[], deps: ResolverDeps) {
@@ -59,14 +92,17 @@ export function buildResolvers(views: readonly CompiledView[], deps: ResolverDep
       })),
   };
   for (const view of views) {
-    const answer = async (args: ViewArgs, context: LaminaContext, info: GraphQLResolveInfo) => {
-      const { query: q, orderBy, limit } = toQuery(view, args);
-      const result = await deps.queries.query(view.name, q, orderBy, limit);
-      (context.laminaAnswers ??= {})[info.path.key as string] = result.meta;
-      return { rows: result.rows.map((r) => toRow(view, args.granularity, r)), freshness: result.meta };
+    const record = (context: LaminaContext, info: GraphQLResolveInfo, meta: AnswerMeta) => ((context.laminaAnswers ??= {})[info.path.key as string] = meta);
+    query[view.name] = async (_: unknown, args: ViewArgs, context: LaminaContext, info: GraphQLResolveInfo) => {
+      const { answer, rows } = await answerView(deps.queries, view, args, requestedRowFields(info));
+      record(context, info, answer.meta);
+      return rows;
     };
-    query[view.name] = async (_: unknown, args: ViewArgs, context: LaminaContext, info: GraphQLResolveInfo) => (await answer(args, context, info)).rows;
-    query[`${view.name}WithFreshness`] = async (_: unknown, args: ViewArgs, context: LaminaContext, info: GraphQLResolveInfo) => answer(args, context, info);
+    query[`${view.name}WithFreshness`] = async (_: unknown, args: ViewArgs, context: LaminaContext, info: GraphQLResolveInfo) => {
+      const { answer, rows, nextCursor } = await answerView(deps.queries, view, args, requestedRowFields(info, 'rows'));
+      record(context, info, answer.meta);
+      return { rows, freshness: answer.meta, nextCursor };
+    };
   }
   return {
     DateTime,

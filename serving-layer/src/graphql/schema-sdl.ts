@@ -16,6 +16,15 @@ enum Granularity { ${granularities.join(' ')} }
 
 enum Direction { ASC DESC }
 
+"""Conditions on a dimension's values; all given ones must hold (null is a missing value)."""
+input StringFilter {
+  eq: String
+  in: [String]
+  not: [String]
+  "The value starts with this (never matches null)."
+  prefix: String
+}
+
 """How one log partition is covered by the realtime part of an answer."""
 type PartitionCoverage {
   partition: Int!
@@ -38,6 +47,8 @@ type Freshness {
   realtimeLagRecords: Float!
   realtimeLastEventTime: DateTime
   realtimeCaughtUp: Boolean!
+  "True when the answer is not from a complete state (a speed instance is replaying): the last complete answer, or numbers that may still grow."
+  stale: Boolean!
   "Views whose definition is newer than this generation's batch part: they answer VIEW_INCOMPLETE until a batch run computes them."
   incompleteViews: [String!]!
   coverage: [PartitionCoverage!]!
@@ -64,17 +75,49 @@ type GenerationInfo {
 }
 `;
 
+const TQ = '"'.repeat(3);
+
+/** A GraphQL block description (the config's text cannot end it). */
+function describe(text: string): string {
+  return `${TQ}${text.replace(/"""/g, "'''")}${TQ}`;
+}
+
+/** The arguments of every field that answers a view query (query, with freshness, subscription). */
+export function viewArgsSdl(view: CompiledView): string {
+  const t = typeName(view.name);
+  const dims = view.dimensions.length > 0;
+  return `(
+    "Inclusive start of the event-time range."
+    from: DateTime
+    "Exclusive end of the event-time range."
+    to: DateTime
+    granularity: Granularity = ALL
+    "IANA time zone of hour, day, week and month buckets (e.g. 'Europe/Berlin'); default UTC."
+    timeZone: String
+    ${dims ? `"Per dimension, the values kept."\n    filter: ${t}Filter\n    "Dimensions to group by; default: all of the view's dimensions."\n    groupBy: [${t}Dimension!]` : ''}
+    orderBy: [${t}Order!]
+    "At most this many rows: a page (pass the answer's nextCursor as 'after' for the next one)."
+    limit: Int
+    "The cursor of the previous page (its nextCursor): the rows after it."
+    after: String
+    "The token an ingest answer returned: the answer waits (bounded) until it covers those events."
+    consistentWith: String
+  )`;
+}
+
 function viewSdl(view: CompiledView): string {
   const t = typeName(view.name);
   const dims = view.dimensions;
-  const dimFields = dims.map((d) => `  ${gqlName(d)}: String`).join('\n');
-  const measureFields = view.measures.map((m) => `  "${m.measure.kind}${m.field ? ` of ${m.field.path}` : ''}"\n  ${m.name}: Float`).join('\n');
+  const dimFields = view.dimensionFields.map((d) => `  ${describe(d.description ?? `dimension ${d.path}`)}\n  ${gqlName(d.path)}: String`).join('\n');
+  const measureFields = view.measures
+    .map((m) => `  ${describe(view.config.measures[m.name]?.description ?? `${m.measure.kind}${m.field ? ` of ${m.field.path}` : ''}`)}\n  ${m.name}: Float`)
+    .join('\n');
   const dimensionEnum = dims.length > 0 ? `enum ${t}Dimension { ${dims.map(gqlName).join(' ')} }` : '';
-  const filterInput = dims.length > 0 ? `input ${t}Filter {\n${dims.map((d) => `  ${gqlName(d)}: [String]`).join('\n')}\n}` : '';
+  const filterInput = dims.length > 0 ? `input ${t}Filter {\n${dims.map((d) => `  ${gqlName(d)}: StringFilter`).join('\n')}\n}` : '';
   const orderFields = ['bucket', ...dims.map(gqlName), ...view.measures.map((m) => m.name)];
-  const desc = (view.config.description ?? `View ${view.name}`).replace(/"/g, "'");
+  const desc = view.config.description ?? `View ${view.name}`;
   return `
-"""One row of view ${view.name}: a time bucket, the grouped dimensions and the measures."""
+${describe(`One row of view ${view.name}: a time bucket, the grouped dimensions and the measures.`)}
 type ${t}Row {
   "Start of the time bucket; null for granularity ALL."
   bucket: DateTime
@@ -86,31 +129,19 @@ ${filterInput}
 enum ${t}OrderField { ${orderFields.join(' ')} }
 input ${t}Order { field: ${t}OrderField!, direction: Direction = DESC }
 extend type Query {
-  """${desc}. Rows are exact: batch generation merged with realtime state; see extensions.lamina for freshness."""
-  ${view.name}(
-    "Inclusive start of the event-time range."
-    from: DateTime
-    "Exclusive end of the event-time range."
-    to: DateTime
-    granularity: Granularity = ALL
-    ${dims.length > 0 ? `filter: ${t}Filter\n    "Dimensions to group by; default: all of the view's dimensions."\n    groupBy: [${t}Dimension!]` : ''}
-    orderBy: [${t}Order!]
-    limit: Int
-  ): [${t}Row!]!
-  """The same query, with the rows and the freshness of the answer together."""
-  ${view.name}WithFreshness(
-    from: DateTime
-    to: DateTime
-    granularity: Granularity = ALL
-    ${dims.length > 0 ? `filter: ${t}Filter\n    groupBy: [${t}Dimension!]` : ''}
-    orderBy: [${t}Order!]
-    limit: Int
-  ): ${t}Answer!
+  ${describe(`${desc}. Rows are exact: batch generation merged with realtime state; see extensions.lamina for freshness.`)}
+  ${view.name}${viewArgsSdl(view)}: [${t}Row!]!
+  ${describe('The same query, with the rows, the freshness of the answer and the cursor of the next page together.')}
+  ${view.name}WithFreshness${viewArgsSdl(view)}: ${t}Answer!
 }
-type ${t}Answer { rows: [${t}Row!]!, freshness: Freshness! }
+type ${t}Answer {
+  rows: [${t}Row!]!
+  freshness: Freshness!
+  "Pass as 'after' for the next page; null on the last page."
+  nextCursor: String
+}
 `;
 }
-
 
 export function buildSdl(views: readonly CompiledView[]): string {
   return `${common}

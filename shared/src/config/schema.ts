@@ -36,14 +36,15 @@ export const eventTypeSchema = z.strictObject({
 const fieldRef = z.string().min(1);
 const literal = z.union([z.string(), z.number(), z.boolean()]);
 
+const description = z.string().optional();
 export const measureSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('count') }),
-  z.strictObject({ kind: z.literal('sum'), field: fieldRef }),
-  z.strictObject({ kind: z.literal('min'), field: fieldRef }),
-  z.strictObject({ kind: z.literal('max'), field: fieldRef }),
-  z.strictObject({ kind: z.literal('avg'), field: fieldRef }),
-  z.strictObject({ kind: z.literal('distinct'), field: fieldRef }),
-  z.strictObject({ kind: z.literal('quantile'), field: fieldRef, q: z.number().gt(0).lt(1) }),
+  z.strictObject({ kind: z.literal('count'), description }),
+  z.strictObject({ kind: z.literal('sum'), field: fieldRef, description }),
+  z.strictObject({ kind: z.literal('min'), field: fieldRef, description }),
+  z.strictObject({ kind: z.literal('max'), field: fieldRef, description }),
+  z.strictObject({ kind: z.literal('avg'), field: fieldRef, description }),
+  z.strictObject({ kind: z.literal('distinct'), field: fieldRef, description }),
+  z.strictObject({ kind: z.literal('quantile'), field: fieldRef, q: z.number().gt(0).lt(1), description }),
 ]);
 
 export const filterSchema = z.strictObject({
@@ -101,6 +102,16 @@ export const laminaConfigSchema = z.strictObject({
         .prefault({}),
       /** Called (HTTP POST, JSON body) when a generation fails its quality gates. */
       alertWebhook: z.string().url().optional(),
+    })
+    .prefault({}),
+  serving: z
+    .strictObject({
+      /** Memory for batch view data held by a serving process (data files read on demand, least recently used out). */
+      memoryBudgetMB: z.number().int().min(16).max(1_000_000).default(256),
+      /** Batch parts of answers kept per process (one per distinct query of a generation). */
+      cachedQueries: z.number().int().min(0).max(100_000).default(128),
+      /** How long a query with `consistentWith` (an ingest token) waits for its events before NOT_YET_VISIBLE. */
+      consistencyWaitMs: z.number().int().min(0).max(60_000).default(5_000),
     })
     .prefault({}),
   speed: z

@@ -44,6 +44,7 @@ export class LogGuard {
   private readonly frontier: DeltaTable;
   private readonly ok;
   private problemText: string | undefined;
+  private lastEpoch = 0;
   private checking: Promise<EpochRecord> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -51,6 +52,11 @@ export class LogGuard {
     this.epochs = new LogEpochs(options.store);
     this.frontier = DeltaTable.open(options.store, lakeLayout.frontierTable);
     this.ok = gauge(options.registry, 'lamina_log_identity_ok', '1 while the log is the log the lake describes (cluster, topic, offsets), 0 when it was reset or replaced');
+  }
+
+  /** The log epoch of the latest successful check (0 before any). */
+  epoch(): number {
+    return this.lastEpoch;
   }
 
   /** The problem found by the latest check, if the log does not match. */
@@ -113,6 +119,7 @@ export class LogGuard {
     if (this.problemText !== undefined) this.options.logger.info({ epoch: record.epoch }, 'log identity: the log matches the lake again');
     this.problemText = undefined;
     this.ok.set(1);
+    this.lastEpoch = record.epoch;
     return record;
   }
 

@@ -14,6 +14,8 @@ export interface ViewTableRef {
   fingerprint: string;
   /** Rows stored at that version (several may share a group key: see view-table.ts). */
   rows: number;
+  /** The same view precomputed at coarser grains (hour, day), for coarse queries. */
+  rollups?: Partial<Record<'hour' | 'day', Omit<ViewTableRef, 'rollups'>>>;
 }
 
 export interface GenerationManifest {

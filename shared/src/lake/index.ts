@@ -7,4 +7,4 @@ export { deltaTypeOf, arrowTypeOf, type DeltaPrimitive, type DeltaField } from '
 export { computeStats, fileRowCount, type FileStats } from './stats.js';
 export { encodeParquet, decodeParquet } from './parquet-io.js';
 export { commitWithRetry, DEFAULT_COMMIT_RETRY, type CommitRetryPolicy, type CommitResult, type PreparedCommit } from './commit-with-retry.js';
-export { putParquetFile, dataFileKey, type WriteDataFileOptions } from './data-files.js';
+export { putParquetFile, dataFileKey, readDataFile, type WriteDataFileOptions } from './data-files.js';

@@ -53,6 +53,23 @@ export class DDSketch {
     this.count++;
   }
 
+  /**
+   * Adds the counts of an encoded sketch (bytes[start..end), format 0x09 included), read in place:
+   * what a scan of stored states does per row, without building a sketch for it.
+   */
+  mergeEncoded(bytes: Uint8Array, start: number, end: number): void {
+    for (let o = start + 1; o + ENTRY_BYTES <= end; o += ENTRY_BYTES) {
+      const store = bytes[o]!;
+      const key = ((bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!) - DDSKETCH_KEY_OFFSET;
+      let n = 0;
+      for (let i = 4; i < ENTRY_BYTES; i++) n = n * 256 + bytes[o + i]!;
+      if (store === Store.Negative) increment(this.negative, key, n);
+      else if (store === Store.Positive) increment(this.positive, key, n);
+      else this.zeroCount += n;
+      this.count += n;
+    }
+  }
+
   /** Adds `other`'s counts; `other` is not modified (merging a sketch into itself doubles it). */
   merge(other: DDSketch): void {
     // Snapshot first so a self-merge does not read counts it has already doubled.

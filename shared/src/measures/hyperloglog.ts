@@ -91,6 +91,17 @@ export class HyperLogLog {
     this.dense = dense;
   }
 
+  /**
+   * Register-wise max with an encoded sketch (bytes[start..end), format 0x08 included), read in place:
+   * what a scan of stored states does per row, without building a sketch for it.
+   */
+  mergeEncoded(bytes: Uint8Array, start: number, end: number): void {
+    for (let o = start + 1; o + 2 < end; o += 3) {
+      const v = (bytes[o]! << 16) | (bytes[o + 1]! << 8) | bytes[o + 2]!;
+      this.raise(v >>> 6, v & 63);
+    }
+  }
+
   /** Register-wise max with `other`; `other` is not modified. */
   merge(other: HyperLogLog): void {
     if (other.sparse !== null) {

@@ -19,6 +19,7 @@ export interface ViewField {
   type: FieldType;
   /** The field's default, where the config declares one (old lake files read it for a missing column). */
   default: string | number | boolean | undefined;
+  description?: string;
 }
 
 export interface CompiledMeasure {
@@ -57,7 +58,7 @@ export function dimensionValue(value: unknown): string | null {
 function viewField(config: LaminaConfig, sources: readonly string[], path: string): ViewField {
   // validateConfig made sure the field exists with one type in every source; its default comes from the first.
   const field = config.eventTypes[sources[0]!]?.fields[path];
-  return { path, type: field?.type ?? 'string', default: field?.default };
+  return { path, type: field?.type ?? 'string', default: field?.default, ...(field?.description ? { description: field.description } : {}) };
 }
 
 export function compileView(name: string, view: ViewConfig, config: LaminaConfig): CompiledView {
@@ -77,7 +78,8 @@ export function compileView(name: string, view: ViewConfig, config: LaminaConfig
     filter: filter && { field: [filter.field.path, filter.field.type, filter.field.default ?? null], values: filter.values },
     dimensions: dimensionFields.map((d) => [d.path, d.type, d.default ?? null]),
     granularity,
-    measures: Object.entries(view.measures).map(([m, spec], i) => [m, spec, measures[i]!.field?.type ?? null, measures[i]!.field?.default ?? null]),
+    // Descriptions are documentation, not definition: changing one recomputes nothing.
+    measures: Object.entries(view.measures).map(([m, { description: _, ...spec }], i) => [m, spec, measures[i]!.field?.type ?? null, measures[i]!.field?.default ?? null]),
     formats: MEASURE_FORMAT,
   };
   const fingerprint = createHash('sha256').update(JSON.stringify(definition)).digest('hex').slice(0, 16);
@@ -102,6 +104,27 @@ export function compileView(name: string, view: ViewConfig, config: LaminaConfig
     bucketOf(event) {
       return bucketStart(event.ts, granularity);
     },
+  };
+}
+
+/** The coarser grains the batch precomputes for a view stored at `granularity`, so coarse queries read few rows. */
+export type RollUpGrain = 'hour' | 'day';
+
+export function rollUpGrains(view: CompiledView): RollUpGrain[] {
+  return view.granularity === 'minute' ? ['hour', 'day'] : view.granularity === 'hour' ? ['day'] : [];
+}
+
+/**
+ * The same view stored at a coarser grain: identical measures and dimensions, buckets of `grain`.
+ * Its states are exactly the merge of the finer rows it covers (measures are monoids), so any query
+ * whose granularity and range align to `grain` may read it instead.
+ */
+export function rollUpOf(view: CompiledView, grain: RollUpGrain): CompiledView {
+  return {
+    ...view,
+    granularity: grain,
+    fingerprint: `${view.fingerprint}-${grain}`,
+    bucketOf: (event) => bucketStart(event.ts, grain),
   };
 }
 

@@ -9,14 +9,15 @@ import type { GroupRow } from './view-aggregate.js';
 export interface WireRow {
   bucket: number;
   dims: (string | null)[];
-  states: string[];
+  /** null for a measure the query did not select. */
+  states: (string | null)[];
 }
 
 export function encodeRows(view: CompiledView, rows: readonly GroupRow[]): WireRow[] {
   return rows.map((row) => ({
     bucket: row.bucket,
     dims: row.dims,
-    states: view.measures.map((m, i) => Buffer.from(m.measure.encode(row.states[i])).toString('base64')),
+    states: view.measures.map((m, i) => (row.states[i] === undefined ? null : Buffer.from(m.measure.encode(row.states[i])).toString('base64'))),
   }));
 }
 
@@ -25,6 +26,6 @@ export function decodeRows(view: CompiledView, rows: readonly WireRow[]): GroupR
     if (row.states.length !== view.measures.length) {
       throw new CorruptDataError(`row of view '${view.name}' carries ${row.states.length} measure states, the view has ${view.measures.length}; are speed and serving running the same config?`);
     }
-    return { bucket: row.bucket, dims: row.dims, states: view.measures.map((m, i) => m.measure.decode(Buffer.from(row.states[i]!, 'base64'))) };
+    return { bucket: row.bucket, dims: row.dims, states: view.measures.map((m, i) => (row.states[i] === null || row.states[i] === undefined ? undefined : m.measure.decode(Buffer.from(row.states[i]!, 'base64')))) };
   });
 }

@@ -1,4 +1,8 @@
-/** UTC time buckets: the finest ones a view stores, and the roll-ups a query may ask for. */
+/**
+ * Time buckets: the finest ones a view stores (UTC), and the roll-ups a query may ask for, in UTC or
+ * in an IANA time zone (days, weeks and months then start at local midnight).
+ */
+import { fromLocal, zoneOffset } from './time-zones.js';
 
 export type RollUp = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'all';
 
@@ -31,6 +35,17 @@ export function bucketStart(ts: number, g: RollUp): number {
     case 'all':
       return ALL_TIME_BUCKET;
   }
+}
+
+/**
+ * Start of the bucket of `ts` at granularity `g` in time zone `zone` (undefined or 'UTC': UTC).
+ * Minutes are minutes everywhere; hours follow the zone's offset (a +5:30 zone's hours start at :30).
+ */
+export function zonedBucketStart(ts: number, g: RollUp, zone: string | undefined): number {
+  if (zone === undefined || zone === 'UTC' || g === 'minute' || g === 'all') return bucketStart(ts, g);
+  const offset = zoneOffset(zone, ts);
+  // The bucket in local wall-clock time, then back to the UTC instant it starts at.
+  return fromLocal(zone, bucketStart(ts + offset, g));
 }
 
 const order: RollUp[] = ['minute', 'hour', 'day', 'week', 'month', 'all'];

@@ -5,8 +5,27 @@
  */
 import { ValidationError } from '../errors.js';
 import type { CompiledView } from './compiled-view.js';
-import { bucketStart, canRollUp, type RollUp } from './time-buckets.js';
+import { canRollUp, zonedBucketStart, type RollUp } from './time-buckets.js';
+import { assertTimeZone } from './time-zones.js';
 import { groupKey, type GroupRow } from './view-aggregate.js';
+
+/** Which values of a dimension a query keeps (all given conditions must hold; null is a missing value). */
+export interface DimensionFilter {
+  /** The value is one of these. */
+  in?: (string | null)[];
+  /** The value is none of these. */
+  not?: (string | null)[];
+  /** The value starts with this (never matches null). */
+  prefix?: string;
+}
+
+/** A predicate for one dimension's values. */
+export function dimensionMatcher(filter: DimensionFilter): (value: string | null) => boolean {
+  const allowed = filter.in ? new Set(filter.in) : undefined;
+  const denied = filter.not ? new Set(filter.not) : undefined;
+  const prefix = filter.prefix;
+  return (value) => (!allowed || allowed.has(value)) && (!denied || !denied.has(value)) && (prefix === undefined || (value !== null && value.startsWith(prefix)));
+}
 
 export interface ViewQuery {
   /** Inclusive lower bound on event time (ms); absent = unbounded. */
@@ -14,10 +33,14 @@ export interface ViewQuery {
   /** Exclusive upper bound on event time (ms); absent = unbounded. */
   to?: number;
   granularity: RollUp;
-  /** Per dimension, the values kept (null matches a missing value). */
-  filters?: Record<string, (string | null)[]>;
+  /** Per dimension, the values kept. */
+  filters?: Record<string, DimensionFilter>;
   /** Dimensions to group by; absent = all of the view's dimensions. */
   groupBy?: string[];
+  /** IANA time zone of day, week and month (and hour) buckets; absent = UTC. */
+  timeZone?: string;
+  /** Measures to compute (the others stay unmerged: undefined states); absent = all. */
+  measures?: string[];
 }
 
 export interface OrderBy {
@@ -31,8 +54,20 @@ export interface ResultRow {
   values: Record<string, number | null>;
 }
 
+/** Indexes of the measures a query computes. */
+export function measureIndexes(view: CompiledView, query: ViewQuery): number[] {
+  if (query.measures === undefined) return view.measures.map((_, i) => i);
+  return query.measures.map((name) => {
+    const index = view.measures.findIndex((m) => m.name === name);
+    if (index < 0) throw new ValidationError(`view '${view.name}' has no measure '${name}' (measures: ${view.measures.map((m) => m.name).join(', ')})`);
+    return index;
+  });
+}
+
 /** Checks a query against a view and returns the dimension indexes it groups by. */
 export function planQuery(view: CompiledView, query: ViewQuery): number[] {
+  if (query.timeZone !== undefined) assertTimeZone(query.timeZone);
+  measureIndexes(view, query);
   if (!canRollUp(view.granularity, query.granularity)) {
     throw new ValidationError(`view '${view.name}' is stored per ${view.granularity}; it cannot answer granularity ${query.granularity}`);
   }
@@ -53,40 +88,44 @@ export function planQuery(view: CompiledView, query: ViewQuery): number[] {
  */
 export function accumulateRows(view: CompiledView, rows: Iterable<GroupRow>, query: ViewQuery, target: Map<string, GroupRow>): void {
   const groupIndexes = planQuery(view, query);
-  const filters = Object.entries(query.filters ?? {}).map(([dim, values]) => ({ index: view.dimensions.indexOf(dim), values: new Set(values) }));
+  const filters = Object.entries(query.filters ?? {}).map(([dim, filter]) => ({ index: view.dimensions.indexOf(dim), matches: dimensionMatcher(filter) }));
   const { measures } = view;
+  const selected = measureIndexes(view, query);
   for (const row of rows) {
     // Finest buckets are the resolution limit: a bucket is in range iff its start is in [from, to).
     if (query.from !== undefined && row.bucket < query.from) continue;
     if (query.to !== undefined && row.bucket >= query.to) continue;
-    if (!filters.every((f) => f.values.has(row.dims[f.index] ?? null))) continue;
-    const bucket = bucketStart(row.bucket, query.granularity);
+    if (!filters.every((f) => f.matches(row.dims[f.index] ?? null))) continue;
+    const bucket = zonedBucketStart(row.bucket, query.granularity, query.timeZone);
     const dims = groupIndexes.map((i) => row.dims[i] ?? null);
     const key = groupKey(bucket, dims);
     let out = target.get(key);
     if (!out) {
-      out = { bucket, dims, states: measures.map((m) => m.measure.identity()) };
+      out = { bucket, dims, states: new Array<unknown>(measures.length) };
+      for (const i of selected) out.states[i] = measures[i]!.measure.identity();
       target.set(key, out);
     }
-    for (let i = 0; i < measures.length; i++) out.states[i] = measures[i]!.measure.merge(out.states[i], row.states[i]);
+    for (const i of selected) out.states[i] = measures[i]!.measure.merge(out.states[i], row.states[i]);
   }
 }
 
-/** Turns accumulated states into numbers, ordered and limited. */
-export function finishRows(view: CompiledView, query: ViewQuery, rows: Iterable<GroupRow>, orderBy: OrderBy[] = [], limit?: number): ResultRow[] {
+/** One group's answer row: its grouped dimension values and the selected measures' results. */
+export function resultRow(view: CompiledView, groupBy: readonly string[], selected: readonly number[], row: GroupRow): ResultRow {
+  const dims: Record<string, string | null> = {};
+  groupBy.forEach((d, i) => (dims[d] = row.dims[i] ?? null));
+  const values: Record<string, number | null> = {};
+  for (const i of selected) values[view.measures[i]!.name] = view.measures[i]!.measure.result(row.states[i]);
+  return { bucket: row.bucket, dims, values };
+}
+
+/** Orders result rows (default: bucket, then the grouped dimensions) and keeps the first `limit`. */
+export function orderResults(view: CompiledView, query: ViewQuery, results: ResultRow[], orderBy: OrderBy[] = [], limit?: number): ResultRow[] {
   const groupBy = query.groupBy ?? [...view.dimensions];
-  const results: ResultRow[] = [];
-  for (const row of rows) {
-    const dims: Record<string, string | null> = {};
-    groupBy.forEach((d, i) => (dims[d] = row.dims[i] ?? null));
-    const values: Record<string, number | null> = {};
-    view.measures.forEach((m, i) => (values[m.name] = m.measure.result(row.states[i])));
-    results.push({ bucket: row.bucket, dims, values });
-  }
+  const selected = measureIndexes(view, query);
   const order = orderBy.length > 0 ? orderBy : [{ field: 'bucket', direction: 'ASC' as const }, ...groupBy.map((d) => ({ field: d, direction: 'ASC' as const }))];
   for (const o of order) {
-    if (o.field !== 'bucket' && !groupBy.includes(o.field) && !view.measures.some((m) => m.name === o.field)) {
-      throw new ValidationError(`cannot order by '${o.field}': it is neither 'bucket', a grouped dimension nor a measure of view '${view.name}'`);
+    if (o.field !== 'bucket' && !groupBy.includes(o.field) && !selected.some((i) => view.measures[i]!.name === o.field)) {
+      throw new ValidationError(`cannot order by '${o.field}': it is neither 'bucket', a grouped dimension nor a measure of view '${view.name}' the query selects`);
     }
   }
   const valueOf = (r: ResultRow, field: string): string | number | null => (field === 'bucket' ? r.bucket : field in r.dims ? r.dims[field]! : r.values[field] ?? null);
@@ -100,6 +139,13 @@ export function finishRows(view: CompiledView, query: ViewQuery, rows: Iterable<
   return limit === undefined ? results : results.slice(0, limit);
 }
 
+/** Turns accumulated states into numbers, ordered and limited. */
+export function finishRows(view: CompiledView, query: ViewQuery, rows: Iterable<GroupRow>, orderBy: OrderBy[] = [], limit?: number): ResultRow[] {
+  const groupBy = query.groupBy ?? [...view.dimensions];
+  const selected = measureIndexes(view, query);
+  return orderResults(view, query, [...rows].map((row) => resultRow(view, groupBy, selected, row)), orderBy, limit);
+}
+
 /** Nulls sort first; numbers numerically; strings by code unit. */
 function compare(a: string | number | null, b: string | number | null): number {
   if (a === b) return 0;
@@ -109,15 +155,17 @@ function compare(a: string | number | null, b: string | number | null): number {
 }
 
 /** Merges rows that are already rolled up per the same query (e.g. from the speed layer) into `target`. */
-export function mergeRolledRows(view: CompiledView, rows: Iterable<GroupRow>, target: Map<string, GroupRow>): void {
+export function mergeRolledRows(view: CompiledView, query: ViewQuery, rows: Iterable<GroupRow>, target: Map<string, GroupRow>): void {
   const { measures } = view;
+  const selected = measureIndexes(view, query);
   for (const row of rows) {
     const key = groupKey(row.bucket, row.dims);
     let out = target.get(key);
     if (!out) {
-      out = { bucket: row.bucket, dims: row.dims, states: measures.map((m) => m.measure.identity()) };
+      out = { bucket: row.bucket, dims: row.dims, states: new Array<unknown>(measures.length) };
+      for (const i of selected) out.states[i] = measures[i]!.measure.identity();
       target.set(key, out);
     }
-    for (let i = 0; i < measures.length; i++) out.states[i] = measures[i]!.measure.merge(out.states[i], row.states[i]);
+    for (const i of selected) out.states[i] = measures[i]!.measure.merge(out.states[i], row.states[i]);
   }
 }

@@ -8,13 +8,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedEventLog, EventValidator, GenerationStore, LocalObjectStore, createRegistry, encodeEvent, silentLogger, type LaminaEvent } from '@lamina/shared';
-import { QueryService } from '@lamina/serving-layer';
-import { LoadedGenerations } from '../../serving-layer/src/loaded-generations.js';
+import { EmbeddedEventLog, EventValidator, LocalObjectStore, createRegistry, encodeEvent, silentLogger, type LaminaEvent } from '@lamina/shared';
+import { ServingLayer } from '@lamina/serving-layer';
 import { Archiver, BatchJob } from '@lamina/batch-layer';
-import { SpeedLayer } from '../src/index.js';
-import { testConfig } from '../../test/support/test-config.js';
-import { bruteForce, assertSameRows } from '../../test/support/brute-force.js';
+import { SpeedLayer } from '@lamina/speed-layer';
+import { testConfig } from './support/test-config.js';
+import { bruteForce, assertSameRows } from './support/brute-force.js';
 
 const config = testConfig();
 
@@ -22,7 +21,6 @@ test('two instances cover all partitions exactly once, and survive one leaving',
   const dir = await mkdtemp(join(tmpdir(), 'lamina-speed-'));
   const log = await EmbeddedEventLog.open({ dir: join(dir, 'log'), fsync: false });
   const store = new LocalObjectStore({ root: join(dir, 'lake') });
-  const generations = new GenerationStore(store);
   const make = (instance: string) => new SpeedLayer({ config, log, store, logger: silentLogger, registry: createRegistry(), instance, generationPollMs: 0 });
   const a = make('a');
   const b = make('b');
@@ -34,8 +32,9 @@ test('two instances cover all partitions exactly once, and survive one leaving',
     await log.produce(config.topic, ok.map((e) => ({ key: validator.keyOf(e), value: encodeEvent(e) })));
     accepted.push(...ok);
   };
-  const loaded = new LoadedGenerations(config, store, generations, silentLogger);
-  const queries = new QueryService(config, loaded, [a, b], silentLogger);
+  // The serving layer over both instances (not started: only its generations and queries are used).
+  const serving = new ServingLayer({ config, log, store, realtime: [a, b], logger: silentLogger, registry: createRegistry(), generationPollMs: 0 });
+  const { queries, generations: loaded } = serving;
   const check = async (label: string) => {
     for (let i = 0; i < 400; i++) {
       const status = await Promise.all([a.status(), b.status()]);
