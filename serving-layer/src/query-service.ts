@@ -69,11 +69,15 @@ export interface QueryPage {
   consistentWith?: string;
 }
 
+const RESULT_CACHE_ENTRIES = 256;
+
 export class QueryService {
   private readonly views: Map<string, CompiledView>;
   private readonly batchParts: BatchPartCache;
   /** The last answer from a complete state, per query: what a replaying state answers instead. */
   private readonly lastComplete = new Map<string, Answer>();
+  /** Whole ordered answers by (query, generation, realtime offsets): a dashboard polling an idle view. */
+  private readonly results = new Map<string, ResultRow[]>();
 
   constructor(
     private readonly config: LaminaConfig,
@@ -162,7 +166,18 @@ export class QueryService {
           'it is complete once a batch run publishes a generation with it (embedded mode starts one at once; otherwise run `lamina batch run`)',
       );
     }
-    return { rows: await this.merge(view, generation, result.parts, query, orderBy), meta: this.meta(generation, result.coverage, result.verdict.ready), hasMore: false };
+    // The same query over the same generation and the same realtime offsets has the same rows.
+    const version = result.coverage.map((c) => `${c.partition}:${c.fromOffset}-${c.toOffset}`).sort().join(',');
+    const key = JSON.stringify([view.name, query, orderBy, generation.manifest.generation, version]);
+    let rows = this.results.get(key);
+    if (rows) {
+      this.results.delete(key);
+    } else {
+      rows = await this.merge(view, generation, result.parts, query, orderBy);
+      if (this.results.size >= RESULT_CACHE_ENTRIES) this.results.delete(this.results.keys().next().value!);
+    }
+    this.results.set(key, rows);
+    return { rows, meta: this.meta(generation, result.coverage, result.verdict.ready), hasMore: false };
   }
 
   /** The batch part of (generation, view, query): scanned once, then from the cache. */
