@@ -2,9 +2,10 @@
 import { validateConfig } from '@lamina/shared';
 import example from '../../cli/src/example-config.js';
 
-export function benchConfig(batch: Record<string, unknown> = {}) {
+export function benchConfig(batch: Record<string, unknown> = {}, overrides: Record<string, unknown> = {}) {
   return validateConfig({
     ...example,
+    ...overrides,
     eventTypes: { page_view: example.eventTypes.page_view },
     views: { pageviews: example.views.pageviews },
     batch: { ...(example.batch ?? {}), ...batch },

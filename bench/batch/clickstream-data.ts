@@ -6,7 +6,7 @@
  * the frontier commit. Column-wise, from a seeded PRNG: the same arguments give the same files.
  */
 import * as arrow from 'apache-arrow';
-import { RANGES_TAG, commitWithRetry, formatRanges, txnAppId, type AddFile, type LaminaConfig, type LaminaLake, type OffsetRange } from '@lamina/shared';
+import { RANGES_TAG, commitWithRetry, encodeEvent, formatRanges, txnAppId, type AddFile, type EventLog, type LaminaConfig, type LaminaLake, type OffsetRange } from '@lamina/shared';
 
 export interface ClickstreamSpec {
   events: number;
@@ -54,8 +54,15 @@ function zipf(n: number, s: number, random: () => number): () => number {
   };
 }
 
-/** Appends `spec.events` page views to the lake; returns the offsets now in the log per partition. */
-export async function writeClickstream(lake: LaminaLake, config: LaminaConfig, spec: ClickstreamSpec): Promise<number[]> {
+/** Where the events go first when the benchmark needs a real log (Kafka): positions come from it. */
+export type EventSink = Pick<EventLog, 'produce'> & { topic: string };
+
+/**
+ * Appends `spec.events` page views to the lake; returns the offsets now in the log per partition.
+ * With a sink, the events are produced to it first and the lake rows get the positions it gave —
+ * a lake and a log that agree, as if the archiver had archived them.
+ */
+export async function writeClickstream(lake: LaminaLake, config: LaminaConfig, spec: ClickstreamSpec, sink?: EventSink): Promise<number[]> {
   const random = prng(spec.seed);
   const url = zipf(spec.urls, 1.1, random);
   const country = zipf(spec.countries, 1.0, random);
@@ -75,9 +82,39 @@ export async function writeClickstream(lake: LaminaLake, config: LaminaConfig, s
     // Event times in log order within the chunk's slice of the time span.
     const ts = new Float64Array(n);
     const user = new Int32Array(n);
+    const urlOf = new Int32Array(n);
+    const countryOf = new Int32Array(n);
+    const duration = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       ts[i] = Math.floor(spec.start + ((done + i + random()) / spec.events) * span);
       user[i] = Math.floor(random() * spec.users);
+      urlOf[i] = url();
+      countryOf[i] = country();
+      duration[i] = Math.round(Math.exp(5 + 1.2 * gaussian(random)));
+    }
+    const id = (i: number) => `ev-${spec.seed}-${done + i}`;
+    const partition = new Int32Array(n);
+    const offset = new Float64Array(n);
+    if (sink) {
+      for (let at = 0; at < n; at += PRODUCE_BATCH) {
+        const end = Math.min(n, at + PRODUCE_BATCH);
+        const records = [];
+        for (let i = at; i < end; i++) {
+          const data = { url: urls[urlOf[i]!]!, country: countries[countryOf[i]!]!, userId: users[user[i]!]!, durationMs: duration[i]! };
+          records.push({ key: data.userId, value: encodeEvent({ id: id(i), type: 'page_view', ts: ts[i]!, data }) });
+        }
+        const positions = await sink.produce(sink.topic, records);
+        positions.forEach((pos, k) => {
+          partition[at + k] = pos.partition;
+          offset[at + k] = pos.offset;
+          next[pos.partition] = Math.max(next[pos.partition]!, pos.offset + 1);
+        });
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        partition[i] = user[i]! % partitions;
+        offset[i] = next[partition[i]!]!++;
+      }
     }
     const byDay = new Map<number, number[]>();
     for (let i = 0; i < n; i++) {
@@ -86,42 +123,43 @@ export async function writeClickstream(lake: LaminaLake, config: LaminaConfig, s
       if (list) list.push(i);
       else byDay.set(day, [i]);
     }
-    const partitionOf = (i: number) => user[i]! % partitions;
-    const offset = new Float64Array(n);
-    for (let i = 0; i < n; i++) offset[i] = next[partitionOf(i)]!++;
     await commitWithRetry(table, async (snapshot) => {
       const files: AddFile[] = [];
       for (const [day, rows] of byDay) {
         const count = rows.length;
         const perPartition = new Map<number, number>();
-        for (const i of rows) perPartition.set(partitionOf(i), (perPartition.get(partitionOf(i)) ?? 0) + 1);
+        for (const i of rows) perPartition.set(partition[i]!, (perPartition.get(partition[i]!) ?? 0) + 1);
         const columns: Record<string, arrow.Vector> = {
-          _id: arrow.vectorFromArray(rows.map((i) => `ev-${spec.seed}-${done + i}`), new arrow.Utf8()),
+          _id: arrow.vectorFromArray(rows.map(id), new arrow.Utf8()),
           _ts: arrow.vectorFromArray(rows.map((i) => ts[i]!), new arrow.TimestampMicrosecond('UTC')),
           _date: arrow.vectorFromArray(new Array<number>(count).fill(day * DAY_MS), new arrow.DateDay()),
           _key: arrow.vectorFromArray(rows.map((i) => users[user[i]!]!), new arrow.Utf8()),
           _epoch: arrow.makeVector(new Int32Array(count)),
-          _partition: arrow.makeVector(Int32Array.from(rows, partitionOf)),
+          _partition: arrow.makeVector(Int32Array.from(rows, (i) => partition[i]!)),
           _offset: arrow.makeVector(BigInt64Array.from(rows, (i) => BigInt(offset[i]!))),
           _log_ts: arrow.vectorFromArray(new Array<number>(count).fill(logTime), new arrow.TimestampMicrosecond('UTC')),
           _schema_version: arrow.makeVector(new Int32Array(count).fill(current.version)),
           _extra: arrow.vectorFromArray(new Array<string | null>(count).fill(null), new arrow.Utf8()),
-          url: arrow.vectorFromArray(rows.map(() => urls[url()]!), new arrow.Utf8()),
-          country: arrow.vectorFromArray(rows.map(() => countries[country()]!), new arrow.Utf8()),
+          url: arrow.vectorFromArray(rows.map((i) => urls[urlOf[i]!]!), new arrow.Utf8()),
+          country: arrow.vectorFromArray(rows.map((i) => countries[countryOf[i]!]!), new arrow.Utf8()),
           userId: arrow.vectorFromArray(rows.map((i) => users[user[i]!]!), new arrow.Utf8()),
-          durationMs: arrow.makeVector(Float64Array.from(rows, () => Math.round(Math.exp(5 + 1.2 * gaussian(random))))),
+          durationMs: arrow.makeVector(Float64Array.from(rows, (i) => duration[i]!)),
           referrer: arrow.vectorFromArray(new Array<string | null>(count).fill(null), new arrow.Utf8()),
         };
         const ranges: OffsetRange[] = [...perPartition].map(([p, rowsOfP]) => ({ epoch: 0, partition: p, from: from[p]!, to: next[p]!, rows: rowsOfP }));
         files.push(await table.writeDataFile(new arrow.Table(columns), { snapshot, tags: { [RANGES_TAG]: formatRanges(ranges) } }));
       }
-      const txns = from.map((f, p) => ({ txn: { appId: txnAppId(config.topic, p), version: next[p]! - 1, lastUpdated: logTime } })).filter((t, p) => next[p]! > from[p]!);
-      return { actions: [...files.map((add) => ({ add })), ...txns], files, value: undefined, options: { operation: 'LAMINA archive' } };
+      return { actions: [...files.map((add) => ({ add })), ...txnsOf(config, from, next, logTime)], files, value: undefined, options: { operation: 'LAMINA archive' } };
     });
-    const txns = from.map((f, p) => ({ txn: { appId: txnAppId(config.topic, p), version: next[p]! - 1, lastUpdated: logTime } })).filter((t, p) => next[p]! > from[p]!);
-    await commitWithRetry(lake.frontier, async () => ({ actions: txns, files: [], value: undefined, options: { operation: 'LAMINA frontier' } }));
+    await commitWithRetry(lake.frontier, async () => ({ actions: txnsOf(config, from, next, logTime), files: [], value: undefined, options: { operation: 'LAMINA frontier' } }));
   }
   return next;
+}
+
+const PRODUCE_BATCH = 10_000;
+
+function txnsOf(config: LaminaConfig, from: readonly number[], next: readonly number[], now: number) {
+  return from.flatMap((f, p) => (next[p]! > f ? [{ txn: { appId: txnAppId(config.topic, p), version: next[p]! - 1, lastUpdated: now } }] : []));
 }
 
 function gaussian(random: () => number): number {
