@@ -4,6 +4,7 @@
  * Objects are strict: an unknown key (a misspelt `optinal`) is an error, not silently ignored.
  */
 import { z } from 'zod';
+import { servingLimitsSchema } from './serving-limits.js';
 
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Record keys are checked in validateConfig: zod reports a bad key only as 'Invalid key in record'.
@@ -107,6 +108,12 @@ export const laminaConfigSchema = z.strictObject({
     .strictObject({
       /** How often the speed layer looks for a newly published generation. */
       generationPollMs: z.number().int().min(50).default(2000),
+    })
+    .prefault({}),
+  serving: z
+    .strictObject({
+      /** What one GraphQL request may ask (aliases, view fields, depth, tokens, rows, time, body bytes). */
+      limits: servingLimitsSchema.prefault({}),
     })
     .prefault({}),
 });
