@@ -1,13 +1,16 @@
 /**
  * Everything that bounds what one GraphQL request costs the process, as graphql-yoga plugins: the
- * document (tokens, aliases, depth, view fields), the rows per view field, and the refusal counter.
- * The body size is graphql-yoga's own `maxRequestBodySize` (see serving-layer.ts).
+ * document (tokens, aliases, depth, view fields), the rows per view field, the execution time, the
+ * turns view fields take (so no request holds the event loop for more than one view field), the
+ * cancellation of a request whose client hung up, and the refusal counter. The body size is graphql-yoga's own `maxRequestBodySize` (see serving-layer.ts).
  */
-import type { Plugin } from 'graphql-yoga';
+import { useExecutionCancellation, type Plugin } from 'graphql-yoga';
 import { viewQueryFields, type CompiledView, type Logger, type Registry, type ServingLimits } from '@lamina/shared';
 import { useDocumentLimits } from './use-document-limits.js';
+import { useQueryDeadline } from './use-query-deadline.js';
 import { useRefusalMetrics } from './use-refusal-metrics.js';
 import { useRowLimit } from './use-row-limit.js';
+import { useViewFieldTurns } from './use-view-field-turns.js';
 
 export interface QueryLimitsOptions {
   limits: ServingLimits;
@@ -22,6 +25,11 @@ export function useQueryLimits({ limits, views, registry, logger }: QueryLimitsO
     onPluginInit({ addPlugin }) {
       addPlugin(useRefusalMetrics(registry, logger));
       addPlugin(useDocumentLimits(limits, viewFields));
+      // A client that hangs up cancels its execution as the deadline does (the same signal).
+      addPlugin(useExecutionCancellation());
+      addPlugin(useQueryDeadline(limits.queryTimeoutMs, logger));
+      // Wrapped in this order, a `limit` above maxRows is refused before the field waits for its turn.
+      addPlugin(useViewFieldTurns(viewFields));
       addPlugin(useRowLimit(limits.maxRows, viewFields));
     },
   };
