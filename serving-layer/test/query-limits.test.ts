@@ -146,6 +146,21 @@ describe('query limits, each one alone', () => {
     assert.deepEqual(asVariables.data!.pageviews, [{ views: 1 }]);
   });
 
+  test('refusals found in the document are request errors: HTTP 400 to a client that accepts graphql-response+json', async () => {
+    const refused = {
+      QUERY_TOO_LONG: `{ ${'freshness { generation } '.repeat(100)} }`,
+      TOO_MANY_ALIASES: aliased(4, 'freshness { generation }'),
+      TOO_MANY_VIEW_FIELDS: '{ pageviews { views } revenue { orders } germanViews { events } }',
+      QUERY_TOO_DEEP: '{ pageviewsWithFreshness { freshness { coverage { partition } } } }',
+    };
+    for (const [code, query] of Object.entries(refused)) {
+      const response = await post(lamina.serving, JSON.stringify({ query }), { headers: { accept: 'application/graphql-response+json' } });
+      assert.equal(response.status, 400, code);
+      assert.deepEqual(codes(response), [code]);
+      assert.equal(response.data, undefined);
+    }
+  });
+
   test('rows: a `limit` above maxRows is refused before the view is read, as a variable too', async () => {
     await refusedBeforeResolvers('{ pageviews(limit: 3) { views } }', 'TOO_MANY_ROWS', /limit 3 is above the 2 rows a view field may answer/);
     const calls = countResolverCalls(lamina.serving);
