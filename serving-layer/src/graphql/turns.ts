@@ -1,7 +1,7 @@
 /**
  * Hands out turns, one per event-loop iteration, in the order they were asked for. Between two turns
- * the loop polls for I/O, so whatever runs in a turn (without waiting on I/O) delays the health
- * endpoints, ingest and the speed layer by one turn's work, never by the sum of all turns.
+ * the loop polls for I/O, so the health endpoints, ingest and the speed layer are served between
+ * two turns' work (what runs in a turn without waiting on I/O) instead of after all of them.
  */
 export class Turns {
   private readonly waiting: (() => void)[] = [];

@@ -1,8 +1,9 @@
 /**
  * Everything that bounds what one GraphQL request costs the process, as graphql-yoga plugins: the
- * document (tokens, aliases, depth, view fields), the rows per view field, the execution time, the
- * turns view fields take (so no request holds the event loop for more than one view field), the
- * cancellation of a request whose client hung up, and the refusal counter. The body size is graphql-yoga's own `maxRequestBodySize` (see serving-layer.ts).
+ * document (tokens, aliases, depth, view fields), the rows per view field, the execution time (a
+ * deadline, and cancellation when the client hangs up), the turns view fields take with the rest of
+ * the process, and the refusal counter. The body size is graphql-yoga's own `maxRequestBodySize`
+ * (see serving-layer.ts).
  */
 import { useExecutionCancellation, type Plugin } from 'graphql-yoga';
 import { viewQueryFields, type CompiledView, type Logger, type Registry, type ServingLimits } from '@lamina/shared';
