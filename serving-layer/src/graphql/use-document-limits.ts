@@ -1,9 +1,12 @@
 /**
  * Limits checked on the document alone, before anything runs: tokens while parsing (a huge document
  * stops at the first token past the limit), then aliases, depth (graphql-armor's rules) and view
- * fields. Each refusal carries a stable code; graphql-yoga answers it as a validation error.
+ * fields. Each refusal carries a stable code and is thrown, not reported: the rules check on entering
+ * the operation, so throwing stops validation before graphql-js's own rules walk a huge selection
+ * (OverlappingFieldsCanBeMerged compares every pair of fields). graphql-yoga answers it as a
+ * validation error.
  */
-import type { GraphQLError, ValidationContext } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
@@ -23,35 +26,31 @@ function refusal(code: QueryLimitCode, message: string): GraphQLError {
 /** graphql-armor says what it found ("Aliases limit of 15 exceeded, found 1000."); Lamina adds what to do. */
 const found = (armorError: GraphQLError) => armorError.message.replace(/^Syntax Error: /, '');
 
-/** Armor's rejection, reported as a validation error with Lamina's code instead of thrown as a syntax error. */
-function reportAs(code: QueryLimitCode, advice: string) {
-  return (context: ValidationContext | null, armorError: GraphQLError) => context?.reportError(refusal(code, `${found(armorError)} ${advice}`));
+/** Armor's rejection, thrown with Lamina's code and advice instead of as a "Syntax Error". */
+function refuseAs(code: QueryLimitCode, advice: string) {
+  return (_: unknown, armorError: GraphQLError) => {
+    throw refusal(code, `${found(armorError)} ${advice}`);
+  };
 }
 
 export function useDocumentLimits(limits: ServingLimits, viewFields: ReadonlySet<string>): Plugin {
   return {
     onPluginInit({ addPlugin }) {
-      addPlugin(
-        maxTokensPlugin({
-          n: limits.maxTokens,
-          propagateOnRejection: false,
-          onReject: [
-            (_, armorError) => {
-              // The parser has no validation context to report to: stop it by throwing.
-              throw refusal('QUERY_TOO_LONG', `${found(armorError)} Send a shorter document (serving.limits.maxTokens): fewer fields, or long filter lists as variables.`);
-            },
-          ],
-        }),
-      );
-      addPlugin(maxAliasesPlugin({ n: limits.maxAliases, propagateOnRejection: false, onReject: [reportAs('TOO_MANY_ALIASES', 'Ask for fewer aliased fields per request, or split it into several requests (serving.limits.maxAliases).')] }));
-      addPlugin(maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true, propagateOnRejection: false, onReject: [reportAs('QUERY_TOO_DEEP', 'Select less deeply nested fields (serving.limits.maxDepth).')] }));
-    },
-    onValidate({ addValidationRule }) {
-      addValidationRule(
-        maxViewFieldsRule(limits.maxViewFields, viewFields, (n) =>
-          refusal('TOO_MANY_VIEW_FIELDS', `View fields limit of ${limits.maxViewFields} exceeded, found ${n}: each reads a whole view. Split the request into several (serving.limits.maxViewFields).`),
-        ),
-      );
+      const tooLong = refuseAs('QUERY_TOO_LONG', 'Send a shorter document (serving.limits.maxTokens): fewer fields, or long filter lists as variables.');
+      addPlugin(maxTokensPlugin({ n: limits.maxTokens, propagateOnRejection: false, onReject: [tooLong] }));
+      const tooManyAliases = refuseAs('TOO_MANY_ALIASES', 'Ask for fewer aliased fields per request, or split it into several requests (serving.limits.maxAliases).');
+      addPlugin(maxAliasesPlugin({ n: limits.maxAliases, propagateOnRejection: false, onReject: [tooManyAliases] }));
+      const tooDeep = refuseAs('QUERY_TOO_DEEP', 'Select less deeply nested fields (serving.limits.maxDepth).');
+      addPlugin(maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true, propagateOnRejection: false, onReject: [tooDeep] }));
+      addPlugin({
+        onValidate({ addValidationRule }) {
+          addValidationRule(
+            maxViewFieldsRule(limits.maxViewFields, viewFields, (n) => {
+              throw refusal('TOO_MANY_VIEW_FIELDS', `View fields limit of ${limits.maxViewFields} exceeded, found ${n}: each reads a whole view. Split the request into several (serving.limits.maxViewFields).`);
+            }),
+          );
+        },
+      });
     },
   };
 }
