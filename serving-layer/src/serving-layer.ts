@@ -10,6 +10,7 @@ import { buildSdl } from './graphql/schema-sdl.js';
 import { buildResolvers, type LaminaContext } from './graphql/resolvers.js';
 import { useLaminaExtensions } from './graphql/use-lamina-extensions.js';
 import { createMaskError } from './graphql/mask-error.js';
+import { useQueryLimits } from './graphql/use-query-limits.js';
 import { handleIngest } from './http-routes.js';
 import { IngestService } from './ingest-service.js';
 import { LoadedGenerations } from './loaded-generations.js';
@@ -62,7 +63,9 @@ export class ServingLayer {
       landingPage: false,
       logging: false,
       maskedErrors: { maskError: createMaskError(logger) },
-      plugins: [useLaminaExtensions()],
+      // Answered 413 from Content-Length before the body is read, else as soon as the stream passes it.
+      maxRequestBodySize: config.serving.limits.maxBodyBytes,
+      plugins: [useQueryLimits({ limits: config.serving.limits, views: this.generations.views, registry: options.registry, logger }), useLaminaExtensions()],
     });
   }
 

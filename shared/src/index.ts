@@ -6,6 +6,7 @@ export * from './ports/realtime-source.js';
 export * from './ports/batch-engine.js';
 // Config and events
 export * from './config/schema.js';
+export * from './config/serving-limits.js';
 export * from './config/validate-config.js';
 export * from './config/graphql-names.js';
 export * from './events/event.js';

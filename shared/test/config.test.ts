@@ -14,6 +14,18 @@ test('a valid config gets its defaults', () => {
   assert.equal(config.views.hits!.granularity, 'minute');
   assert.equal(config.batch.schedule, '0 2 * * *');
   assert.equal(config.archiver.flushRecords, 5000);
+  assert.deepEqual(config.serving.limits, { maxAliases: 15, maxViewFields: 10, maxDepth: 6, maxTokens: 2000, maxRows: 50_000, queryTimeoutMs: 10_000, maxBodyBytes: 1_000_000 });
+});
+
+test('serving limits: each can be set alone; a misspelt or senseless one is refused with its path', () => {
+  const config = validateConfig({ ...base, serving: { limits: { maxRows: 500 } } });
+  assert.equal(config.serving.limits.maxRows, 500);
+  assert.equal(config.serving.limits.maxAliases, 15);
+  const refuses = (serving: unknown, pattern: RegExp) => assert.throws(() => validateConfig({ ...base, serving }), (e: unknown) => e instanceof ConfigError && pattern.test(e.message), String(pattern));
+  refuses({ limits: { maxRow: 500 } }, /serving\.limits: Unrecognized key: "maxRow"/);
+  refuses({ limits: { maxRows: 0 } }, /serving\.limits\.maxRows: Too small/);
+  refuses({ limits: { queryTimeoutMs: 1.5 } }, /serving\.limits\.queryTimeoutMs/);
+  refuses({ limit: {} }, /serving: Unrecognized key: "limit"/);
 });
 
 test('errors name the path and what to do', () => {

@@ -1,5 +1,11 @@
 import { GraphQLError } from 'graphql';
 import { LaminaError, type Logger } from '@lamina/shared';
+import { QueryLimitError } from './query-limit-errors.js';
+
+/** A Lamina error as clients see it: its message, its stable code and whether a retry may pass. */
+export function laminaGraphQLError(error: LaminaError, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { code: error.code, retriable: error.retriable, ...extensions } });
+}
 
 /**
  * Lamina's own errors carry actionable messages, so clients see them (with code and retriable);
@@ -9,8 +15,10 @@ export function createMaskError(logger: Logger): (error: unknown, message: strin
   return (error, message) => {
     const original = error instanceof GraphQLError ? error.originalError : error;
     if (original instanceof LaminaError) {
-      if (!(original.retriable || original.code === 'VALIDATION_FAILED')) logger.error({ err: original }, 'graphql: request failed');
-      return new GraphQLError(original.message, { extensions: { code: original.code, retriable: original.retriable } });
+      // The client's to fix or retry, not the server's failure (refusals are counted by use-refusal-metrics).
+      const clientSide = original.retriable || original.code === 'VALIDATION_FAILED' || original instanceof QueryLimitError;
+      if (!clientSide) logger.error({ err: original }, 'graphql: request failed');
+      return laminaGraphQLError(original);
     }
     if (error instanceof GraphQLError && !error.originalError) return error;
     logger.error({ err: original }, 'graphql: unexpected error');

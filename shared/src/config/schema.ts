@@ -4,6 +4,7 @@
  * Objects are strict: an unknown key (a misspelt `optinal`) is an error, not silently ignored.
  */
 import { z } from 'zod';
+import { servingLimitsSchema } from './serving-limits.js';
 
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Record keys are checked in validateConfig: zod reports a bad key only as 'Invalid key in record'.
@@ -112,6 +113,8 @@ export const laminaConfigSchema = z.strictObject({
       cachedQueries: z.number().int().min(0).max(100_000).default(128),
       /** How long a query with `consistentWith` (an ingest token) waits for its events before NOT_YET_VISIBLE. */
       consistencyWaitMs: z.number().int().min(0).max(60_000).default(5_000),
+      /** What one GraphQL request may ask (aliases, view fields, depth, tokens, rows, time, body bytes). */
+      limits: servingLimitsSchema.prefault({}),
     })
     .prefault({}),
   speed: z

@@ -1,0 +1,17 @@
+/**
+ * A hook around the resolvers of the view fields (`v`, `vWithFreshness` on Query), built on envelop's
+ * useOnResolve. Only Lamina's own resolvers are wrapped: a row's fields keep the default resolver.
+ */
+import { useOnResolve, type OnResolve } from '@envelop/on-resolve';
+import type { Plugin, YogaInitialContext } from 'graphql-yoga';
+
+export function useOnViewFieldResolve(viewFields: ReadonlySet<string>, onResolve: OnResolve<YogaInitialContext>): Plugin {
+  return useOnResolve<YogaInitialContext>(
+    (options) => {
+      const { info } = options;
+      if (info.parentType !== info.schema.getQueryType() || !viewFields.has(info.fieldName)) return;
+      return onResolve(options);
+    },
+    { skipDefaultResolvers: true, skipIntrospection: true },
+  );
+}
