@@ -1,14 +1,17 @@
 /**
  * `npm run bench -- <scenario> [options]`: runs a benchmark scenario and rewrites BENCHMARKS.md.
- * Scenarios: batch (the batch layer against hand-written DuckDB SQL). `--smoke` runs a tiny version
+ * Scenarios: batch (the batch layer against hand-written DuckDB SQL), serving (GraphQL latency, throughput
+ * and memory in distributed mode against bare graphql-yoga; ingest under a polling dashboard). `--smoke` runs a tiny version
  * (what the test suite does so that the benches never rot).
  */
 import { runBatchBench } from './batch/batch-bench.js';
+import { runServingBench } from './serving/serving-bench.js';
 
 const [scenario, ...rest] = process.argv.slice(2);
 const smoke = rest.includes('--smoke');
 const scenarios: Record<string, () => Promise<void>> = {
   batch: () => runBatchBench({ smoke }),
+  serving: () => runServingBench({ smoke }),
 };
 if (!scenario || !scenarios[scenario]) {
   console.error(`usage: npm run bench -- <scenario> [--smoke]; scenarios: ${Object.keys(scenarios).join(', ')}`);

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { INFRA_SKIP_REASON, requireInfra } from './support/infra-env.js';
 
 const run = promisify(execFile);
 
@@ -10,4 +11,16 @@ test('npm run bench -- batch --smoke runs every step and reports every goal', { 
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'batch', '--smoke'], { maxBuffer: 16 * 2 ** 20 });
   assert.match(stdout, /\| 20,000 \| [\d,]+ \| [\d.]+ s \| [\d.]+ s \| [\d.]+ s \| [\d.]+ s \| [\d.]+ s \|/);
   for (const goal of ['throughput ≥ 0.5× baseline', 'peak RSS ≤ 1.5× baseline', 'incremental ≤ 10 % of full']) assert.ok(stdout.includes(goal), goal);
+});
+
+const infra = requireInfra();
+
+test('npm run bench -- serving --smoke runs every step on the real stack and reports every goal', { skip: infra ? false : INFRA_SKIP_REASON, timeout: 300_000 }, async () => {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'serving', '--smoke'], { maxBuffer: 16 * 2 ** 20 });
+  assert.match(stdout, /\| 20,000 \| top \| \d+ ms \/ \d+ ms \| [\d,.]+ \(\d+ ms \/ \d+ ms\) \| [\d,.]+ \(\d+ ms \/ \d+ ms\) \| [\d.]+ \|/);
+  assert.match(stdout, /\| 20,000 \| all \([\d,]+ rows\) \|/);
+  for (const goal of ['top uncached p50 ≤ 50 ms', 'all uncached ≤ 300 ms', 'cached req/s ≥ 0.5 × bare yoga', 'serve RSS ≤ 600 MB', 'new generation served ≤ 5 s', 'ingest falls ≤ 20 %', '1,000 aliases refused', '/healthz does not wait']) {
+    assert.ok(stdout.includes(goal), goal);
+  }
+  assert.doesNotMatch(stdout, /failed\*\*/, 'no request of the bench failed');
 });

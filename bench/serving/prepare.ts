@@ -1,5 +1,5 @@
 /**
- * Prepares the serving benchmark's data on the real stack: `prepare.ts <events> [seed] [days-offset]`
+ * Prepares the serving benchmark's data on the real stack: `prepare.ts <events> [seed]`
  * produces a generated clickstream to Kafka and writes the same events, with the positions Kafka gave,
  * into the lake on S3 (as if archived). Env: the stack's (LAMINA_KAFKA_BROKERS, LAMINA_S3_*, AWS_*),
  * LAMINA_TOPIC, LAMINA_S3_PREFIX, BENCH_START (first event time, ms). Prints one JSON line.

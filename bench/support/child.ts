@@ -1,8 +1,8 @@
 /** Runs a bench step in its own Node process (its peak RSS is its own) and parses the JSON line it prints. */
 import { spawn } from 'node:child_process';
 
-export async function runStep<T>(script: string, args: string[]): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function runStep<T>(script: string, args: string[], env: Record<string, string> = {}): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

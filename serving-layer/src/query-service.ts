@@ -69,7 +69,6 @@ export interface QueryPage {
   consistentWith?: string;
 }
 
-const RESULT_CACHE_ENTRIES = 256;
 
 export class QueryService {
   private readonly views: Map<string, CompiledView>;
@@ -86,11 +85,11 @@ export class QueryService {
     private readonly logger: Logger,
     private readonly dictionaries: Dictionaries,
     registry: Registry,
-    cachedBatchParts = 128,
+    private readonly cachedAnswers = 128,
     private readonly consistencyWaitMs = 5_000,
   ) {
     this.views = new Map(generations.views.map((v) => [v.name, v]));
-    this.batchParts = new BatchPartCache(cachedBatchParts);
+    this.batchParts = new BatchPartCache(cachedAnswers);
     this.metrics = {
       scanned: counter(registry, 'lamina_serving_rows_scanned_total', 'Batch view rows scanned to answer queries, by the grain read (cached answers scan none)', ['grain']),
       stale: counter(registry, 'lamina_serving_stale_answers_total', 'Answers given from the last complete state while the realtime part replays'),
@@ -174,9 +173,9 @@ export class QueryService {
       this.results.delete(key);
     } else {
       rows = await this.merge(view, generation, result.parts, query, orderBy);
-      if (this.results.size >= RESULT_CACHE_ENTRIES) this.results.delete(this.results.keys().next().value!);
+      if (this.results.size >= this.cachedAnswers) this.results.delete(this.results.keys().next().value!);
     }
-    this.results.set(key, rows);
+    if (this.cachedAnswers > 0) this.results.set(key, rows);
     return { rows, meta: this.meta(generation, result.coverage, result.verdict.ready), hasMore: false };
   }
 

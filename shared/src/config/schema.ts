@@ -109,7 +109,7 @@ export const laminaConfigSchema = z.strictObject({
     .strictObject({
       /** Memory for batch view data held by a serving process (data files read on demand, least recently used out). */
       memoryBudgetMB: z.number().int().min(16).max(1_000_000).default(256),
-      /** Batch parts of answers kept per process (one per distinct query of a generation). */
+      /** Answers and their batch parts kept per process (one per distinct query of a generation); 0 turns caching off. */
       cachedQueries: z.number().int().min(0).max(100_000).default(128),
       /** How long a query with `consistentWith` (an ingest token) waits for its events before NOT_YET_VISIBLE. */
       consistencyWaitMs: z.number().int().min(0).max(60_000).default(5_000),

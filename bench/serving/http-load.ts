@@ -1,0 +1,94 @@
+/**
+ * HTTP load for the serving benchmark: autocannon runs (a GraphQL answer with `errors` counts as a
+ * failure, not a request served), a dashboard that polls once a second, and a /healthz prober.
+ */
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  /** Requests that failed: transport errors, timeouts, non-2xx, or an answer with GraphQL errors. */
+  failed: number;
+  ok: number;
+  seconds: number;
+}
+
+export async function load(url: string, body: string, options: { connections: number; seconds: number; graphql?: boolean }): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: options.connections,
+    duration: options.seconds,
+    timeout: 30,
+    ...(options.graphql === false ? {} : { verifyBody: (text) => !String(text).includes('"errors"') }),
+  });
+  const failed = result.errors + result.timeouts + result.non2xx + result.mismatches;
+  return { reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failed, ok: result['2xx'] - result.mismatches, seconds: result.duration };
+}
+
+export async function graphqlRequest(base: string, query: string): Promise<{ data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] }> {
+  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  return (await response.json()) as never;
+}
+
+/** Asks `query` once and fails loudly unless it answers without errors. */
+export async function answerOf(base: string, query: string): Promise<Record<string, unknown>> {
+  const answer = await graphqlRequest(base, query);
+  if (answer.errors || !answer.data) throw new Error(`the bench query failed: ${JSON.stringify(answer.errors)}\n${query.slice(0, 300)}`);
+  return answer.data;
+}
+
+/** A dashboard: every second, all its queries at once; latencies of each round, and failed rounds. */
+export function pollEverySecond(base: string, queries: readonly string[]): { stop(): Promise<{ rounds: number[]; failed: number }> } {
+  const rounds: number[] = [];
+  let failed = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      const answers = await Promise.all(queries.map((q) => graphqlRequest(base, q).catch(() => ({ errors: [{ message: 'transport' }] }))));
+      const ms = performance.now() - started;
+      if (answers.some((a) => a.errors)) failed++;
+      rounds.push(ms);
+      await new Promise((r) => setTimeout(r, Math.max(0, 1000 - ms)));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { rounds, failed };
+    },
+  };
+}
+
+/** GET `url` every `everyMs` until stopped: each answer's latency (ms). */
+export function probe(url: string, everyMs: number): { stop(): Promise<number[]> } {
+  const latencies: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      latencies.push(performance.now() - started);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return latencies;
+    },
+  };
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
