@@ -8,6 +8,8 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { GenerationStore, LogGuard, LogMismatchError, ValidationError, closeServer, listen, resolveSchemas, sendJson, serveHealth, type EventLog, type GenerationManifest, type LaminaConfig, type Logger, type ObjectStore, type Readiness, type RealtimeSource, type Registry } from '@lamina/shared';
 import { buildSdl } from './graphql/schema-sdl.js';
 import { buildResolvers, type LaminaContext } from './graphql/resolvers.js';
+import { buildSubscriptionSdl } from './graphql/subscription-sdl.js';
+import { buildSubscriptionResolvers } from './graphql/subscription-resolvers.js';
 import { useLaminaExtensions } from './graphql/use-lamina-extensions.js';
 import { createMaskError } from './graphql/mask-error.js';
 import { handleIngest } from './http-routes.js';
@@ -51,8 +53,11 @@ export class ServingLayer {
     const runBatch = options.runBatch ? (runOptions: { full: boolean }) => this.runBatchNow(runOptions) : undefined;
     this.yoga = createYoga<LaminaContext>({
       schema: createSchema({
-        typeDefs: buildSdl(this.generations.views),
-        resolvers: buildResolvers(this.generations.views, { queries: this.queries, generations: this.generations, ...(runBatch ? { runBatch } : {}) }),
+        typeDefs: [buildSdl(this.generations.views), buildSubscriptionSdl(this.generations.views)],
+        resolvers: [
+          buildResolvers(this.generations.views, { queries: this.queries, generations: this.generations, ...(runBatch ? { runBatch } : {}) }),
+          buildSubscriptionResolvers(this.generations.views, { queries: this.queries, registry: options.registry, logger }),
+        ],
       }),
       graphqlEndpoint: '/graphql',
       landingPage: false,

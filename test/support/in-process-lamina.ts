@@ -21,6 +21,7 @@ import {
   type RealtimeRequest,
   type RealtimeSource,
   type RealtimeStatus,
+  type Registry,
 } from '@lamina/shared';
 
 /** Lets a test replace the speed layer (restart) under a serving layer that keeps its reference. */
@@ -41,6 +42,8 @@ interface Layers {
   batch: BatchJob;
   source: SwappableSource;
   serving: ServingLayer;
+  /** The metrics of the archiver, batch and serving layers (the speed layer has its own). */
+  registry: Registry;
 }
 
 export class InProcessLamina {
@@ -79,7 +82,7 @@ export class InProcessLamina {
     const source = new SwappableSource(speed);
     const serving = new ServingLayer({ config, log, store, realtime: [source], logger: silentLogger, registry, generationPollMs: 0 });
     await serving.generations.refresh();
-    return { config, archiver, batch, source, serving };
+    return { config, archiver, batch, source, serving, registry };
   }
 
   /** Stops every layer (gracefully) and starts them again with `config`, on the same log and lake: a deployment. */
@@ -102,6 +105,10 @@ export class InProcessLamina {
 
   get serving(): ServingLayer {
     return this.layers.serving;
+  }
+
+  get registry(): Registry {
+    return this.layers.registry;
   }
 
   private get source(): SwappableSource {

@@ -4,7 +4,7 @@
  */
 import type { GraphQLResolveInfo } from 'graphql';
 import { ValidationError, type CompiledView, type GenerationManifest, type OrderBy, type ResultRow, type RollUp, type ViewQuery } from '@lamina/shared';
-import type { AnswerMeta, QueryService } from '../query-service.js';
+import type { Answer, AnswerMeta, QueryService } from '../query-service.js';
 import type { LoadedGenerations } from '../loaded-generations.js';
 import { graphqlFieldName as gqlName } from '@lamina/shared';
 import { DateTime } from './scalars.js';
@@ -13,7 +13,7 @@ export interface LaminaContext {
   laminaAnswers?: Record<string, AnswerMeta>;
 }
 
-interface ViewArgs {
+export interface ViewArgs {
   from?: number | null;
   to?: number | null;
   granularity: string;
@@ -29,7 +29,7 @@ export interface ResolverDeps {
   runBatch?: (options: { full: boolean }) => Promise<{ manifest: GenerationManifest; durationMs: number }>;
 }
 
-function toQuery(view: CompiledView, args: ViewArgs): { query: ViewQuery; orderBy: OrderBy[]; limit?: number } {
+export function toQuery(view: CompiledView, args: ViewArgs): { query: ViewQuery; orderBy: OrderBy[]; limit?: number } {
   const byGqlName = new Map(view.dimensions.map((d) => [gqlName(d), d]));
   const dim = (name: string) => byGqlName.get(name) ?? name;
   const filters: Record<string, (string | null)[]> = {};
@@ -50,6 +50,11 @@ function toRow(view: CompiledView, granularity: string, row: ResultRow): Record<
   return out;
 }
 
+/** An answer as the view's GraphQL `<Type>Answer`. */
+export function toAnswer(view: CompiledView, args: ViewArgs, answer: Answer) {
+  return { rows: answer.rows.map((r) => toRow(view, args.granularity, r)), freshness: answer.meta };
+}
+
 export function buildResolvers(views: readonly CompiledView[], deps: ResolverDeps) {
   const query: Record<string, unknown> = {
     freshness: () => deps.queries.freshness(),
@@ -63,7 +68,7 @@ export function buildResolvers(views: readonly CompiledView[], deps: ResolverDep
       const { query: q, orderBy, limit } = toQuery(view, args);
       const result = await deps.queries.query(view.name, q, orderBy, limit);
       (context.laminaAnswers ??= {})[info.path.key as string] = result.meta;
-      return { rows: result.rows.map((r) => toRow(view, args.granularity, r)), freshness: result.meta };
+      return toAnswer(view, args, result);
     };
     query[view.name] = async (_: unknown, args: ViewArgs, context: LaminaContext, info: GraphQLResolveInfo) => (await answer(args, context, info)).rows;
     query[`${view.name}WithFreshness`] = async (_: unknown, args: ViewArgs, context: LaminaContext, info: GraphQLResolveInfo) => answer(args, context, info);

@@ -64,6 +64,13 @@ type GenerationInfo {
 }
 `;
 
+/** The arguments of a view's query field; its WithFreshness field and its subscription take the same. */
+export function viewArgsSdl(view: CompiledView): string {
+  const t = typeName(view.name);
+  const dims = view.dimensions.length > 0 ? `filter: ${t}Filter, groupBy: [${t}Dimension!], ` : '';
+  return `from: DateTime, to: DateTime, granularity: Granularity = ALL, ${dims}orderBy: [${t}Order!], limit: Int`;
+}
+
 function viewSdl(view: CompiledView): string {
   const t = typeName(view.name);
   const dims = view.dimensions;
@@ -98,14 +105,7 @@ extend type Query {
     limit: Int
   ): [${t}Row!]!
   """The same query, with the rows and the freshness of the answer together."""
-  ${view.name}WithFreshness(
-    from: DateTime
-    to: DateTime
-    granularity: Granularity = ALL
-    ${dims.length > 0 ? `filter: ${t}Filter\n    groupBy: [${t}Dimension!]` : ''}
-    orderBy: [${t}Order!]
-    limit: Int
-  ): ${t}Answer!
+  ${view.name}WithFreshness(${viewArgsSdl(view)}): ${t}Answer!
 }
 type ${t}Answer { rows: [${t}Row!]!, freshness: Freshness! }
 `;
