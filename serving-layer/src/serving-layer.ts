@@ -12,6 +12,7 @@ import { buildSubscriptionSdl } from './graphql/subscription-sdl.js';
 import { buildSubscriptionResolvers } from './graphql/subscription-resolvers.js';
 import { useLaminaExtensions } from './graphql/use-lamina-extensions.js';
 import { createMaskError } from './graphql/mask-error.js';
+import { renderLocalGraphiQL } from './graphql/graphiql.js';
 import { handleIngest } from './http-routes.js';
 import { IngestService } from './ingest-service.js';
 import { LoadedGenerations } from './loaded-generations.js';
@@ -61,6 +62,7 @@ export class ServingLayer {
       }),
       graphqlEndpoint: '/graphql',
       landingPage: false,
+      renderGraphiQL: renderLocalGraphiQL,
       logging: false,
       maskedErrors: { maskError: createMaskError(logger) },
       plugins: [useLaminaExtensions()],
