@@ -14,6 +14,7 @@ import { useLaminaExtensions } from './graphql/use-lamina-extensions.js';
 import { createMaskError } from './graphql/mask-error.js';
 import { renderLocalGraphiQL } from './graphql/graphiql.js';
 import { handleIngest } from './http-routes.js';
+import { serveDashboard } from './dashboard/dashboard-routes.js';
 import { IngestService } from './ingest-service.js';
 import { LoadedGenerations } from './loaded-generations.js';
 import { QueryService } from './query-service.js';
@@ -98,11 +99,8 @@ export class ServingLayer {
       if (path === '/graphql') return void this.yoga(req, res);
       if (path === '/v1/events') return void handleIngest(req, res, this.ingest, this.options.logger);
       if (serveHealth(path!, res, this.options)) return;
-      if (path === '/') {
-        res.writeHead(302, { location: '/graphql' });
-        return void res.end();
-      }
-      sendJson(res, 404, { error: `no route ${path}; try /graphql, POST /v1/events, /metrics, /healthz, /readyz` });
+      if (serveDashboard(path!, res, this.generations.views, this.options.logger)) return;
+      sendJson(res, 404, { error: `no route ${path}; try / (dashboard), /graphql, POST /v1/events, /metrics, /healthz, /readyz` });
     });
     const bound = await listen(this.server, port, host);
     this.options.logger.info({ url: `http://localhost:${bound}/graphql` }, 'serving layer listening');
