@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import type { Page } from 'playwright-core';
 import { CHROMIUM_SKIP_REASON, launchChromium, requireChromium } from './support/chromium.js';
 import { postRecentPageViews, runBatch, startDemoLamina } from './support/dashboard-demo.js';
@@ -23,6 +24,22 @@ async function shown(page: Page) {
     generation: document.getElementById('freshness')!.dataset.generation,
   }));
 }
+
+/**
+ * Waits until `read()` gives `expected` (each part of the page has its own subscription, so they
+ * update one after the other), then asserts it: the failure shows the last difference.
+ */
+async function eventually<T>(read: () => Promise<T>, expected: T, message: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let actual = await read();
+  while (!isDeepStrictEqual(actual, expected) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    actual = await read();
+  }
+  assert.deepEqual(actual, expected, message);
+}
+
+const topRows = (rows: Row[]) => rows.map((r) => [r.url, ...MEASURES.map((m) => formatNumber(r[m] as number))]);
 
 /** Waits until the views tile shows `views` (the subscriptions push it; nothing reloads the page). */
 async function waitForViews(page: Page, views: number) {
@@ -66,12 +83,12 @@ test('dashboard: the numbers of the API, live after new events and a new generat
     await page.goto(`${base}/`);
     await waitForViews(page, 460);
     const expected = await apiAnswer(base);
-    let now = await shown(page);
+    const now = await shown(page);
     for (const measure of MEASURES) {
       const value = expected.totals[0]![measure] as number;
       assert.deepEqual(now.totals[measure], { text: formatNumber(value), value: String(value) }, `the ${measure} tile shows the API's number`);
     }
-    assert.deepEqual(now.top, expected.top.map((r) => [r.url, ...MEASURES.map((m) => formatNumber(r[m] as number))]), 'the top-10 table is the API\'s top 10');
+    await eventually(async () => (await shown(page)).top, topRows(expected.top), 'the top-10 table is the API\'s top 10');
     assert.equal(now.generation, '1', 'the freshness badge names the generation');
     assert.ok(await page.locator('#chart canvas').count() > 0, 'uPlot drew the chart');
     assert.match((await page.locator('#chart-title').textContent()) ?? '', /views per minute/);
@@ -79,9 +96,7 @@ test('dashboard: the numbers of the API, live after new events and a new generat
     // New events: the page follows through its subscriptions, within a few seconds.
     await postRecentPageViews(base, 37, { prefix: 'live', spreadMs: 60_000 });
     await waitForViews(page, 497);
-    const after = await apiAnswer(base);
-    now = await shown(page);
-    assert.deepEqual(now.top, after.top.map((r) => [r.url, ...MEASURES.map((m) => formatNumber(r[m] as number))]));
+    await eventually(async () => (await shown(page)).top, topRows((await apiAnswer(base)).top), 'the top-10 table follows');
 
     // A new generation takes the realtime events over: same numbers, the badge moves on.
     assert.equal(await runBatch(base), 2);
