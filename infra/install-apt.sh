@@ -3,6 +3,8 @@
 #   kcat          Kafka command-line client (inspect topics: kcat -b 127.0.0.1:19092 -L)
 #   java, maven   only if absent (the polyglot machine image ships both): Kafka runs on the JVM and
 #                 its jars come through `mvn dependency:copy-dependencies`
+#   chromium      the headless browser of the dashboard test (test/dashboard-browser.test.ts), driven
+#                 by playwright-core at /usr/bin/chromium
 # Go is not installed here: Debian's is too old for MinIO (needs Go >= 1.24); use the machine's.
 # Runs `apt-get update` at most once per invocation. Needs root (or sudo).
 set -euo pipefail
@@ -18,9 +20,10 @@ wanted=()
 command -v kcat >/dev/null 2>&1 || wanted+=(kcat)
 command -v java >/dev/null 2>&1 || wanted+=(openjdk-17-jre-headless)
 command -v mvn  >/dev/null 2>&1 || wanted+=(maven)
+[ -x /usr/bin/chromium ]         || wanted+=(chromium)
 
 if [ "${#wanted[@]}" -eq 0 ]; then
-  echo "install-apt.sh: kcat, java and mvn already present"
+  echo "install-apt.sh: kcat, java, mvn and chromium already present"
   exit 0
 fi
 

@@ -42,7 +42,7 @@ async function startInfra() {
   }
   try {
     const apt = spawnSync('bash', ['infra/install-apt.sh'], { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (apt.status !== 0) throw new Error('infra/install-apt.sh failed (kcat, java, maven from Debian packages)');
+    if (apt.status !== 0) throw new Error('infra/install-apt.sh failed (kcat, java, maven, chromium from Debian packages)');
     const { ensureStack, stopStack } = await import('../infra/stack-lib.mjs');
     const { stackConfigFromEnv } = await import('../infra/stack-config.mjs');
     const { ensurePythonEnv } = await import('../infra/python-env.mjs');

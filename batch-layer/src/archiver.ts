@@ -40,6 +40,7 @@ import {
   type PartitionBatch,
   type QuarantineRow,
   type Registry,
+  archiverGroup,
 } from '@lamina/shared';
 
 export interface ArchiverOptions {
@@ -127,7 +128,7 @@ export class Archiver {
     await this.prepareLake();
     // A log that is not the lake's refuses to start: archiving it would skip or double offsets.
     this.epochRecord = await this.guard.verify();
-    this.consumer = log.consumer({ groupId: this.options.groupId ?? 'lamina-archiver', topic: this.topic });
+    this.consumer = log.consumer({ groupId: this.options.groupId ?? archiverGroup(this.topic), topic: this.topic });
     await this.consumer.start({
       onAssigned: (partitions) => this.onAssigned(partitions),
       onRevoked: async (partitions) => {
@@ -280,7 +281,7 @@ export class Archiver {
     this.metrics.archived.inc(archived);
     this.metrics.quarantined.inc(quarantined);
     const positions = taken.map((t) => ({ partition: t.partition, offset: t.to }));
-    await this.options.log.commitOffsets(this.options.groupId ?? 'lamina-archiver', this.topic, positions);
+    await this.options.log.commitOffsets(this.options.groupId ?? archiverGroup(this.topic), this.topic, positions);
     this.options.logger.debug({ archived, quarantined, partitions: positions }, 'archiver: flushed');
   }
 

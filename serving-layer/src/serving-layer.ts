@@ -8,10 +8,14 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { GenerationStore, LogGuard, LogMismatchError, ValidationError, closeServer, listen, resolveSchemas, sendJson, serveHealth, type EventLog, type GenerationManifest, type LaminaConfig, type Logger, type ObjectStore, type Readiness, type RealtimeSource, type Registry } from '@lamina/shared';
 import { buildSdl } from './graphql/schema-sdl.js';
 import { buildResolvers, type LaminaContext } from './graphql/resolvers.js';
+import { buildSubscriptionSdl } from './graphql/subscription-sdl.js';
+import { buildSubscriptionResolvers } from './graphql/subscription-resolvers.js';
 import { useLaminaExtensions } from './graphql/use-lamina-extensions.js';
 import { createMaskError } from './graphql/mask-error.js';
 import { useQueryLimits } from './graphql/use-query-limits.js';
+import { renderLocalGraphiQL } from './graphql/graphiql.js';
 import { handleIngest } from './http-routes.js';
+import { serveDashboard } from './dashboard/dashboard-routes.js';
 import { IngestService } from './ingest-service.js';
 import { LoadedGenerations } from './loaded-generations.js';
 import { ChunkCache } from './store/chunk-cache.js';
@@ -56,11 +60,15 @@ export class ServingLayer {
     const runBatch = options.runBatch ? (runOptions: { full: boolean }) => this.runBatchNow(runOptions) : undefined;
     this.yoga = createYoga<LaminaContext>({
       schema: createSchema({
-        typeDefs: buildSdl(this.generations.views),
-        resolvers: buildResolvers(this.generations.views, { queries: this.queries, generations: this.generations, ...(runBatch ? { runBatch } : {}) }),
+        typeDefs: [buildSdl(this.generations.views), buildSubscriptionSdl(this.generations.views)],
+        resolvers: [
+          buildResolvers(this.generations.views, { queries: this.queries, generations: this.generations, ...(runBatch ? { runBatch } : {}) }),
+          buildSubscriptionResolvers(this.generations.views, { queries: this.queries, registry: options.registry, logger }),
+        ],
       }),
       graphqlEndpoint: '/graphql',
       landingPage: false,
+      renderGraphiQL: renderLocalGraphiQL,
       logging: false,
       maskedErrors: { maskError: createMaskError(logger) },
       // Answered 413 from Content-Length before the body is read, else as soon as the stream passes it.
@@ -98,11 +106,8 @@ export class ServingLayer {
       if (path === '/graphql') return void this.yoga(req, res);
       if (path === '/v1/events') return void handleIngest(req, res, this.ingest, this.options.logger);
       if (serveHealth(path!, res, this.options)) return;
-      if (path === '/') {
-        res.writeHead(302, { location: '/graphql' });
-        return void res.end();
-      }
-      sendJson(res, 404, { error: `no route ${path}; try /graphql, POST /v1/events, /metrics, /healthz, /readyz` });
+      if (serveDashboard(path!, res, this.generations.views, this.options.logger)) return;
+      sendJson(res, 404, { error: `no route ${path}; try / (dashboard), /graphql, POST /v1/events, /metrics, /healthz, /readyz` });
     });
     const bound = await listen(this.server, port, host);
     this.options.logger.info({ url: `http://localhost:${bound}/graphql` }, 'serving layer listening');

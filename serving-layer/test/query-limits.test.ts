@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InProcessLamina } from '../../test/support/in-process-lamina.js';
 import { testConfig } from '../../test/support/test-config.js';
+import { SseReader } from '../../test/support/sse.js';
 import type { ServingLayer } from '../src/index.js';
 
 interface GraphQLResponse {
@@ -158,6 +159,23 @@ describe('query limits, each one alone', () => {
       assert.deepEqual(codes(response), [code]);
       assert.equal(response.data, undefined);
     }
+  });
+
+  test('rows: a subscription is held to maxRows too, for each event it sends', async () => {
+    const events = async (query: string) => {
+      const response = await lamina.serving.yoga.fetch('http://lamina.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ query }) });
+      const reader = new SseReader(response);
+      const first = await reader.until((e) => e.event === 'next');
+      await reader.close();
+      return first.data!;
+    };
+    for (const query of ['subscription { pageviews(limit: 3) { rows { url } } }', 'subscription { pageviews { rows { url } } }']) {
+      const first = await events(query);
+      assert.deepEqual((first.errors ?? []).map((e) => e.extensions?.code), ['TOO_MANY_ROWS'], query);
+    }
+    const narrow = await events('subscription { pageviews(limit: 2, orderBy: [{ field: url, direction: ASC }]) { rows { url } } }');
+    assert.equal(narrow.errors, undefined, JSON.stringify(narrow.errors));
+    assert.deepEqual(narrow.data!.pageviews.rows, [{ url: '/' }, { url: '/docs' }]);
   });
 
   test('rows: a `limit` above maxRows is refused before the view is read, as a variable too', async () => {

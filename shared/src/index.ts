@@ -32,6 +32,7 @@ export * from './tables/offset-ranges.js';
 export * from './tables/lamina-lake.js';
 export * from './epochs/log-epochs.js';
 export * from './epochs/log-guard.js';
+export * from './epochs/consumer-groups.js';
 export * from './tables/quarantine-table.js';
 export * from './tables/view-table.js';
 export * from './generations/manifest.js';

@@ -31,6 +31,7 @@ import {
   resolveSchemas,
   LogGuard,
   LogMismatchError,
+  speedGroup,
 } from '@lamina/shared';
 import { GenerationState, PartitionState } from './generation-state.js';
 import { PartitionQueues } from './partition-queue.js';
@@ -104,7 +105,7 @@ export class SpeedLayer implements RealtimeSource {
       );
     }
     this.states.set(latest.generation, new GenerationState(latest.generation, latest.watermark));
-    this.consumer = log.consumer({ groupId: this.options.groupId ?? 'lamina-speed', topic: this.topic });
+    this.consumer = log.consumer({ groupId: this.options.groupId ?? speedGroup(this.topic), topic: this.topic });
     await this.consumer.start({
       onAssigned: (partitions) => this.onAssigned(partitions),
       onRevoked: async (partitions) => this.onRevoked(partitions),
