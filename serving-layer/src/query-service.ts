@@ -10,10 +10,7 @@ import {
   parseIngestToken,
   type IngestToken,
   ViewIncompleteError,
-  measureIndexes,
-  orderResults,
   planQuery,
-  resultRow,
   type CompiledView,
   type GroupRow,
   type LaminaConfig,
@@ -28,10 +25,11 @@ import {
   type Registry,
 } from '@lamina/shared';
 import { checkCoverage, describeCoverage, type CoverageVerdict } from './coverage-check.js';
-import type { LoadedGeneration, LoadedGenerations } from './loaded-generations.js';
+import type { GrainTable, LoadedGeneration, LoadedGenerations } from './loaded-generations.js';
 import { BatchPartCache, type BatchPart } from './store/batch-part-cache.js';
 import { chooseGrain } from './store/grain-choice.js';
-import { groupId, scanChunks } from './store/batch-scan.js';
+import { scanChunks } from './store/batch-scan.js';
+import { AnswerRows, type RowWindow } from './answer-rows.js';
 import type { Dictionaries } from './store/dimension-dictionary.js';
 
 export interface AnswerMeta {
@@ -75,8 +73,11 @@ export class QueryService {
   private readonly batchParts: BatchPartCache;
   /** The last answer from a complete state, per query: what a replaying state answers instead. */
   private readonly lastComplete = new Map<string, Answer>();
-  /** Whole ordered answers by (query, generation, realtime offsets): a dashboard polling an idle view. */
-  private readonly results = new Map<string, ResultRow[]>();
+  /** Ordered answers (or pages) by (query, generation, realtime offsets): a dashboard polling an idle view. */
+  private readonly results = new Map<string, { rows: ResultRow[]; total: number }>();
+  /** Late sketch states of a page's groups, per batch part (see answer-rows.ts). */
+  private readonly lateGroups = new Map<string, Map<string, GroupRow | null>>();
+  private readonly answerRows: AnswerRows;
 
   constructor(
     private readonly config: LaminaConfig,
@@ -90,6 +91,11 @@ export class QueryService {
   ) {
     this.views = new Map(generations.views.map((v) => [v.name, v]));
     this.batchParts = new BatchPartCache(cachedAnswers);
+    this.answerRows = new AnswerRows({
+      dictionaries,
+      batchPart: (view, generation, query) => this.batchPart(view, generation, query),
+      batchGroups: (view, generation, query, only) => this.batchGroups(view, generation, query, only),
+    });
     this.metrics = {
       scanned: counter(registry, 'lamina_serving_rows_scanned_total', 'Batch view rows scanned to answer queries, by the grain read (cached answers scan none)', ['grain']),
       stale: counter(registry, 'lamina_serving_stale_answers_total', 'Answers given from the last complete state while the realtime part replays'),
@@ -109,16 +115,16 @@ export class QueryService {
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new ValidationError(`limit must be a non-negative integer, got ${limit}`);
     planQuery(view, query);
     if (page.consistentWith !== undefined) await this.waitFor(parseIngestToken(page.consistentWith));
-    const answer = await this.exactAnswer(view, query, orderBy);
     const offset = page.offset ?? 0;
-    const end = limit === undefined ? answer.rows.length : offset + limit;
-    return { ...answer, rows: answer.rows.slice(offset, end), hasMore: end < answer.rows.length };
+    if (limit !== undefined) return this.exactAnswer(view, query, orderBy, { offset, limit });
+    const answer = await this.exactAnswer(view, query, orderBy);
+    return offset > 0 ? { ...answer, rows: answer.rows.slice(offset), hasMore: false } : answer;
   }
 
-  /** The whole ordered answer; a replaying realtime state answers with the last complete answer, flagged. */
-  private async exactAnswer(view: CompiledView, query: ViewQuery, orderBy: OrderBy[]): Promise<Answer> {
-    const key = JSON.stringify([view.name, query, orderBy]);
-    const answer = await this.answerFromLog(view, query, orderBy);
+  /** The ordered answer (a window of it); a replaying realtime state answers with the last complete answer, flagged. */
+  private async exactAnswer(view: CompiledView, query: ViewQuery, orderBy: OrderBy[], window?: RowWindow): Promise<Answer> {
+    const key = JSON.stringify([view.name, query, orderBy, window]);
+    const answer = await this.answerFromLog(view, query, orderBy, window);
     if (!answer.meta.stale) {
       this.lastComplete.delete(key);
       this.lastComplete.set(key, answer);
@@ -130,12 +136,12 @@ export class QueryService {
     return last ? { ...last, meta: { ...last.meta, stale: true } } : answer;
   }
 
-  private async answerFromLog(view: CompiledView, query: ViewQuery, orderBy: OrderBy[]): Promise<Answer> {
+  private async answerFromLog(view: CompiledView, query: ViewQuery, orderBy: OrderBy[], window?: RowWindow): Promise<Answer> {
     // Usually the newest loaded generation is ready everywhere: ask for it directly, one round trip.
     // Only when it is not do we ask every instance for its status to choose (a second round trip).
     const newest = this.generations.list()[0]!;
     const direct = await this.attempt(view, newest, query);
-    if (direct.verdict.ready) return this.answer(view, newest, direct, query, orderBy);
+    if (direct.verdict.ready) return this.answer(view, newest, direct, query, orderBy, window);
     let lastProblem = describeCoverage(direct.verdict);
     for (let attempt = 0; attempt < 3; attempt++) {
       const generation = await this.chooseGeneration();
@@ -146,7 +152,7 @@ export class QueryService {
         this.logger.debug({ attempt, problem: lastProblem }, 'serving: realtime coverage changed, retrying');
         continue;
       }
-      return this.answer(view, generation, result, query, orderBy);
+      return this.answer(view, generation, result, query, orderBy, window);
     }
     throw new CoverageError(`cannot answer exactly right now: ${lastProblem}. Check that every speed instance is up (LAMINA_SPEED_URLS) and retry.`);
   }
@@ -158,7 +164,7 @@ export class QueryService {
     return { parts, coverage, verdict: checkCoverage(coverage, g, this.config.partitions) };
   }
 
-  private async answer(view: CompiledView, generation: LoadedGeneration, result: { parts: RealtimePart[]; coverage: PartitionCoverage[]; verdict: CoverageVerdict }, query: ViewQuery, orderBy: OrderBy[]): Promise<Answer> {
+  private async answer(view: CompiledView, generation: LoadedGeneration, result: { parts: RealtimePart[]; coverage: PartitionCoverage[]; verdict: CoverageVerdict }, query: ViewQuery, orderBy: OrderBy[], window?: RowWindow): Promise<Answer> {
     if (generation.incomplete.has(view.name)) {
       throw new ViewIncompleteError(
         `view '${view.name}' was added or changed after generation ${generation.manifest.generation} was computed, so that generation has no batch part for it and an answer would be short; ` +
@@ -167,25 +173,24 @@ export class QueryService {
     }
     // The same query over the same generation and the same realtime offsets has the same rows.
     const version = result.coverage.map((c) => `${c.partition}:${c.fromOffset}-${c.toOffset}`).sort().join(',');
-    const key = JSON.stringify([view.name, query, orderBy, generation.manifest.generation, version]);
+    const key = JSON.stringify([view.name, query, orderBy, window, generation.manifest.generation, version]);
     let rows = this.results.get(key);
     if (rows) {
       this.results.delete(key);
     } else {
-      rows = await this.merge(view, generation, result.parts, query, orderBy);
+      rows = await this.answerRows.rows(view, generation, result.parts, query, orderBy, window);
       if (this.results.size >= this.cachedAnswers) this.results.delete(this.results.keys().next().value!);
     }
     if (this.cachedAnswers > 0) this.results.set(key, rows);
-    return { rows, meta: this.meta(generation, result.coverage, result.verdict.ready), hasMore: false };
+    const end = window ? window.offset + rows.rows.length : rows.total;
+    return { rows: rows.rows, meta: this.meta(generation, result.coverage, result.verdict.ready), hasMore: end < rows.total };
   }
 
   /** The batch part of (generation, view, query): scanned once, then from the cache. */
   private batchPart(view: CompiledView, generation: LoadedGeneration, query: ViewQuery): Promise<BatchPart> {
-    const tables = generation.tables.get(view.name);
-    if (!tables || tables.length === 0) return Promise.resolve({ groups: new Map(), rowsScanned: 0, results: new Map() });
-    const table = chooseGrain(tables, query);
-    const key = JSON.stringify([table.table, table.version, query.from, query.to, query.granularity, query.timeZone, query.groupBy, query.filters, query.measures]);
-    return this.batchParts.get(key, async () => {
+    const table = this.grainOf(view, generation, query);
+    if (!table) return Promise.resolve({ groups: new Map(), rowsScanned: 0, results: new Map() });
+    return this.batchParts.get(this.partKey(table, query), async () => {
       const chunks = await this.generations.chunksOf(view, table, query.from, query.to);
       const scan = await scanChunks(view, query, chunks, this.dictionaries);
       this.metrics.scanned.inc({ grain: table.granularity }, scan.rowsScanned);
@@ -193,39 +198,40 @@ export class QueryService {
     });
   }
 
-  /**
-   * Batch part (cached) plus realtime part: groups the realtime part touches get fresh merged states;
-   * the others keep their cached results. The cached states are never modified.
-   */
-  private async merge(view: CompiledView, generation: LoadedGeneration, parts: RealtimePart[], query: ViewQuery, orderBy: OrderBy[]): Promise<ResultRow[]> {
-    const batch = await this.batchPart(view, generation, query);
-    const groupBy = query.groupBy ?? [...view.dimensions];
-    const selected = measureIndexes(view, query);
-    const dicts = groupBy.map((d) => this.dictionaries.of(view.name, d));
-    const { measures } = view;
-    const overlay = new Map<string, GroupRow>();
-    for (const part of parts) {
-      for (const row of part.rows) {
-        const key = groupId(row.bucket, row.dims.map((v, g) => dicts[g]!.idOf(v)));
-        let merged = overlay.get(key);
-        if (!merged) {
-          const base = batch.groups.get(key);
-          merged = { bucket: row.bucket, dims: row.dims, states: new Array<unknown>(measures.length) };
-          for (const i of selected) merged.states[i] = measures[i]!.measure.merge(measures[i]!.measure.identity(), base ? base.states[i] : measures[i]!.measure.identity());
-          overlay.set(key, merged);
-        }
-        for (const i of selected) merged.states[i] = measures[i]!.measure.merge(merged.states[i], row.states[i]);
-      }
+  /** The batch states of `only` groups (late sketches of a page): scanned for the groups not seen yet, then kept. */
+  private async batchGroups(view: CompiledView, generation: LoadedGeneration, query: ViewQuery, only: ReadonlySet<string>): Promise<Map<string, GroupRow>> {
+    const table = this.grainOf(view, generation, query);
+    const found = new Map<string, GroupRow>();
+    if (!table) return found;
+    const key = this.partKey(table, query);
+    let known = this.lateGroups.get(key);
+    if (known) this.lateGroups.delete(key);
+    known ??= new Map<string, GroupRow | null>();
+    if (this.cachedAnswers > 0) {
+      this.lateGroups.set(key, known);
+      while (this.lateGroups.size > this.cachedAnswers) this.lateGroups.delete(this.lateGroups.keys().next().value!);
     }
-    const results: ResultRow[] = [];
-    for (const [key, group] of batch.groups) {
-      if (overlay.has(key)) continue;
-      let cached = batch.results.get(key);
-      if (!cached) batch.results.set(key, (cached = resultRow(view, groupBy, selected, group)));
-      results.push(cached);
+    const missing = new Set([...only].filter((k) => !known.has(k)));
+    if (missing.size > 0) {
+      const chunks = await this.generations.chunksOf(view, table, query.from, query.to);
+      const scan = await scanChunks(view, query, chunks, this.dictionaries, missing);
+      this.metrics.scanned.inc({ grain: table.granularity }, scan.rowsScanned);
+      for (const k of missing) known.set(k, scan.groups.get(k) ?? null);
     }
-    for (const group of overlay.values()) results.push(resultRow(view, groupBy, selected, group));
-    return orderResults(view, query, results, orderBy);
+    for (const k of only) {
+      const group = known.get(k);
+      if (group) found.set(k, group);
+    }
+    return found;
+  }
+
+  private grainOf(view: CompiledView, generation: LoadedGeneration, query: ViewQuery): GrainTable | undefined {
+    const tables = generation.tables.get(view.name);
+    return tables && tables.length > 0 ? chooseGrain(tables, query) : undefined;
+  }
+
+  private partKey(table: GrainTable, query: ViewQuery): string {
+    return JSON.stringify([table.table, table.version, query.from, query.to, query.granularity, query.timeZone, query.groupBy, query.filters, query.measures]);
   }
 
   private meta(generation: LoadedGeneration, coverage: PartitionCoverage[], ready: boolean): AnswerMeta {

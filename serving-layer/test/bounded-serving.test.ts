@@ -90,3 +90,33 @@ test('answers never go backwards while a restarted speed instance replays', { ti
     await lamina.stop();
   }
 });
+
+test('a page ordered by plain measures gets its sketches late, for its rows only: the same rows as the whole answer', { timeout: 120_000 }, async () => {
+  const config = testConfig({ serving: { cachedQueries: 16 } });
+  const lamina = await InProcessLamina.start(config);
+  try {
+    await lamina.serving.ingest.ingest(Array.from({ length: 3000 }, (_, i) => pv(i)));
+    await lamina.archiver.catchUp();
+    await lamina.runBatch();
+    // Realtime events touch some groups of the batch part and add new ones.
+    await lamina.serving.ingest.ingest(Array.from({ length: 400 }, (_, i) => pv(5000 + i * 3)));
+    await lamina.waitForRealtime();
+    const queries: [ViewQuery, { field: string; direction: 'ASC' | 'DESC' }[]][] = [
+      [{ granularity: 'hour', from: DAY, to: DAY + 86_400_000, groupBy: ['url'] }, [{ field: 'views', direction: 'DESC' }]],
+      [{ granularity: 'all', groupBy: ['url', 'country'] }, [{ field: 'views', direction: 'DESC' }, { field: 'avgDurationMs', direction: 'ASC' }]],
+      [{ granularity: 'day', groupBy: ['url'] }, []],
+      [{ granularity: 'all', groupBy: ['url'], measures: ['visitors', 'p95DurationMs'] }, [{ field: 'url', direction: 'ASC' }]],
+    ];
+    for (const [query, orderBy] of queries) {
+      const whole = await lamina.serving.queries.query('pageviews', query, orderBy);
+      assert.ok(whole.rows.length > 6, `${JSON.stringify(query)}: enough rows for pages (${whole.rows.length})`);
+      for (const offset of [0, 3, whole.rows.length - 2]) {
+        const page = await lamina.serving.queries.query('pageviews', query, orderBy, 3, { offset });
+        assert.deepEqual(page.rows, whole.rows.slice(offset, offset + 3), `${JSON.stringify(query)} at ${offset}`);
+        assert.equal(page.hasMore, offset + 3 < whole.rows.length);
+      }
+    }
+  } finally {
+    await lamina.stop();
+  }
+});

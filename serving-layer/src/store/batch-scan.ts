@@ -1,16 +1,20 @@
 /**
  * The batch part of an answer: scans the chunks of the chosen grain over the query's range, keeps the
  * rows its filters allow, rolls their buckets up to the query's granularity and merges the states of
- * the measures it selects — straight from the stored columns (sketches from their bytes), with no
- * object per row. It yields to the event loop every few thousand rows, so ingest and /healthz never
- * wait behind a large scan.
+ * the measures it selects — straight from the stored columns, with no object and no string per row.
+ * A group is a slot found by a number (the bucket's ordinal and the mixed-radix number of its
+ * dimension ids); plain measures add into typed columns, sketches merge their stored bytes. Group
+ * rows (with the string keys the rest of serving uses) are built once per group at the end. It
+ * yields to the event loop every few thousand rows, so ingest and /healthz never wait behind a scan.
  */
-import { DDSketch, HyperLogLog, dimensionMatcher, measureIndexes, planQuery, zonedBucketStart, type AvgState, type CompiledView, type GroupRow, type ViewQuery } from '@lamina/shared';
+import { dimensionMatcher, measureIndexes, planQuery, zonedBucketStart, type AvgState, type CompiledView, type GroupRow, type ViewQuery } from '@lamina/shared';
 import type { Dictionaries, DimensionDictionary } from './dimension-dictionary.js';
 import type { ViewChunk } from './view-chunk.js';
 
-const YIELD_EVERY = 4096;
+const YIELD_EVERY = 8192;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Past this many dimension combinations, group slots are found by string keys (still one per group, not per row). */
+const NUMERIC_COMBOS = 2 ** 32;
 
 export interface ScanResult {
   /** Group key (bucket and dimension ids) -> the group's merged states (unselected measures undefined). */
@@ -25,74 +29,200 @@ export function groupId(bucket: number, ids: readonly number[]): string {
   return key;
 }
 
-export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: readonly ViewChunk[], dictionaries: Dictionaries): Promise<ScanResult> {
+/** Mergeable sketch states (HyperLogLog, DDSketch) as the scan sees them. */
+interface EncodedMerge {
+  mergeEncoded(bytes: Uint8Array, start: number, end: number): void;
+}
+
+/** The accumulators of the selected measures, one entry per group slot, grown as groups appear. */
+class Accumulators {
+  private capacity = 256;
+  readonly numbers: (Float64Array | undefined)[];
+  readonly counts: (Float64Array | undefined)[];
+  readonly sketches: (unknown[] | undefined)[];
+
+  constructor(
+    private readonly view: CompiledView,
+    private readonly selected: readonly number[],
+  ) {
+    const n = view.measures.length;
+    this.numbers = new Array(n);
+    this.counts = new Array(n);
+    this.sketches = new Array(n);
+    for (const i of selected) {
+      const kind = view.measures[i]!.measure.kind;
+      if (kind === 'distinct' || kind === 'quantile') this.sketches[i] = [];
+      else {
+        this.numbers[i] = this.column(kind === 'min' || kind === 'max' ? Number.NaN : 0);
+        if (kind === 'avg') this.counts[i] = this.column(0);
+      }
+    }
+  }
+
+  private column(fill: number): Float64Array {
+    return new Float64Array(this.capacity).fill(fill);
+  }
+
+  /** Makes slot `g` (the next one) exist. */
+  add(g: number): void {
+    if (g === this.capacity) {
+      this.capacity *= 2;
+      const grow = (old: Float64Array, fill: number) => {
+        const next = this.column(fill);
+        next.set(old);
+        return next;
+      };
+      for (const i of this.selected) {
+        const kind = this.view.measures[i]!.measure.kind;
+        if (this.numbers[i]) this.numbers[i] = grow(this.numbers[i]!, kind === 'min' || kind === 'max' ? Number.NaN : 0);
+        if (this.counts[i]) this.counts[i] = grow(this.counts[i]!, 0);
+      }
+    }
+    for (const i of this.selected) this.sketches[i]?.push(this.view.measures[i]!.measure.identity());
+  }
+
+  /** The measure states of slot g, as GroupRow holds them. */
+  states(g: number): unknown[] {
+    const states = new Array<unknown>(this.view.measures.length);
+    for (const i of this.selected) {
+      const kind = this.view.measures[i]!.measure.kind;
+      if (this.sketches[i]) states[i] = this.sketches[i]![g];
+      else if (kind === 'avg') states[i] = { sum: this.numbers[i]![g]!, count: this.counts[i]![g]! } satisfies AvgState;
+      else if (kind === 'min' || kind === 'max') states[i] = this.numbers[i]![g]! === this.numbers[i]![g]! ? this.numbers[i]![g]! : null;
+      else states[i] = this.numbers[i]![g]!;
+    }
+    return states;
+  }
+}
+
+/** `only`: the keys of the groups to merge (the others are skipped); absent, every group. */
+export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: readonly ViewChunk[], dictionaries: Dictionaries, only?: ReadonlySet<string>): Promise<ScanResult> {
   const groupIndexes = planQuery(view, query);
   const selected = measureIndexes(view, query);
   const dicts: DimensionDictionary[] = view.dimensions.map((d) => dictionaries.of(view.name, d));
-  // Per filtered dimension, a verdict per dictionary id (computed once per value seen).
+  // Per filtered dimension, a verdict per dictionary id (0 unknown, 1 keep, 2 drop), computed once per value seen.
   const filters = Object.entries(query.filters ?? {}).map(([dim, filter]) => {
     const index = view.dimensions.indexOf(dim);
     const matches = dimensionMatcher(filter);
-    const verdicts = new Map<number, boolean>();
-    return (id: number) => {
-      let v = verdicts.get(id);
-      if (v === undefined) verdicts.set(id, (v = matches(dicts[index]!.valueOf(id))));
-      return v;
-    };
+    const verdicts = new Uint8Array(dicts[index]!.size + 1);
+    return { index, matches, verdicts, dict: dicts[index]! };
   });
-  const filterIndexes = Object.keys(query.filters ?? {}).map((dim) => view.dimensions.indexOf(dim));
-  // Buckets repeat row after row: roll each stored bucket up once.
+  // Mixed radix over the grouped dimensions' ids (+1: null is -1): one number per combination.
+  const radices = groupIndexes.map((d) => dicts[d]!.size + 1);
+  const combos = radices.reduce((a, b) => a * b, 1);
+  const numeric = combos <= NUMERIC_COMBOS;
+  const groupDims = groupIndexes.length;
+  // Rolled-up buckets and their ordinals, by stored bucket (rows repeat them).
   const rolled = new Map<number, number>();
-  const rollUp = (bucket: number) => {
-    let b = rolled.get(bucket);
-    if (b === undefined) rolled.set(bucket, (b = zonedBucketStart(bucket, query.granularity, query.timeZone)));
-    return b;
-  };
-  const groups = new Map<string, GroupRow>();
-  const ids = new Array<number>(groupIndexes.length);
+  const ordinals = new Map<number, number>();
+  const bucketsByOrdinal: number[] = [];
+  const wanted = only ? wantedCombos(only, radices) : undefined;
+
+  const slots = new Map<number | string, number>();
+  const slotBucket: number[] = [];
+  const slotIds: number[] = [];
+  const acc = new Accumulators(view, selected);
+  const numberMeasures = selected.filter((i) => acc.numbers[i] !== undefined && acc.counts[i] === undefined);
+  const avgMeasures = selected.filter((i) => acc.counts[i] !== undefined);
+  const sketchMeasures = selected.filter((i) => acc.sketches[i] !== undefined);
+  const kinds = view.measures.map((m) => m.measure.kind);
   let scanned = 0;
+
   for (const chunk of chunks) {
     const start = query.from === undefined ? 0 : chunk.lowerBound(query.from);
     const end = query.to === undefined ? chunk.rows : chunk.lowerBound(query.to);
+    let storedBucket = Number.NaN;
+    let bucket = 0;
+    let ordinal = 0;
+    let wantedHere: Set<number> | undefined;
     rows: for (let r = start; r < end; r++) {
       if (++scanned % YIELD_EVERY === 0) await yieldToEventLoop();
-      for (let f = 0; f < filters.length; f++) if (!filters[f]!(chunk.dims[filterIndexes[f]!]![r]!)) continue rows;
-      const bucket = rollUp(chunk.buckets[r]!);
-      for (let g = 0; g < groupIndexes.length; g++) ids[g] = chunk.dims[groupIndexes[g]!]![r]!;
-      const key = groupId(bucket, ids);
-      let group = groups.get(key);
-      if (!group) {
-        group = { bucket, dims: groupIndexes.map((d, g) => dicts[d]!.valueOf(ids[g]!)), states: new Array<unknown>(view.measures.length) };
-        for (const i of selected) group.states[i] = view.measures[i]!.measure.identity();
-        groups.set(key, group);
+      for (let f = 0; f < filters.length; f++) {
+        const filter = filters[f]!;
+        const id = chunk.dims[filter.index]![r]!;
+        let verdict = filter.verdicts[id + 1]!;
+        if (verdict === 0) filter.verdicts[id + 1] = verdict = filter.matches(filter.dict.valueOf(id)) ? 1 : 2;
+        if (verdict === 2) continue rows;
       }
-      for (const i of selected) mergeCell(view, i, chunk, r, group);
+      if (chunk.buckets[r] !== storedBucket) {
+        storedBucket = chunk.buckets[r]!;
+        let b = rolled.get(storedBucket);
+        if (b === undefined) rolled.set(storedBucket, (b = zonedBucketStart(storedBucket, query.granularity, query.timeZone)));
+        bucket = b;
+        let o = ordinals.get(bucket);
+        if (o === undefined) {
+          ordinals.set(bucket, (o = bucketsByOrdinal.length));
+          bucketsByOrdinal.push(bucket);
+        }
+        ordinal = o;
+        wantedHere = wanted?.get(bucket);
+      }
+      let combo = 0;
+      for (let g = 0; g < groupDims; g++) combo = combo * radices[g]! + chunk.dims[groupIndexes[g]!]![r]! + 1;
+      if (wanted !== undefined && (wantedHere === undefined || !wantedHere.has(combo))) continue;
+      const key = numeric ? ordinal * combos + combo : `${ordinal}|${combo}`;
+      let slot = slots.get(key);
+      if (slot === undefined) {
+        slots.set(key, (slot = slotBucket.length));
+        slotBucket.push(bucket);
+        slotIds.push(combo);
+        acc.add(slot);
+      }
+      for (let m = 0; m < numberMeasures.length; m++) {
+        const i = numberMeasures[m]!;
+        const column = chunk.measures[i]!;
+        if (column.kind !== 'number') continue;
+        const v = column.values[r]!;
+        const into = acc.numbers[i]!;
+        const kind = kinds[i];
+        if (kind === 'count' || kind === 'sum') into[slot] = into[slot]! + v;
+        else if (v === v) {
+          const s = into[slot]!;
+          into[slot] = s !== s ? v : kind === 'min' ? Math.min(s, v) : Math.max(s, v);
+        }
+      }
+      for (let m = 0; m < avgMeasures.length; m++) {
+        const i = avgMeasures[m]!;
+        const column = chunk.measures[i]!;
+        if (column.kind !== 'avg') continue;
+        const sums = acc.numbers[i]!;
+        const counts = acc.counts[i]!;
+        sums[slot] = sums[slot]! + column.sums[r]!;
+        counts[slot] = counts[slot]! + column.counts[r]!;
+      }
+      for (let m = 0; m < sketchMeasures.length; m++) {
+        const i = sketchMeasures[m]!;
+        const column = chunk.measures[i]!;
+        if (column.kind !== 'bytes') continue;
+        (acc.sketches[i]![slot] as EncodedMerge).mergeEncoded(column.bytes, column.offsets[r]!, column.offsets[r + 1]!);
+      }
     }
+  }
+
+  const groups = new Map<string, GroupRow>();
+  const ids = new Array<number>(groupDims);
+  for (let slot = 0; slot < slotBucket.length; slot++) {
+    let combo = slotIds[slot]!;
+    for (let g = groupDims - 1; g >= 0; g--) {
+      ids[g] = (combo % radices[g]!) - 1;
+      combo = Math.floor(combo / radices[g]!);
+    }
+    groups.set(groupId(slotBucket[slot]!, ids), { bucket: slotBucket[slot]!, dims: ids.map((id, g) => dicts[groupIndexes[g]!]!.valueOf(id)), states: acc.states(slot) });
   }
   return { groups, rowsScanned: scanned };
 }
 
-function mergeCell(view: CompiledView, i: number, chunk: ViewChunk, r: number, group: GroupRow): void {
-  const column = chunk.measures[i]!;
-  const states = group.states;
-  switch (column.kind) {
-    case 'number': {
-      const v = column.values[r]!;
-      const kind = view.measures[i]!.measure.kind;
-      if (kind === 'count' || kind === 'sum') states[i] = (states[i] as number) + v;
-      else if (v === v) {
-        const s = states[i] as number | null;
-        states[i] = s === null ? v : kind === 'min' ? Math.min(s, v) : Math.max(s, v);
-      }
-      return;
-    }
-    case 'avg': {
-      const s = states[i] as AvgState;
-      s.sum += column.sums[r]!;
-      s.count += column.counts[r]!;
-      return;
-    }
-    case 'bytes':
-      (states[i] as HyperLogLog | DDSketch).mergeEncoded(column.bytes, column.offsets[r]!, column.offsets[r + 1]!);
+/** The combinations wanted per bucket, from group keys (see groupId) — ids the dictionaries gave, so radices apply. */
+function wantedCombos(only: ReadonlySet<string>, radices: readonly number[]): Map<number, Set<number>> {
+  const wanted = new Map<number, Set<number>>();
+  for (const key of only) {
+    const [bucket, ...ids] = key.split('|').map(Number);
+    if (ids.length !== radices.length || ids.some((id, g) => id + 1 >= radices[g]!)) continue; // a value the batch part does not have
+    let combo = 0;
+    for (let g = 0; g < ids.length; g++) combo = combo * radices[g]! + ids[g]! + 1;
+    let set = wanted.get(bucket!);
+    if (!set) wanted.set(bucket!, (set = new Set()));
+    set.add(combo);
   }
+  return wanted;
 }

@@ -12,6 +12,7 @@
  *     (the zero bin has key 0), 8 bytes big-endian count.
  */
 import { ByteReader, ByteWriter, FORMAT } from './bytes.js';
+import { DDSketchBins } from './ddsketch-bins.js';
 import { DDSKETCH_MIN_INDEXABLE, DDSKETCH_REPRESENTATIVE_FACTOR, ddsketchBound, ddsketchKey } from './ddsketch-bounds.js';
 
 export { DDSKETCH_RELATIVE_ACCURACY } from './ddsketch-bounds.js';
@@ -29,26 +30,18 @@ function representative(key: number): number {
   return Math.min(ddsketchBound(key) * DDSKETCH_REPRESENTATIVE_FACTOR, Number.MAX_VALUE);
 }
 
-function increment(store: Map<number, number>, key: number, by: number): void {
-  store.set(key, (store.get(key) ?? 0) + by);
-}
-
-function sortedKeys(store: Map<number, number>): number[] {
-  return [...store.keys()].sort((a, b) => a - b);
-}
-
 export class DDSketch {
   /** key -> count for values > 0 */
-  readonly positive = new Map<number, number>();
+  readonly positive = new DDSketchBins();
   /** key -> count for values < 0 (keyed by |v|) */
-  readonly negative = new Map<number, number>();
+  readonly negative = new DDSketchBins();
   zeroCount = 0;
   count = 0;
 
   /** Folds a finite number (the caller filters out NaN and ±Infinity). */
   add(value: number): void {
-    if (value >= DDSKETCH_MIN_INDEXABLE) increment(this.positive, ddsketchKey(value), 1);
-    else if (value <= -DDSKETCH_MIN_INDEXABLE) increment(this.negative, ddsketchKey(-value), 1);
+    if (value >= DDSKETCH_MIN_INDEXABLE) this.positive.add(ddsketchKey(value), 1);
+    else if (value <= -DDSKETCH_MIN_INDEXABLE) this.negative.add(ddsketchKey(-value), 1);
     else this.zeroCount++;
     this.count++;
   }
@@ -63,8 +56,8 @@ export class DDSketch {
       const key = ((bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!) - DDSKETCH_KEY_OFFSET;
       let n = 0;
       for (let i = 4; i < ENTRY_BYTES; i++) n = n * 256 + bytes[o + i]!;
-      if (store === Store.Negative) increment(this.negative, key, n);
-      else if (store === Store.Positive) increment(this.positive, key, n);
+      if (store === Store.Positive) this.positive.add(key, n);
+      else if (store === Store.Negative) this.negative.add(key, n);
       else this.zeroCount += n;
       this.count += n;
     }
@@ -73,10 +66,10 @@ export class DDSketch {
   /** Adds `other`'s counts; `other` is not modified (merging a sketch into itself doubles it). */
   merge(other: DDSketch): void {
     // Snapshot first so a self-merge does not read counts it has already doubled.
-    const positive = other === this ? new Map(other.positive) : other.positive;
-    const negative = other === this ? new Map(other.negative) : other.negative;
-    for (const [key, n] of positive) increment(this.positive, key, n);
-    for (const [key, n] of negative) increment(this.negative, key, n);
+    const positive = [...other.positive];
+    const negative = [...other.negative];
+    for (const [key, n] of positive) this.positive.add(key, n);
+    for (const [key, n] of negative) this.negative.add(key, n);
     this.zeroCount += other.zeroCount;
     this.count += other.count;
   }
@@ -88,27 +81,29 @@ export class DDSketch {
   quantile(q: number): number | null {
     if (this.count === 0) return null;
     let rank = Math.floor(q * (this.count - 1));
-    let negativeCount = 0;
-    for (const n of this.negative.values()) negativeCount += n;
+    const negativeCount = this.negative.total;
     if (rank < negativeCount) {
       // Ascending values are descending magnitudes.
-      const keys = sortedKeys(this.negative);
       let seen = 0;
-      for (let i = keys.length - 1; i >= 0; i--) {
-        seen += this.negative.get(keys[i]!)!;
-        if (seen > rank) return -representative(keys[i]!);
-      }
+      let found = 0;
+      this.negative.forEach((key, n) => {
+        seen += n;
+        found = key;
+        return seen > rank;
+      }, true);
+      return -representative(found);
     }
     rank -= negativeCount;
     if (rank < this.zeroCount) return 0;
     rank -= this.zeroCount;
-    const keys = sortedKeys(this.positive);
     let seen = 0;
-    for (const key of keys) {
-      seen += this.positive.get(key)!;
-      if (seen > rank) return representative(key);
-    }
-    return representative(keys[keys.length - 1]!);
+    let found = 0;
+    this.positive.forEach((key, n) => {
+      seen += n;
+      found = key;
+      return seen > rank;
+    });
+    return representative(found);
   }
 
   encode(): Uint8Array {
@@ -120,9 +115,9 @@ export class DDSketch {
       w.uintBE(key + DDSKETCH_KEY_OFFSET, 3);
       w.uintBE(count, 8);
     };
-    for (const key of sortedKeys(this.negative)) entry(Store.Negative, key, this.negative.get(key)!);
+    this.negative.forEach((key, n) => entry(Store.Negative, key, n));
     if (this.zeroCount > 0) entry(Store.Zero, 0, this.zeroCount);
-    for (const key of sortedKeys(this.positive)) entry(Store.Positive, key, this.positive.get(key)!);
+    this.positive.forEach((key, n) => entry(Store.Positive, key, n));
     return w.finish();
   }
 
@@ -143,8 +138,8 @@ export class DDSketch {
       if (n === 0) throw r.fail('empty bin');
       if (store === Store.Zero && key !== 0) throw r.fail('the zero bin has key 0');
       previous = order;
-      if (store === Store.Negative) sketch.negative.set(key, n);
-      else if (store === Store.Positive) sketch.positive.set(key, n);
+      if (store === Store.Negative) sketch.negative.add(key, n);
+      else if (store === Store.Positive) sketch.positive.add(key, n);
       else sketch.zeroCount = n;
       count += n;
     }

@@ -15,8 +15,9 @@
  * (SQL: `unhex('08' || string_agg(lpad(hex(register * 64 + rank), 6, '0'), '' ORDER BY register))`).
  * Estimator: Ertl's improved raw estimator ("New cardinality estimation algorithms for HyperLogLog
  * sketches", 2017), good over the whole range with no bias tables.
- * In memory a Map is used while few registers are set (cheap for the many small groups of a view)
- * and a Uint8Array past MEMORY_SPARSE_MAX; that choice never shows in the encoding.
+ * In memory, a typed buffer of (register, rank) entries while few registers are set (cheap for the many
+ * small groups of a view; adds and merges append, sorting waits) and a Uint8Array past
+ * MEMORY_SPARSE_MAX; that choice never shows in the encoding.
  */
 import { createHash } from 'node:crypto';
 import { ByteReader, FORMAT } from './bytes.js';
@@ -27,8 +28,9 @@ export const HLL_REGISTERS = 1 << HLL_PRECISION;
 /** Bits of w (q in Ertl's paper); ranks go up to q + 1. */
 const Q = 48;
 export const HLL_MAX_RANK = Q + 1;
-/** Map entries up to which memory stays sparse; a Map entry costs far more than a dense byte. */
+/** Sparse entries (4 bytes each) up to which memory stays sparse; past it a 16 KiB register array is smaller and faster. */
 const MEMORY_SPARSE_MAX = 1024;
+const SPARSE_INITIAL = 8;
 
 /** (register, rank) of a value, or undefined for a missing value. */
 export function hllPosition(value: unknown): { register: number; rank: number } | undefined {
@@ -51,8 +53,15 @@ function trailingZeros(x: number): number {
 }
 
 export class HyperLogLog {
-  /** register -> rank for non-zero registers, while sparse; null once dense. */
-  private sparse: Map<number, number> | null = new Map();
+  /**
+   * While sparse: entries (register << 6 | rank); the first `sorted` are in ascending order with one
+   * entry per register, those after were appended since (any order, registers may repeat). Appending
+   * is what adds and merges do; sorting and keeping the highest rank per register (compact) waits until
+   * the buffer is full or an answer needs it. null once dense.
+   */
+  private entries: Uint32Array | null = new Uint32Array(SPARSE_INITIAL);
+  private length = 0;
+  private sorted = 0;
   private dense: Uint8Array | null = null;
   /** Non-zero registers in `dense`. */
   private denseNonZero = 0;
@@ -64,30 +73,68 @@ export class HyperLogLog {
   }
 
   raise(register: number, rank: number): void {
-    const dense = this.dense;
-    if (dense !== null) {
-      const old = dense[register]!;
-      if (rank > old) {
-        if (old === 0) this.denseNonZero++;
-        dense[register] = rank;
+    if (this.dense === null) {
+      if (this.length === this.entries!.length) this.makeRoom(1);
+      if (this.dense === null) {
+        this.entries![this.length++] = (register << 6) | rank;
+        return;
       }
+    }
+    this.raiseDense(register, rank);
+  }
+
+  private raiseDense(register: number, rank: number): void {
+    const dense = this.dense!;
+    const old = dense[register]!;
+    if (rank > old) {
+      if (old === 0) this.denseNonZero++;
+      dense[register] = rank;
+    }
+  }
+
+  /** Room for `extra` more entries: compacts, then grows the buffer, or turns dense past MEMORY_SPARSE_MAX. */
+  private makeRoom(extra: number): void {
+    this.compact();
+    if (this.length + extra > MEMORY_SPARSE_MAX) {
+      this.toDense();
       return;
     }
-    const sparse = this.sparse!;
-    const old = sparse.get(register);
-    if (old === undefined) {
-      sparse.set(register, rank);
-      if (sparse.size > MEMORY_SPARSE_MAX) this.toDense();
-    } else if (rank > old) {
-      sparse.set(register, rank);
+    if (this.length + extra > this.entries!.length) {
+      const grown = new Uint32Array(Math.min(MEMORY_SPARSE_MAX, Math.max(2 * this.entries!.length, this.length + extra)));
+      grown.set(this.entries!.subarray(0, this.length));
+      this.entries = grown;
     }
+  }
+
+  /** Sorts the entries and keeps the highest rank per register (a sorted run has it last). */
+  private compact(): void {
+    if (this.sorted === this.length) return;
+    const e = this.entries!.subarray(0, this.length).sort();
+    let w = 0;
+    for (let i = 0; i < e.length; i++) {
+      const v = e[i]!;
+      if (w > 0 && e[w - 1]! >>> 6 === v >>> 6) e[w - 1] = v;
+      else e[w++] = v;
+    }
+    this.length = this.sorted = w;
   }
 
   private toDense(): void {
     const dense = new Uint8Array(HLL_REGISTERS);
-    for (const [register, rank] of this.sparse!) dense[register] = rank;
-    this.denseNonZero = this.sparse!.size;
-    this.sparse = null;
+    const e = this.entries!;
+    let nonZero = 0;
+    for (let i = 0; i < this.length; i++) {
+      const register = e[i]! >>> 6;
+      const rank = e[i]! & 63;
+      const old = dense[register]!;
+      if (rank > old) {
+        if (old === 0) nonZero++;
+        dense[register] = rank;
+      }
+    }
+    this.denseNonZero = nonZero;
+    this.entries = null;
+    this.length = this.sorted = 0;
     this.dense = dense;
   }
 
@@ -96,19 +143,39 @@ export class HyperLogLog {
    * what a scan of stored states does per row, without building a sketch for it.
    */
   mergeEncoded(bytes: Uint8Array, start: number, end: number): void {
-    for (let o = start + 1; o + 2 < end; o += 3) {
+    const n = Math.floor((end - start - 1) / 3);
+    if (this.dense === null) {
+      if (this.length + n > this.entries!.length) this.makeRoom(n);
+      if (this.dense === null) {
+        const e = this.entries!;
+        let at = this.length;
+        for (let o = start + 1, k = 0; k < n; k++, o += 3) e[at++] = (bytes[o]! << 16) | (bytes[o + 1]! << 8) | bytes[o + 2]!;
+        this.length = at;
+        return;
+      }
+    }
+    for (let o = start + 1, k = 0; k < n; k++, o += 3) {
       const v = (bytes[o]! << 16) | (bytes[o + 1]! << 8) | bytes[o + 2]!;
-      this.raise(v >>> 6, v & 63);
+      this.raiseDense(v >>> 6, v & 63);
     }
   }
 
-  /** Register-wise max with `other`; `other` is not modified. */
+  /** Register-wise max with `other`; `other` is not modified (its representation may be compacted). */
   merge(other: HyperLogLog): void {
-    if (other.sparse !== null) {
-      for (const [register, rank] of other.sparse) this.raise(register, rank);
+    if (other.dense === null) {
+      other.compact();
+      const from = other.entries!;
+      const n = other.length;
+      if (this.dense === null && this.length + n > this.entries!.length) this.makeRoom(n);
+      if (this.dense === null) {
+        this.entries!.set(from.subarray(0, n), this.length);
+        this.length += n;
+      } else {
+        for (let i = 0; i < n; i++) this.raiseDense(from[i]! >>> 6, from[i]! & 63);
+      }
       return;
     }
-    const from = other.dense!;
+    const from = other.dense;
     if (this.dense === null) this.toDense();
     const into = this.dense!;
     let nonZero = this.denseNonZero;
@@ -125,14 +192,17 @@ export class HyperLogLog {
 
   /** Number of non-zero registers. */
   get nonZeroRegisters(): number {
-    return this.sparse !== null ? this.sparse.size : this.denseNonZero;
+    if (this.dense !== null) return this.denseNonZero;
+    this.compact();
+    return this.length;
   }
 
   /** The register values (rank, 0 when unset), in register order; for tests and tools. */
   registers(): Uint8Array {
     if (this.dense !== null) return this.dense.slice();
+    this.compact();
     const out = new Uint8Array(HLL_REGISTERS);
-    for (const [register, rank] of this.sparse!) out[register] = rank;
+    for (let i = 0; i < this.length; i++) out[this.entries![i]! >>> 6] = this.entries![i]! & 63;
     return out;
   }
 
@@ -143,8 +213,9 @@ export class HyperLogLog {
     if (this.dense !== null) {
       for (let i = 0; i < m; i++) hist[this.dense[i]!]!++;
     } else {
-      hist[0] = m - this.sparse!.size;
-      for (const rank of this.sparse!.values()) hist[rank]!++;
+      this.compact();
+      hist[0] = m - this.length;
+      for (let i = 0; i < this.length; i++) hist[this.entries![i]! & 63]!++;
     }
     let z = m * tau(1 - hist[HLL_MAX_RANK]! / m);
     for (let k = Q; k >= 1; k--) z = 0.5 * (z + hist[k]!);
@@ -161,8 +232,7 @@ export class HyperLogLog {
     const out = new Uint8Array(1 + 3 * this.nonZeroRegisters);
     out[0] = FORMAT.hyperloglog;
     let o = 1;
-    const put = (register: number, rank: number): void => {
-      const v = (register << 6) | rank;
+    const put = (v: number): void => {
       out[o] = v >>> 16;
       out[o + 1] = (v >>> 8) & 255;
       out[o + 2] = v & 255;
@@ -170,11 +240,9 @@ export class HyperLogLog {
     };
     if (this.dense !== null) {
       const dense = this.dense;
-      for (let i = 0; i < HLL_REGISTERS; i++) if (dense[i] !== 0) put(i, dense[i]!);
+      for (let i = 0; i < HLL_REGISTERS; i++) if (dense[i] !== 0) put((i << 6) | dense[i]!);
     } else {
-      const sparse = this.sparse!;
-      const registers = [...sparse.keys()].sort((a, b) => a - b);
-      for (const r of registers) put(r, sparse.get(r)!);
+      for (let i = 0; i < this.length; i++) put(this.entries![i]!);
     }
     return out;
   }

@@ -1,0 +1,131 @@
+/**
+ * The rows of an answer: the batch part of (generation, view, query), merged with the realtime part,
+ * ordered, and — for a page — cut to it.
+ *
+ * Late sketches: a page (a `limit`) ordered only by the bucket, dimensions and plain measures (count,
+ * sum, min, max, avg) is chosen from those alone; the sketch measures (distinct, quantile), which cost
+ * far more to merge and finish, are then computed for the page's groups only. A dashboard's top 10
+ * of a day by hour merges ten groups' sketches instead of twelve thousand. The rows are the same as
+ * a full computation's: the order reads no sketch, and ties keep the same order.
+ */
+import { measureIndexes, orderResults, resultRow, type CompiledView, type GroupRow, type OrderBy, type RealtimePart, type ResultRow, type ViewQuery } from '@lamina/shared';
+import type { LoadedGeneration } from './loaded-generations.js';
+import type { BatchPart } from './store/batch-part-cache.js';
+import { groupId } from './store/batch-scan.js';
+import type { Dictionaries } from './store/dimension-dictionary.js';
+
+export interface RowWindow {
+  offset: number;
+  limit: number;
+}
+
+export interface AnswerRowsDeps {
+  dictionaries: Dictionaries;
+  /** The batch part of a query (its selected measures merged per group), cached by the caller. */
+  batchPart(view: CompiledView, generation: LoadedGeneration, query: ViewQuery): Promise<BatchPart>;
+  /** The batch states of a query's measures for the given groups only (by group key). */
+  batchGroups(view: CompiledView, generation: LoadedGeneration, query: ViewQuery, only: ReadonlySet<string>): Promise<Map<string, GroupRow>>;
+}
+
+const SKETCHES = new Set(['distinct', 'quantile']);
+
+export class AnswerRows {
+  constructor(private readonly deps: AnswerRowsDeps) {}
+
+  /** The ordered rows (the window's, when given) and how many the whole answer has. */
+  async rows(view: CompiledView, generation: LoadedGeneration, parts: readonly RealtimePart[], query: ViewQuery, orderBy: OrderBy[], window?: RowWindow): Promise<{ rows: ResultRow[]; total: number }> {
+    const late = window ? lateMeasures(view, query, orderBy) : [];
+    if (late.length === 0) {
+      const all = await this.merged(view, generation, parts, query, orderBy);
+      return { rows: window ? all.slice(window.offset, window.offset + window.limit) : all, total: all.length };
+    }
+    const early = measureIndexes(view, query).filter((i) => !late.includes(i));
+    const earlyQuery = { ...query, measures: early.map((i) => view.measures[i]!.name) };
+    const ordered = await this.merged(view, generation, parts, earlyQuery, orderBy);
+    const page = ordered.slice(window!.offset, window!.offset + window!.limit);
+    return { rows: await this.withLate(view, generation, parts, query, late, page), total: ordered.length };
+  }
+
+  /**
+   * Batch part plus realtime part: groups the realtime part touches get fresh merged states; the
+   * others keep their cached results. The cached states are never modified.
+   */
+  private async merged(view: CompiledView, generation: LoadedGeneration, parts: readonly RealtimePart[], query: ViewQuery, orderBy: OrderBy[]): Promise<ResultRow[]> {
+    const batch = await this.deps.batchPart(view, generation, query);
+    const groupBy = query.groupBy ?? [...view.dimensions];
+    const selected = measureIndexes(view, query);
+    const key = this.keyOf(view, groupBy);
+    const { measures } = view;
+    const overlay = new Map<string, GroupRow>();
+    for (const part of parts) {
+      for (const row of part.rows) {
+        const k = key(row.bucket, row.dims);
+        let merged = overlay.get(k);
+        if (!merged) {
+          const base = batch.groups.get(k);
+          merged = { bucket: row.bucket, dims: row.dims, states: new Array<unknown>(measures.length) };
+          for (const i of selected) merged.states[i] = measures[i]!.measure.merge(measures[i]!.measure.identity(), base ? base.states[i] : measures[i]!.measure.identity());
+          overlay.set(k, merged);
+        }
+        for (const i of selected) merged.states[i] = measures[i]!.measure.merge(merged.states[i], row.states[i]);
+      }
+    }
+    const results: ResultRow[] = [];
+    for (const [k, group] of batch.groups) {
+      if (overlay.has(k)) continue;
+      let cached = batch.results.get(k);
+      if (!cached) batch.results.set(k, (cached = resultRow(view, groupBy, selected, group)));
+      results.push(cached);
+    }
+    for (const group of overlay.values()) results.push(resultRow(view, groupBy, selected, group));
+    return orderResults(view, query, results, orderBy);
+  }
+
+  /** The page's rows with the late measures' values added (new row objects: the cached ones stay as they are). */
+  private async withLate(view: CompiledView, generation: LoadedGeneration, parts: readonly RealtimePart[], query: ViewQuery, late: number[], page: ResultRow[]): Promise<ResultRow[]> {
+    const groupBy = query.groupBy ?? [...view.dimensions];
+    const key = this.keyOf(view, groupBy);
+    const keys = page.map((r) => key(r.bucket, groupBy.map((d) => r.dims[d] ?? null)));
+    const wanted = new Set(keys);
+    const lateQuery = { ...query, measures: late.map((i) => view.measures[i]!.name) };
+    const batch = await this.deps.batchGroups(view, generation, lateQuery, wanted);
+    const { measures } = view;
+    const states = new Map<string, unknown[]>();
+    for (const k of keys) {
+      const base = batch.get(k);
+      const s = new Array<unknown>(measures.length);
+      for (const i of late) s[i] = measures[i]!.measure.merge(measures[i]!.measure.identity(), base ? base.states[i] : measures[i]!.measure.identity());
+      states.set(k, s);
+    }
+    for (const part of parts) {
+      for (const row of part.rows) {
+        const s = states.get(key(row.bucket, row.dims));
+        if (s) for (const i of late) s[i] = measures[i]!.measure.merge(s[i], row.states[i]);
+      }
+    }
+    return page.map((row, n) => {
+      const s = states.get(keys[n]!)!;
+      const values = { ...row.values };
+      for (const i of late) values[measures[i]!.name] = measures[i]!.measure.result(s[i]);
+      return { bucket: row.bucket, dims: row.dims, values };
+    });
+  }
+
+  private keyOf(view: CompiledView, groupBy: readonly string[]): (bucket: number, dims: readonly (string | null)[]) => string {
+    const dicts = groupBy.map((d) => this.deps.dictionaries.of(view.name, d));
+    const ids = new Array<number>(groupBy.length);
+    return (bucket, dims) => {
+      for (let g = 0; g < dims.length; g++) ids[g] = dicts[g]!.idOf(dims[g] ?? null);
+      return groupId(bucket, ids);
+    };
+  }
+}
+
+/** The selected sketch measures a page can compute last: none if the order reads one of them. */
+function lateMeasures(view: CompiledView, query: ViewQuery, orderBy: OrderBy[]): number[] {
+  const selected = measureIndexes(view, query);
+  const late = selected.filter((i) => SKETCHES.has(view.measures[i]!.measure.kind));
+  if (late.length === 0) return [];
+  const lateNames = new Set(late.map((i) => view.measures[i]!.name));
+  return orderBy.some((o) => lateNames.has(o.field)) ? [] : late;
+}
