@@ -36,6 +36,7 @@ export async function runServe(runtime: Runtime): Promise<() => Promise<void>> {
   await serving.start(options.port);
   return async () => {
     await serving.stop();
+    for (const source of sources) source.close();
     readiness.stop();
     await log.close();
   };

@@ -4,9 +4,11 @@
  * the answer errors instead of being silently short.
  */
 import { ValidationError, compileViews, decodeRows, type LaminaConfig, type Logger, type RealtimePart, type RealtimeRequest, type RealtimeSource, type RealtimeStatus, type WireRow, type PartitionCoverage } from '@lamina/shared';
+import { HttpJsonClient, type JsonResponse } from './http-json-client.js';
 
 export class HttpRealtimeSource implements RealtimeSource {
   private readonly views;
+  private readonly client: HttpJsonClient;
 
   constructor(
     readonly name: string,
@@ -16,13 +18,18 @@ export class HttpRealtimeSource implements RealtimeSource {
     private readonly timeoutMs = 5_000,
   ) {
     this.views = new Map(compileViews(config).map((v) => [v.name, v]));
+    this.client = new HttpJsonClient(baseUrl, timeoutMs);
+  }
+
+  close(): void {
+    this.client.close();
   }
 
   async status(): Promise<RealtimeStatus> {
     try {
-      const response = await fetch(`${this.baseUrl}/v1/status`, { signal: AbortSignal.timeout(this.timeoutMs) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return (await response.json()) as RealtimeStatus;
+      const response = await this.client.get<RealtimeStatus>('/v1/status');
+      if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+      return response.body;
     } catch (error) {
       this.logger.warn({ instance: this.baseUrl, err: error }, 'speed instance unreachable; its partitions count as uncovered');
       return { instance: this.name, generations: [] };
@@ -32,24 +39,20 @@ export class HttpRealtimeSource implements RealtimeSource {
   async query(request: RealtimeRequest): Promise<RealtimePart> {
     const view = this.views.get(request.view);
     if (!view) throw new ValidationError(`unknown view '${request.view}'`);
-    let response: Response;
+    type Reply = { instance: string; rows: WireRow[]; coverage: PartitionCoverage[]; unchanged?: boolean; error?: string };
+    let response: JsonResponse<Reply>;
     try {
-      response = await fetch(`${this.baseUrl}/v1/query`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(request),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      response = await this.client.post<Reply>('/v1/query', request);
     } catch (error) {
       this.logger.warn({ instance: this.baseUrl, err: error }, 'speed instance unreachable during a query');
       return { instance: this.name, rows: [], coverage: [] };
     }
-    const body = (await response.json()) as { instance: string; rows: WireRow[]; coverage: PartitionCoverage[]; error?: string };
-    if (!response.ok) {
+    const body = response.body;
+    if (response.status !== 200) {
       if (response.status === 400) throw new ValidationError(body.error ?? 'speed instance rejected the query');
       this.logger.warn({ instance: this.baseUrl, status: response.status, error: body.error }, 'speed instance failed a query');
       return { instance: this.name, rows: [], coverage: [] };
     }
-    return { instance: body.instance, rows: decodeRows(view, body.rows), coverage: body.coverage };
+    return { instance: body.instance, rows: decodeRows(view, body.rows), coverage: body.coverage, ...(body.unchanged ? { unchanged: true } : {}) };
   }
 }

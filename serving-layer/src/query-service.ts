@@ -10,6 +10,7 @@ import {
   parseIngestToken,
   type IngestToken,
   ViewIncompleteError,
+  coverageVersion,
   planQuery,
   type CompiledView,
   type GroupRow,
@@ -68,13 +69,30 @@ export interface QueryPage {
 }
 
 
+interface CachedAnswer {
+  /** Per source (the order of `sources`): the coverage version of its part. */
+  versions: string[];
+  parts: RealtimePart[];
+  rows: { rows: ResultRow[]; total: number };
+}
+
+interface Attempt {
+  parts: RealtimePart[];
+  coverage: PartitionCoverage[];
+  verdict: CoverageVerdict;
+}
+
 export class QueryService {
   private readonly views: Map<string, CompiledView>;
   private readonly batchParts: BatchPartCache;
   /** The last answer from a complete state, per query: what a replaying state answers instead. */
   private readonly lastComplete = new Map<string, Answer>();
-  /** Ordered answers (or pages) by (query, generation, realtime offsets): a dashboard polling an idle view. */
-  private readonly results = new Map<string, { rows: ResultRow[]; total: number }>();
+  /**
+   * The newest ordered answer (or page) per (query, generation), with the realtime parts it was made
+   * of and their coverage versions: while a speed instance's state stays at its version, it answers
+   * `unchanged` and its part is reused; while all do, so are the rows. A dashboard polling an idle view.
+   */
+  private readonly results = new Map<string, CachedAnswer>();
   /** Late sketch states of a page's groups, per batch part (see answer-rows.ts). */
   private readonly lateGroups = new Map<string, Map<string, GroupRow | null>>();
   private readonly answerRows: AnswerRows;
@@ -140,31 +158,39 @@ export class QueryService {
     // Usually the newest loaded generation is ready everywhere: ask for it directly, one round trip.
     // Only when it is not do we ask every instance for its status to choose (a second round trip).
     const newest = this.generations.list()[0]!;
-    const direct = await this.attempt(view, newest, query);
-    if (direct.verdict.ready) return this.answer(view, newest, direct, query, orderBy, window);
+    const cacheKey = (generation: LoadedGeneration) => JSON.stringify([view.name, query, orderBy, window, generation.manifest.generation]);
+    const direct = await this.attempt(view, newest, query, this.results.get(cacheKey(newest)));
+    if (direct.verdict.ready) return this.answer(view, newest, direct, query, orderBy, cacheKey(newest), window);
     let lastProblem = describeCoverage(direct.verdict);
     for (let attempt = 0; attempt < 3; attempt++) {
       const generation = await this.chooseGeneration();
-      const result = generation === newest && attempt === 0 ? direct : await this.attempt(view, generation, query);
+      const result = generation === newest && attempt === 0 ? direct : await this.attempt(view, generation, query, this.results.get(cacheKey(generation)));
       if (!result.verdict.complete) {
         // The speed layer moved on (new generation, rebalance) between status and query: choose again.
         lastProblem = describeCoverage(result.verdict);
         this.logger.debug({ attempt, problem: lastProblem }, 'serving: realtime coverage changed, retrying');
         continue;
       }
-      return this.answer(view, generation, result, query, orderBy, window);
+      return this.answer(view, generation, result, query, orderBy, cacheKey(generation), window);
     }
     throw new CoverageError(`cannot answer exactly right now: ${lastProblem}. Check that every speed instance is up (LAMINA_SPEED_URLS) and retry.`);
   }
 
-  private async attempt(view: CompiledView, generation: LoadedGeneration, query: ViewQuery): Promise<{ parts: RealtimePart[]; coverage: PartitionCoverage[]; verdict: CoverageVerdict }> {
+  private async attempt(view: CompiledView, generation: LoadedGeneration, query: ViewQuery, known: CachedAnswer | undefined): Promise<Attempt> {
     const g = generation.manifest.generation;
-    const parts = await Promise.all(this.sources.map((s) => s.query({ generation: g, view: view.name, fingerprint: view.fingerprint, query })));
+    const parts = await Promise.all(
+      this.sources.map(async (source, i) => {
+        const knownVersion = known?.versions[i];
+        const part = await source.query({ generation: g, view: view.name, fingerprint: view.fingerprint, query, ...(knownVersion !== undefined ? { knownVersion } : {}) });
+        // Unchanged: the rows are the cached part's; the coverage (lag, newest event time) is the fresh one.
+        return part.unchanged && known ? { ...known.parts[i]!, coverage: part.coverage } : part;
+      }),
+    );
     const coverage = parts.flatMap((p) => p.coverage);
     return { parts, coverage, verdict: checkCoverage(coverage, g, this.config.partitions) };
   }
 
-  private async answer(view: CompiledView, generation: LoadedGeneration, result: { parts: RealtimePart[]; coverage: PartitionCoverage[]; verdict: CoverageVerdict }, query: ViewQuery, orderBy: OrderBy[], window?: RowWindow): Promise<Answer> {
+  private async answer(view: CompiledView, generation: LoadedGeneration, result: Attempt, query: ViewQuery, orderBy: OrderBy[], key: string, window?: RowWindow): Promise<Answer> {
     if (generation.incomplete.has(view.name)) {
       throw new ViewIncompleteError(
         `view '${view.name}' was added or changed after generation ${generation.manifest.generation} was computed, so that generation has no batch part for it and an answer would be short; ` +
@@ -172,16 +198,17 @@ export class QueryService {
       );
     }
     // The same query over the same generation and the same realtime offsets has the same rows.
-    const version = result.coverage.map((c) => `${c.partition}:${c.fromOffset}-${c.toOffset}`).sort().join(',');
-    const key = JSON.stringify([view.name, query, orderBy, window, generation.manifest.generation, version]);
-    let rows = this.results.get(key);
-    if (rows) {
-      this.results.delete(key);
+    const versions = result.parts.map((p) => coverageVersion(p.coverage));
+    const cached = this.results.get(key);
+    this.results.delete(key);
+    let rows: CachedAnswer['rows'];
+    if (cached && cached.versions.length === versions.length && cached.versions.every((v, i) => v === versions[i])) {
+      rows = cached.rows;
     } else {
       rows = await this.answerRows.rows(view, generation, result.parts, query, orderBy, window);
       if (this.results.size >= this.cachedAnswers) this.results.delete(this.results.keys().next().value!);
     }
-    if (this.cachedAnswers > 0) this.results.set(key, rows);
+    if (this.cachedAnswers > 0) this.results.set(key, { versions, parts: result.parts, rows });
     const end = window ? window.offset + rows.rows.length : rows.total;
     return { rows: rows.rows, meta: this.meta(generation, result.coverage, result.verdict.ready), hasMore: end < rows.total };
   }

@@ -120,3 +120,34 @@ test('a page ordered by plain measures gets its sketches late, for its rows only
     await lamina.stop();
   }
 });
+
+test('a repeated query whose realtime part has not moved reuses it: the speed instance answers unchanged, folding nothing', { timeout: 120_000 }, async () => {
+  const config = testConfig({ serving: { cachedQueries: 16, consistencyWaitMs: 5000 } });
+  const lamina = await InProcessLamina.start(config);
+  try {
+    await lamina.serving.ingest.ingest(Array.from({ length: 300 }, (_, i) => pv(i)));
+    await lamina.archiver.catchUp();
+    await lamina.runBatch();
+    await lamina.serving.ingest.ingest(Array.from({ length: 50 }, (_, i) => pv(300 + i)));
+    await lamina.waitForRealtime();
+    const replies: { known: boolean; unchanged: boolean; rows: number }[] = [];
+    const speed = lamina.speed;
+    const query = speed.query.bind(speed);
+    speed.query = async (request) => {
+      const part = await query(request);
+      replies.push({ known: request.knownVersion !== undefined, unchanged: part.unchanged === true, rows: part.rows.length });
+      return part;
+    };
+    const total = async () => (await lamina.serving.queries.query('pageviews', { granularity: 'all', groupBy: [] })).rows[0]!.values.views;
+    assert.equal(await total(), 350);
+    assert.deepEqual(replies.at(-1), { known: false, unchanged: false, rows: 1 }, 'the first asking folds the realtime rows');
+    assert.equal(await total(), 350);
+    assert.deepEqual(replies.at(-1), { known: true, unchanged: true, rows: 0 }, 'asked again, the speed instance says unchanged and sends no rows');
+    await lamina.serving.ingest.ingest([pv(1000)]);
+    await lamina.waitForRealtime();
+    assert.equal(await total(), 351, 'a moved realtime state is folded again');
+    assert.deepEqual(replies.at(-1), { known: true, unchanged: false, rows: 1 });
+  } finally {
+    await lamina.stop();
+  }
+});

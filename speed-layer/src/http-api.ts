@@ -38,7 +38,7 @@ export class SpeedHttpApi {
         const view = this.views.get(request.view);
         if (!view) throw new ValidationError(`unknown view '${request.view}'`);
         const part = await this.speed.query(request);
-        return sendJson(res, 200, { instance: part.instance, coverage: part.coverage, rows: encodeRows(view, part.rows) });
+        return sendJson(res, 200, { instance: part.instance, coverage: part.coverage, rows: encodeRows(view, part.rows), ...(part.unchanged ? { unchanged: true } : {}) });
       }
       if (serveHealth(path!, res, { registry: this.registry, ...(this.readiness ? { readiness: this.readiness } : {}) })) return;
       sendJson(res, 404, { error: `no route ${path}` });

@@ -10,6 +10,7 @@ import {
   genesisManifest,
   compileViews,
   accumulateRows,
+  coverageVersion,
   counter,
   gauge,
   type CompiledView,
@@ -260,12 +261,10 @@ export class SpeedLayer implements RealtimeSource {
     }
     const state = this.states.get(request.generation);
     if (!state) return { instance: this.name, rows: [], coverage: [] };
+    const coverage = [...state.partitions.values()].map((ps) => ps.coverage(state.generation));
+    if (request.knownVersion !== undefined && request.knownVersion === coverageVersion(coverage)) return { instance: this.name, rows: [], coverage, unchanged: true };
     const target = new Map<string, GroupRow>();
-    const coverage = [];
-    for (const ps of state.partitions.values()) {
-      accumulateRows(view, ps.aggregates.get(view.name)!.rows(), request.query, target);
-      coverage.push(ps.coverage(state.generation));
-    }
+    for (const ps of state.partitions.values()) accumulateRows(view, ps.aggregates.get(view.name)!.rows(), request.query, target);
     return { instance: this.name, rows: [...target.values()], coverage };
   }
 }

@@ -32,6 +32,12 @@ export interface RealtimeRequest {
   /** The view definition the caller merges with (CompiledView.fingerprint): both sides must fold the same one. */
   fingerprint: string;
   query: ViewQuery;
+  /**
+   * The coverage version (coverageVersion) of the part the caller already holds for this request: if
+   * the instance's state is still at it, it answers `unchanged` with no rows, and the caller reuses
+   * its part. A dashboard polling an idle view then costs the speed layer no fold of its rows.
+   */
+  knownVersion?: string;
 }
 
 export interface RealtimePart {
@@ -39,6 +45,16 @@ export interface RealtimePart {
   /** Rows rolled up per the query (bucket at the query's granularity, dims per its groupBy). */
   rows: GroupRow[];
   coverage: PartitionCoverage[];
+  /** The state is still at the request's knownVersion: `rows` is empty, the caller's part stands. */
+  unchanged?: boolean;
+}
+
+/**
+ * What a realtime part was folded from: the offset range per partition. Equal versions, equal rows —
+ * the high watermark and the newest event time may move without changing them.
+ */
+export function coverageVersion(coverage: readonly PartitionCoverage[]): string {
+  return coverage.map((c) => `${c.generation}/${c.partition}:${c.fromOffset}-${c.toOffset}`).sort().join(',');
 }
 
 export interface RealtimeSource {
