@@ -35,22 +35,24 @@ export class AnswerRows {
   /** The ordered rows (the window's, when given) and how many the whole answer has. */
   async rows(view: CompiledView, generation: LoadedGeneration, parts: readonly RealtimePart[], query: ViewQuery, orderBy: OrderBy[], window?: RowWindow): Promise<{ rows: ResultRow[]; total: number }> {
     const late = window ? lateMeasures(view, query, orderBy) : [];
+    const end = window ? window.offset + window.limit : undefined;
     if (late.length === 0) {
-      const all = await this.merged(view, generation, parts, query, orderBy);
-      return { rows: window ? all.slice(window.offset, window.offset + window.limit) : all, total: all.length };
+      const { rows, total } = await this.merged(view, generation, parts, query, orderBy, end);
+      return { rows: window ? rows.slice(window.offset, end) : rows, total };
     }
     const early = measureIndexes(view, query).filter((i) => !late.includes(i));
     const earlyQuery = { ...query, measures: early.map((i) => view.measures[i]!.name) };
-    const ordered = await this.merged(view, generation, parts, earlyQuery, orderBy);
-    const page = ordered.slice(window!.offset, window!.offset + window!.limit);
-    return { rows: await this.withLate(view, generation, parts, query, late, page), total: ordered.length };
+    const { rows, total } = await this.merged(view, generation, parts, earlyQuery, orderBy, end);
+    const page = rows.slice(window!.offset, end);
+    return { rows: await this.withLate(view, generation, parts, query, late, page), total };
   }
 
   /**
    * Batch part plus realtime part: groups the realtime part touches get fresh merged states; the
    * others keep their cached results. The cached states are never modified.
    */
-  private async merged(view: CompiledView, generation: LoadedGeneration, parts: readonly RealtimePart[], query: ViewQuery, orderBy: OrderBy[]): Promise<ResultRow[]> {
+  /** The first `end` rows in order (all when undefined), and how many there are in all. */
+  private async merged(view: CompiledView, generation: LoadedGeneration, parts: readonly RealtimePart[], query: ViewQuery, orderBy: OrderBy[], end?: number): Promise<{ rows: ResultRow[]; total: number }> {
     const batch = await this.deps.batchPart(view, generation, query);
     const groupBy = query.groupBy ?? [...view.dimensions];
     const selected = measureIndexes(view, query);
@@ -78,7 +80,7 @@ export class AnswerRows {
       results.push(cached);
     }
     for (const group of overlay.values()) results.push(resultRow(view, groupBy, selected, group));
-    return orderResults(view, query, results, orderBy);
+    return { rows: orderResults(view, query, results, orderBy, end), total: results.length };
   }
 
   /** The page's rows with the late measures' values added (new row objects: the cached ones stay as they are). */

@@ -141,3 +141,39 @@ test('mergeEncoded reads a stored state in place: the same bins as decode + merg
   assert.equal(Buffer.from(direct.encode()).toString('hex'), Buffer.from(viaMerge.encode()).toString('hex'));
   assert.equal(direct.count, viaMerge.count);
 });
+
+test('mergeEncoded of many states (sparse, dense, wide ranges, counts past 2^32) equals one sketch of every value', () => {
+  fc.assert(
+    fc.property(fc.array(fc.array(fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.integer({ min: 1, max: 200 })), { maxLength: 120 }), { maxLength: 12 }), (states) => {
+      const merged = new DDSketch();
+      const all = new DDSketch();
+      for (const values of states) {
+        const bytes = sketchOf(values).encode();
+        merged.mergeEncoded(bytes, 0, bytes.length);
+        for (const v of values) all.add(v);
+      }
+      assert.equal(Buffer.from(merged.encode()).toString('hex'), Buffer.from(all.encode()).toString('hex'));
+    }),
+    { numRuns: 200 },
+  );
+  const big = new DDSketch();
+  big.positive.add(ddsketchKey(5), 2 ** 40 + 3);
+  big.count = 2 ** 40 + 3;
+  const into = new DDSketch();
+  into.mergeEncoded(big.encode(), 0, big.encode().length);
+  assert.equal(into.count, 2 ** 40 + 3);
+});
+
+test('mergeEncodedRuns (the store sized once for many stored states) equals merging them one by one', () => {
+  fc.assert(
+    fc.property(fc.array(fc.array(fc.double({ min: -1e4, max: 1e7, noNaN: true }), { maxLength: 80 }), { minLength: 1, maxLength: 10 }), (lists) => {
+      const states = lists.map((values) => sketchOf(values).encode());
+      const viaRuns = sketchOf([7]);
+      viaRuns.mergeEncodedRuns({ length: states.length, bytes: (k) => states[k]!, start: () => 0, end: (k) => states[k]!.length });
+      const oneByOne = sketchOf([7]);
+      for (const bytes of states) oneByOne.merge(DDSketch.decode(bytes));
+      assert.equal(Buffer.from(viaRuns.encode()).toString('hex'), Buffer.from(oneByOne.encode()).toString('hex'));
+    }),
+    { numRuns: 200 },
+  );
+});

@@ -151,3 +151,31 @@ test('mergeEncoded reads a stored state in place: the same registers as decode +
   a.mergeEncoded(bytes, 2, bytes.length - 1);
   assert.equal(hex(a.encode()), hex(viaMerge.encode()));
 });
+
+test('mergeEncoded of many small overlapping sparse states, between adds, equals one sketch of every value', () => {
+  for (const [groups, perGroup] of [[40, 20], [12, 90], [5, 400]] as const) {
+    const merged = new HyperLogLog();
+    const all = new HyperLogLog();
+    for (let g = 0; g < groups; g++) {
+      // Overlapping ranges: registers repeat across states, with different ranks.
+      const values = range(0, perGroup, (i) => `v${(g * perGroup) / 2 + i}`);
+      const bytes = sketchOf(values).encode();
+      merged.mergeEncoded(bytes, 0, bytes.length);
+      merged.addValue(`extra${g}`);
+      for (const v of [...values, `extra${g}`]) all.addValue(v);
+    }
+    assert.equal(hex(merged.encode()), hex(all.encode()), `${groups} states of ${perGroup}`);
+  }
+});
+
+test('mergeEncodedRuns (one sort for many stored states) equals merging them one by one', () => {
+  const runsOf = (states: Uint8Array[]) => ({ length: states.length, bytes: (k: number) => states[k]!, start: () => 0, end: (k: number) => states[k]!.length });
+  for (const [count, size] of [[1, 50], [3, 200], [8, 300], [30, 200]] as const) {
+    const states = range(0, count, (g) => sketchOf(range(0, size, (i) => `w${(g as number) * 40 + i}`)).encode()) as Uint8Array[];
+    const viaRuns = sketchOf(['seed']);
+    viaRuns.mergeEncodedRuns(runsOf(states));
+    const oneByOne = sketchOf(['seed']);
+    for (const bytes of states) oneByOne.merge(HyperLogLog.decode(bytes));
+    assert.equal(hex(viaRuns.encode()), hex(oneByOne.encode()), `${count} runs of ${size}`);
+  }
+});

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
-import { ValidationError, ViewAggregate, accumulateRows, bucketStart, canRollUp, compileView, finishRows, validateConfig, type GroupRow, type LaminaEvent } from '../src/index.js';
+import { ValidationError, ViewAggregate, accumulateRows, bucketStart, canRollUp, compileView, finishRows, orderResults, type ResultRow, validateConfig, type GroupRow, type LaminaEvent } from '../src/index.js';
 
 test('time buckets in UTC, weeks start on Monday, months on the 1st', () => {
   const t = Date.UTC(2026, 10, 19, 13, 47, 12, 345); // a Thursday
@@ -51,4 +52,19 @@ test('queries the view cannot answer are refused clearly', () => {
   assert.throws(() => accumulateRows(view, [], { granularity: 'day', groupBy: ['nope'] }, target), /no dimension 'nope'/);
   assert.throws(() => accumulateRows(view, [], { granularity: 'day', filters: { nope: { in: ['x'] } } }, target), /no dimension 'nope' to filter/);
   assert.throws(() => finishRows(view, { granularity: 'day' }, [], [{ field: 'zzz', direction: 'ASC' }]), /cannot order by 'zzz'/);
+});
+
+test('a limited order (a bounded heap) gives the first rows of the full stable sort, ties included', () => {
+  const row = fc.record({ bucket: fc.integer({ min: 0, max: 3 }), url: fc.constantFrom('/a', '/b', '/c'), geo: fc.constantFrom('DE', 'FR', null), n: fc.integer({ min: 0, max: 4 }), total: fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 9 })) });
+  const order = fc.array(fc.record({ field: fc.constantFrom('bucket', 'url', 'geo', 'n', 'total'), direction: fc.constantFrom('ASC' as const, 'DESC' as const) }), { maxLength: 3 });
+  fc.assert(
+    fc.property(fc.array(row, { maxLength: 200 }), order, fc.integer({ min: 0, max: 40 }), (raw, orderBy, limit) => {
+      const rows: ResultRow[] = raw.map((r, i) => ({ bucket: r.bucket, dims: { url: r.url, geo: r.geo }, values: { n: r.n, total: r.total, id: i } }));
+      const query = { granularity: 'hour' as const };
+      const full = orderResults(view, query, [...rows], orderBy).slice(0, limit);
+      const limited = orderResults(view, query, [...rows], orderBy, limit);
+      assert.deepEqual(limited.map((r) => r.values.id), full.map((r) => r.values.id));
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -7,7 +7,7 @@
  * rows (with the string keys the rest of serving uses) are built once per group at the end. It
  * yields to the event loop every few thousand rows, so ingest and /healthz never wait behind a scan.
  */
-import { dimensionMatcher, measureIndexes, planQuery, zonedBucketStart, type AvgState, type CompiledView, type GroupRow, type ViewQuery } from '@lamina/shared';
+import { dimensionMatcher, measureIndexes, planQuery, zonedBucketStart, type AvgState, type CompiledView, type EncodedRuns, type GroupRow, type ViewQuery } from '@lamina/shared';
 import type { Dictionaries, DimensionDictionary } from './dimension-dictionary.js';
 import type { ViewChunk } from './view-chunk.js';
 
@@ -31,7 +31,74 @@ export function groupId(bucket: number, ids: readonly number[]): string {
 
 /** Mergeable sketch states (HyperLogLog, DDSketch) as the scan sees them. */
 interface EncodedMerge {
-  mergeEncoded(bytes: Uint8Array, start: number, end: number): void;
+  mergeEncodedRuns(runs: EncodedRuns): void;
+}
+
+/**
+ * The stored states of one sketch measure that each group slot merges, as (chunk, row) pairs in a
+ * list per slot (typed arrays, no object per row): merged once per group at the end, so a state is
+ * sized once for all its rows instead of growing row by row.
+ */
+class SketchRuns implements EncodedRuns {
+  private head = new Int32Array(256).fill(-1);
+  private next = new Int32Array(1024);
+  private chunkOf = new Int32Array(1024);
+  private rowOf = new Int32Array(1024);
+  private used = 0;
+  /** The runs of the slot being merged (indexes into the arrays above). */
+  private current: number[] = [];
+  length = 0;
+
+  constructor(
+    private readonly chunks: readonly ViewChunk[],
+    private readonly measure: number,
+  ) {}
+
+  add(slot: number, chunk: number, row: number): void {
+    if (slot >= this.head.length) {
+      const head = new Int32Array(Math.max(2 * this.head.length, slot + 1)).fill(-1);
+      head.set(this.head);
+      this.head = head;
+    }
+    if (this.used === this.next.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(2 * a.length);
+        b.set(a);
+        return b;
+      };
+      this.next = grow(this.next);
+      this.chunkOf = grow(this.chunkOf);
+      this.rowOf = grow(this.rowOf);
+    }
+    const n = this.used++;
+    this.chunkOf[n] = chunk;
+    this.rowOf[n] = row;
+    this.next[n] = this.head[slot]!;
+    this.head[slot] = n;
+  }
+
+  mergeInto(state: EncodedMerge, slot: number): void {
+    this.current.length = 0;
+    for (let n = slot < this.head.length ? this.head[slot]! : -1; n !== -1; n = this.next[n]!) this.current.push(n);
+    this.length = this.current.length;
+    if (this.length > 0) state.mergeEncodedRuns(this);
+  }
+
+  private column(k: number): Extract<ViewChunk['measures'][number], { kind: 'bytes' }> {
+    return this.chunks[this.chunkOf[this.current[k]!]!]!.measures[this.measure] as Extract<ViewChunk['measures'][number], { kind: 'bytes' }>;
+  }
+
+  bytes(k: number): Uint8Array {
+    return this.column(k).bytes;
+  }
+
+  start(k: number): number {
+    return this.column(k).offsets[this.rowOf[this.current[k]!]!]!;
+  }
+
+  end(k: number): number {
+    return this.column(k).offsets[this.rowOf[this.current[k]!]! + 1]!;
+  }
 }
 
 /** The accumulators of the selected measures, one entry per group slot, grown as groups appear. */
@@ -39,11 +106,12 @@ class Accumulators {
   private capacity = 256;
   readonly numbers: (Float64Array | undefined)[];
   readonly counts: (Float64Array | undefined)[];
-  readonly sketches: (unknown[] | undefined)[];
+  readonly sketches: (SketchRuns | undefined)[];
 
   constructor(
     private readonly view: CompiledView,
     private readonly selected: readonly number[],
+    chunks: readonly ViewChunk[],
   ) {
     const n = view.measures.length;
     this.numbers = new Array(n);
@@ -51,7 +119,7 @@ class Accumulators {
     this.sketches = new Array(n);
     for (const i of selected) {
       const kind = view.measures[i]!.measure.kind;
-      if (kind === 'distinct' || kind === 'quantile') this.sketches[i] = [];
+      if (kind === 'distinct' || kind === 'quantile') this.sketches[i] = new SketchRuns(chunks, i);
       else {
         this.numbers[i] = this.column(kind === 'min' || kind === 'max' ? Number.NaN : 0);
         if (kind === 'avg') this.counts[i] = this.column(0);
@@ -78,7 +146,6 @@ class Accumulators {
         if (this.counts[i]) this.counts[i] = grow(this.counts[i]!, 0);
       }
     }
-    for (const i of this.selected) this.sketches[i]?.push(this.view.measures[i]!.measure.identity());
   }
 
   /** The measure states of slot g, as GroupRow holds them. */
@@ -86,7 +153,11 @@ class Accumulators {
     const states = new Array<unknown>(this.view.measures.length);
     for (const i of this.selected) {
       const kind = this.view.measures[i]!.measure.kind;
-      if (this.sketches[i]) states[i] = this.sketches[i]![g];
+      if (this.sketches[i]) {
+        const state = this.view.measures[i]!.measure.identity() as EncodedMerge;
+        this.sketches[i]!.mergeInto(state, g);
+        states[i] = state;
+      }
       else if (kind === 'avg') states[i] = { sum: this.numbers[i]![g]!, count: this.counts[i]![g]! } satisfies AvgState;
       else if (kind === 'min' || kind === 'max') states[i] = this.numbers[i]![g]! === this.numbers[i]![g]! ? this.numbers[i]![g]! : null;
       else states[i] = this.numbers[i]![g]!;
@@ -121,14 +192,15 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
   const slots = new Map<number | string, number>();
   const slotBucket: number[] = [];
   const slotIds: number[] = [];
-  const acc = new Accumulators(view, selected);
+  const acc = new Accumulators(view, selected, chunks);
   const numberMeasures = selected.filter((i) => acc.numbers[i] !== undefined && acc.counts[i] === undefined);
   const avgMeasures = selected.filter((i) => acc.counts[i] !== undefined);
   const sketchMeasures = selected.filter((i) => acc.sketches[i] !== undefined);
   const kinds = view.measures.map((m) => m.measure.kind);
   let scanned = 0;
 
-  for (const chunk of chunks) {
+  for (let c = 0; c < chunks.length; c++) {
+    const chunk = chunks[c]!;
     const start = query.from === undefined ? 0 : chunk.lowerBound(query.from);
     const end = query.to === undefined ? chunk.rows : chunk.lowerBound(query.to);
     let storedBucket = Number.NaN;
@@ -194,7 +266,7 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
         const i = sketchMeasures[m]!;
         const column = chunk.measures[i]!;
         if (column.kind !== 'bytes') continue;
-        (acc.sketches[i]![slot] as EncodedMerge).mergeEncoded(column.bytes, column.offsets[r]!, column.offsets[r + 1]!);
+        acc.sketches[i]!.add(slot, c, r);
       }
     }
   }
@@ -202,6 +274,8 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
   const groups = new Map<string, GroupRow>();
   const ids = new Array<number>(groupDims);
   for (let slot = 0; slot < slotBucket.length; slot++) {
+    // Sketch states are merged here, a group at a time: yield as the row loop does.
+    if (slot % 1024 === 1023) await yieldToEventLoop();
     let combo = slotIds[slot]!;
     for (let g = groupDims - 1; g >= 0; g--) {
       ids[g] = (combo % radices[g]!) - 1;

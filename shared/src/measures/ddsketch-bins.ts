@@ -41,6 +41,19 @@ export class DDSketchBins {
     this.counts[at]! += n;
   }
 
+  /**
+   * Makes room for `incoming` bins with keys in [minKey, maxKey] before they are added one by one (a
+   * stored state merged in): dense at once if they would make it dense, the range grown once.
+   */
+  reserve(minKey: number, maxKey: number, incoming: number): void {
+    if (this.counts === null) {
+      if (this.bins + incoming <= DENSE_AFTER) return;
+      this.toDense(minKey, maxKey);
+    }
+    if (minKey < this.offset) this.grow(minKey);
+    if (maxKey >= this.offset + this.counts!.length) this.grow(maxKey);
+  }
+
   get size(): number {
     return this.bins;
   }
@@ -67,9 +80,7 @@ export class DDSketchBins {
     yield* pairs;
   }
 
-  private toDense(): void {
-    let min = Infinity;
-    let max = -Infinity;
+  private toDense(min = Infinity, max = -Infinity): void {
     for (const key of this.sparse!.keys()) {
       if (key < min) min = key;
       if (key > max) max = key;

@@ -13,6 +13,7 @@
  */
 import { ByteReader, ByteWriter, FORMAT } from './bytes.js';
 import { DDSketchBins } from './ddsketch-bins.js';
+import type { EncodedRuns } from './encoded-runs.js';
 import { DDSKETCH_MIN_INDEXABLE, DDSKETCH_REPRESENTATIVE_FACTOR, ddsketchBound, ddsketchKey } from './ddsketch-bounds.js';
 
 export { DDSKETCH_RELATIVE_ACCURACY } from './ddsketch-bounds.js';
@@ -28,6 +29,18 @@ const enum Store {
 
 function representative(key: number): number {
   return Math.min(ddsketchBound(key) * DDSKETCH_REPRESENTATIVE_FACTOR, Number.MAX_VALUE);
+}
+
+/** The key of the entry at byte o (its store byte). */
+function keyAt(bytes: Uint8Array, o: number): number {
+  return ((bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!) - DDSKETCH_KEY_OFFSET;
+}
+
+/** Where the positive entries of an encoded state start (they are its tail: entries sort by store); `end` if none. */
+function firstPositive(bytes: Uint8Array, start: number, end: number): number {
+  let o = end;
+  while (o - ENTRY_BYTES > start && bytes[o - ENTRY_BYTES]! === Store.Positive) o -= ENTRY_BYTES;
+  return o;
 }
 
 export class DDSketch {
@@ -51,11 +64,37 @@ export class DDSketch {
    * what a scan of stored states does per row, without building a sketch for it.
    */
   mergeEncoded(bytes: Uint8Array, start: number, end: number): void {
+    const first = firstPositive(bytes, start, end);
+    if (first < end) this.positive.reserve(keyAt(bytes, first), keyAt(bytes, end - ENTRY_BYTES), (end - first) / ENTRY_BYTES);
+    this.addEntries(bytes, start, end);
+  }
+
+  /** Adds the counts of every run (see EncodedRuns), the positive store sized once for all of them. */
+  mergeEncodedRuns(runs: EncodedRuns): void {
+    let min = Infinity;
+    let max = -Infinity;
+    let incoming = 0;
+    for (let k = 0; k < runs.length; k++) {
+      const bytes = runs.bytes(k);
+      const end = runs.end(k);
+      const first = firstPositive(bytes, runs.start(k), end);
+      if (first === end) continue;
+      min = Math.min(min, keyAt(bytes, first));
+      max = Math.max(max, keyAt(bytes, end - ENTRY_BYTES));
+      incoming += (end - first) / ENTRY_BYTES;
+    }
+    if (incoming > 0) this.positive.reserve(min, max, incoming);
+    for (let k = 0; k < runs.length; k++) this.addEntries(runs.bytes(k), runs.start(k), runs.end(k));
+  }
+
+  private addEntries(bytes: Uint8Array, start: number, end: number): void {
     for (let o = start + 1; o + ENTRY_BYTES <= end; o += ENTRY_BYTES) {
       const store = bytes[o]!;
       const key = ((bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!) - DDSKETCH_KEY_OFFSET;
-      let n = 0;
-      for (let i = 4; i < ENTRY_BYTES; i++) n = n * 256 + bytes[o + i]!;
+      // 8 bytes big-endian, below 2^53: high and low 32-bit words.
+      const high = ((bytes[o + 4]! << 24) | (bytes[o + 5]! << 16) | (bytes[o + 6]! << 8) | bytes[o + 7]!) >>> 0;
+      const low = ((bytes[o + 8]! << 24) | (bytes[o + 9]! << 16) | (bytes[o + 10]! << 8) | bytes[o + 11]!) >>> 0;
+      const n = high * 4294967296 + low;
       if (store === Store.Positive) this.positive.add(key, n);
       else if (store === Store.Negative) this.negative.add(key, n);
       else this.zeroCount += n;

@@ -22,6 +22,7 @@
 import { createHash } from 'node:crypto';
 import { ByteReader, FORMAT } from './bytes.js';
 import { canonicalText } from './canonical-value.js';
+import type { EncodedRuns } from './encoded-runs.js';
 
 export const HLL_PRECISION = 14;
 export const HLL_REGISTERS = 1 << HLL_PRECISION;
@@ -99,11 +100,7 @@ export class HyperLogLog {
       this.toDense();
       return;
     }
-    if (this.length + extra > this.entries!.length) {
-      const grown = new Uint32Array(Math.min(MEMORY_SPARSE_MAX, Math.max(2 * this.entries!.length, this.length + extra)));
-      grown.set(this.entries!.subarray(0, this.length));
-      this.entries = grown;
-    }
+    if (this.length + extra > this.entries!.length) this.grow(this.length + extra);
   }
 
   /** Sorts the entries and keeps the highest rank per register (a sorted run has it last). */
@@ -145,12 +142,13 @@ export class HyperLogLog {
   mergeEncoded(bytes: Uint8Array, start: number, end: number): void {
     const n = Math.floor((end - start - 1) / 3);
     if (this.dense === null) {
-      if (this.length + n > this.entries!.length) this.makeRoom(n);
-      if (this.dense === null) {
-        const e = this.entries!;
-        let at = this.length;
-        for (let o = start + 1, k = 0; k < n; k++, o += 3) e[at++] = (bytes[o]! << 16) | (bytes[o + 1]! << 8) | bytes[o + 2]!;
-        this.length = at;
+      // The encoding is sorted with one entry per register: merged into compacted entries from the
+      // back, in place, it keeps them compacted (linear; no sort when the next answer needs them).
+      this.compact();
+      if (this.length + n > MEMORY_SPARSE_MAX) this.toDense();
+      else {
+        if (this.length + n > this.entries!.length) this.grow(this.length + n);
+        this.mergeSortedRun(bytes, start + 1, n);
         return;
       }
     }
@@ -158,6 +156,70 @@ export class HyperLogLog {
       const v = (bytes[o]! << 16) | (bytes[o + 1]! << 8) | bytes[o + 2]!;
       this.raiseDense(v >>> 6, v & 63);
     }
+  }
+
+  /** Register-wise max with every run (see EncodedRuns): one sort for all of them, not a merge per run. */
+  mergeEncodedRuns(runs: EncodedRuns): void {
+    if (runs.length === 1) {
+      this.mergeEncoded(runs.bytes(0), runs.start(0), runs.end(0));
+      return;
+    }
+    let total = 0;
+    if (this.dense === null) {
+      this.compact();
+      total = this.length;
+      for (let k = 0; k < runs.length; k++) total += Math.floor((runs.end(k) - runs.start(k) - 1) / 3);
+      // Runs of one group share most registers; far past the sparse bound, they cannot fit it.
+      if (total > 4 * MEMORY_SPARSE_MAX) this.toDense();
+    }
+    if (this.dense !== null) {
+      for (let k = 0; k < runs.length; k++) this.mergeEncoded(runs.bytes(k), runs.start(k), runs.end(k));
+      return;
+    }
+    const e = total <= this.entries!.length ? this.entries! : new Uint32Array(total);
+    if (e !== this.entries) e.set(this.entries!.subarray(0, this.length));
+    let at = this.length;
+    for (let k = 0; k < runs.length; k++) {
+      const bytes = runs.bytes(k);
+      for (let o = runs.start(k) + 1, end = runs.end(k); o + 3 <= end; o += 3) e[at++] = (bytes[o]! << 16) | (bytes[o + 1]! << 8) | bytes[o + 2]!;
+    }
+    this.entries = e;
+    this.length = at;
+    this.compact();
+    if (this.length > MEMORY_SPARSE_MAX) this.toDense();
+    else if (this.length < e.length / 2) this.entries = e.slice(0, Math.max(SPARSE_INITIAL, this.length));
+  }
+
+  /** Merges n sorted 3-byte entries at bytes[from..] into the compacted entries (room for n more is there). */
+  private mergeSortedRun(bytes: Uint8Array, from: number, n: number): void {
+    const e = this.entries!;
+    let i = this.length - 1;
+    let j = n - 1;
+    let k = this.length + n - 1;
+    while (j >= 0) {
+      const o = from + 3 * j;
+      const v = (bytes[o]! << 16) | (bytes[o + 1]! << 8) | bytes[o + 2]!;
+      if (i >= 0 && e[i]! > v) e[k--] = e[i--]!;
+      else {
+        e[k--] = v;
+        j--;
+      }
+    }
+    // Entries [0, k] are the untouched head of the old ones; the merged tail may repeat registers.
+    let w = k + 1;
+    const total = this.length + n;
+    for (let r = k + 1; r < total; r++) {
+      const v = e[r]!;
+      if (w > 0 && e[w - 1]! >>> 6 === v >>> 6) e[w - 1] = v;
+      else e[w++] = v;
+    }
+    this.length = this.sorted = w;
+  }
+
+  private grow(capacity: number): void {
+    const grown = new Uint32Array(Math.min(MEMORY_SPARSE_MAX, Math.max(2 * this.entries!.length, capacity)));
+    grown.set(this.entries!.subarray(0, this.length));
+    this.entries = grown;
   }
 
   /** Register-wise max with `other`; `other` is not modified (its representation may be compacted). */

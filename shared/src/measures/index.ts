@@ -6,6 +6,7 @@ import { quantileMeasure } from './quantile.js';
 import { ConfigError } from '../errors.js';
 
 export * from './measure.js';
+export type { EncodedRuns } from './encoded-runs.js';
 export { avgMeasure, countMeasure, maxMeasure, minMeasure, numericValue, sumMeasure } from './scalar.js';
 export type { AvgState } from './scalar.js';
 export { distinctMeasure } from './distinct.js';
