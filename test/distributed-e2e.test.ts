@@ -59,6 +59,13 @@ test('distributed: kcat + HTTP ingest, one-shot batch, a speed instance killed: 
     accept(fromHttp);
     const first = await settle('before any batch');
     assert.equal((first.answer.extensions!.lamina as { generation: number }).generation, 0);
+    // Nothing moves now: the same query again is the cached answer, served without a call to the speed
+    // instances once their pushed status (a long poll) matches its realtime version — and still exact.
+    const unasked = async () => Number(/^lamina_serving_unasked_answers_total (\d+)/m.exec(await (await fetch(`${serving}/metrics`)).text())?.[1] ?? 0);
+    const before = await unasked();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual((await settle('asked again')).answer.data, first.answer.data);
+    assert.equal(await unasked(), before + 1, 'answered from the cache without asking the speed layer');
 
     // The nightly recomputation, as the one-shot process cron would start — once the archiver has everything.
     const events = DeltaTable.open(store, lakeLayout.frontierTable);

@@ -12,6 +12,7 @@ import { buildSubscriptionSdl } from './graphql/subscription-sdl.js';
 import { buildSubscriptionResolvers } from './graphql/subscription-resolvers.js';
 import { useLaminaExtensions } from './graphql/use-lamina-extensions.js';
 import { createMaskError } from './graphql/mask-error.js';
+import { useBodyLimit } from './graphql/use-body-limit.js';
 import { useQueryLimits } from './graphql/use-query-limits.js';
 import { renderLocalGraphiQL } from './graphql/graphiql.js';
 import { handleIngest } from './http-routes.js';
@@ -71,9 +72,9 @@ export class ServingLayer {
       renderGraphiQL: renderLocalGraphiQL,
       logging: false,
       maskedErrors: { maskError: createMaskError(logger) },
-      // Answered 413 from Content-Length before the body is read, else as soon as the stream passes it.
-      maxRequestBodySize: config.serving.limits.maxBodyBytes,
-      plugins: [useQueryLimits({ limits: config.serving.limits, views: this.generations.views, registry: options.registry, logger }), useLaminaExtensions()],
+      // 413 from Content-Length before the body is read, else as soon as the stream passes it (use-body-limit.ts).
+      maxRequestBodySize: false,
+      plugins: [useBodyLimit(config.serving.limits.maxBodyBytes), useQueryLimits({ limits: config.serving.limits, views: this.generations.views, registry: options.registry, logger }), useLaminaExtensions()],
     });
   }
 

@@ -1,16 +1,19 @@
 /**
  * The speed layer's internal HTTP API, for serving instances in distributed mode:
- *   GET  /v1/status  -> RealtimeStatus (generations held, coverage per owned partition)
+ *   GET  /v1/status  -> RealtimeStatus (generations held, coverage per owned partition) and its etag;
+ *                       ?after=<etag>&waitMs=<n> waits (long poll) until it differs (status-watch.ts)
  *   POST /v1/query   -> { instance, rows: WireRow[], coverage } for { generation, view, query }
  *   GET  /metrics, /healthz, /readyz (the log and the store answer)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { LaminaError, ValidationError, closeServer, compileViews, encodeRows, errorStatus, listen, readJsonBody, sendJson, serveHealth, type LaminaConfig, type Logger, type Readiness, type RealtimeRequest, type Registry } from '@lamina/shared';
 import type { SpeedLayer } from './speed-layer.js';
+import { StatusWatch } from './status-watch.js';
 
 export class SpeedHttpApi {
   private server: Server | undefined;
   private readonly views;
+  private readonly watch: StatusWatch;
 
   constructor(
     private readonly speed: SpeedLayer,
@@ -20,6 +23,7 @@ export class SpeedHttpApi {
     private readonly readiness?: Readiness,
   ) {
     this.views = new Map(compileViews(config).map((v) => [v.name, v]));
+    this.watch = new StatusWatch(() => this.speed.status());
   }
 
   async start(port: number, host = '0.0.0.0'): Promise<number> {
@@ -30,9 +34,14 @@ export class SpeedHttpApi {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = new URL(req.url ?? '/', 'http://speed');
+    const path = url.pathname;
     try {
-      if (path === '/v1/status') return sendJson(res, 200, await this.speed.status());
+      if (path === '/v1/status') {
+        const after = url.searchParams.get('after');
+        const waitMs = Number(url.searchParams.get('waitMs') ?? 0);
+        return sendJson(res, 200, after === null ? await this.watch.current() : await this.watch.next(after, Number.isFinite(waitMs) ? waitMs : 0));
+      }
       if (path === '/v1/query' && req.method === 'POST') {
         const request = (await readJsonBody(req)) as RealtimeRequest;
         const view = this.views.get(request.view);
@@ -50,6 +59,7 @@ export class SpeedHttpApi {
   }
 
   stop(): Promise<void> {
+    this.watch.close();
     return closeServer(this.server);
   }
 }

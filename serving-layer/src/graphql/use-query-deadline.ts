@@ -20,13 +20,17 @@ export function useQueryDeadline(timeoutMs: number, logger: Logger): Plugin {
           logger.warn({ operationName: args.operationName, timeoutMs }, 'graphql: query timed out (serving.limits.queryTimeoutMs)');
           deadline.abort(new QueryTimeoutError(timeoutMs));
         }, timeoutMs);
-        // The client's own cancellation (a closed connection, useExecutionCancellation) aborts it too.
+        // The client's own cancellation (a closed connection, useExecutionCancellation) aborts it too —
+        // forwarded by a listener: AbortSignal.any costs more than a cached answer (profiled).
         const upstream = (args as { signal?: AbortSignal }).signal;
-        const signal = upstream ? AbortSignal.any([upstream, deadline.signal]) : deadline.signal;
+        const forward = () => deadline.abort(upstream!.reason);
+        if (upstream?.aborted) forward();
+        else upstream?.addEventListener('abort', forward, { once: true });
         try {
-          return await executeFn({ ...args, signal } as typeof args);
+          return await executeFn({ ...args, signal: deadline.signal } as typeof args);
         } finally {
           clearTimeout(timer);
+          upstream?.removeEventListener('abort', forward);
         }
       });
     },

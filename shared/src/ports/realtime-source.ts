@@ -61,4 +61,9 @@ export interface RealtimeSource {
   readonly name: string;
   status(): Promise<RealtimeStatus>;
   query(request: RealtimeRequest): Promise<RealtimePart>;
+  /**
+   * The status as pushed a moment ago (a remote instance's long poll), or undefined when not known to
+   * be current. A cached answer whose realtime version it matches is served without asking.
+   */
+  knownStatus?(): RealtimeStatus | undefined;
 }
