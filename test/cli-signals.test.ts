@@ -124,7 +124,10 @@ test('SIGTERM to the `npx lamina archive` PID: the worker npm started through sh
     const end = await npxExit;
     t.diagnostic(`npx itself ended with ${JSON.stringify(end)}; its process tree was ${tree.length} process(es)`);
     // The worker's graceful stop leaves the consumer group first: on a loaded machine that can take tens of seconds.
-    await waitFor('every process npx started is gone', async () => (alive(tree).length === 0 ? true : undefined), 60_000);
+    await waitFor('every process npx started is gone', async () => (alive(tree).length === 0 ? true : undefined), 60_000).catch((error: Error) => {
+      const left = alive(tree).map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+      throw new Error(`${error.message}; still running: ${left.join('; ')}\nlast output:\n${output.slice(-12).join('\n')}`);
+    });
     assert.ok(output.some((line) => line.includes('is gone; stopping as on SIGTERM')), output.slice(-5).join('\n'));
     assert.ok(output.some((line) => line.includes('lamina archive stopped')), output.slice(-5).join('\n'));
   } finally {

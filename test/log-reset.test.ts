@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventValidator, KafkaEventLog, S3ObjectStore, validateConfig, type LaminaEvent } from '@lamina/shared';
 import example from '../cli/src/example-config.js';
-import { INFRA_SKIP_REASON, requireInfra } from './support/infra-env.js';
+import { INFRA_SKIP_REASON, laminaProcessEnv, requireInfra } from './support/infra-env.js';
 import { freePort, kcatProduce, runToEnd, startLayer, type LaminaProcess } from './support/processes.js';
 import { archivedOffsets, waitFor } from './support/log-facts.js';
 import { pageViews, postEvents } from './support/http.js';
@@ -54,11 +54,7 @@ test('a recreated topic is refused by every layer, loudly; lamina log new-epoch 
   await writeFile(configFile, `export default ${JSON.stringify(raw)};\n`);
   const config = validateConfig({ ...raw, topic: `lamina-reset-${run}` });
   const [speedPort, servePort, archivePort] = [await freePort(), await freePort(), await freePort()];
-  const env = {
-    LAMINA_CONFIG: configFile, LAMINA_KAFKA_BROKERS: kafkaBrokers.join(','), LAMINA_TOPIC: config.topic, LAMINA_S3_ENDPOINT: s3.endpoint, LAMINA_S3_BUCKET: s3.bucket,
-    LAMINA_S3_PREFIX: `lamina-test/reset-${run}`, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: s3.region,
-    LAMINA_KAFKA_SESSION_TIMEOUT_MS: '6000', LAMINA_SCRATCH_DIR: join(dir, 'scratch'),
-  };
+  const env = laminaProcessEnv(infra!, { configFile, topic: config.topic, prefix: `lamina-test/reset-${run}`, scratchDir: join(dir, 'scratch') });
   const admin = new KafkaEventLog({ brokers: kafkaBrokers, clientId: `lamina-reset-admin-${run}` });
   const store = new S3ObjectStore({ ...s3, prefix: env.LAMINA_S3_PREFIX });
   const processes: LaminaProcess[] = [];

@@ -12,6 +12,7 @@ import {
   GenerationStore,
   LaminaError,
   counter,
+  dedupWindowOf,
   gauge,
   openLake,
   LogEpochs,
@@ -89,6 +90,7 @@ export class BatchJob {
       runs: counter(r, 'lamina_batch_runs_total', 'Batch runs by outcome', ['outcome']),
       generation: gauge(r, 'lamina_batch_published_generation', 'Newest generation this process published'),
       events: gauge(r, 'lamina_batch_events', 'Events covered by the newest published generation'),
+      duplicates: gauge(r, 'lamina_batch_duplicates', 'Of those, later copies of an event the views do not count (deduplication)'),
       stageSeconds: gauge(r, 'lamina_batch_stage_seconds', 'Duration of each stage of the newest batch run', ['stage']),
     };
   }
@@ -144,10 +146,11 @@ export class BatchJob {
       const plan = await stage('plan', () => planRun(store, config, snapshot, previous, { full: options.full, maxDeltaFilesPerDate: config.batch.maxDeltaFilesPerDate }));
       logger.info({ generation: plan.generation, mode: plan.mode, window: plan.window, views: plan.views.map((v) => ({ view: v.view.name, tasks: v.tasks.map((t) => `${t.kind}:${t.days.length || 'all'}`) })) }, 'batch: run planned');
       engine = await this.engine(scratch);
-      const computed = await stage('compute', () => computeViews(engine!, plan, snapshot, new StagedFiles(store, scratch), join(scratch, 'out'), logger));
+      const computed = await stage('compute', () => computeViews(engine!, plan, snapshot, new StagedFiles(store, scratch), join(scratch, 'out'), logger, dedupWindowOf(config)));
 
       const counted = computed.counts.reduce((n, c) => n + c.rows, 0);
       const events = (plan.mode === 'incremental' ? plan.previous!.events : 0) + counted;
+      const duplicates = (plan.mode === 'incremental' ? (plan.previous!.duplicates ?? 0) : 0) + computed.counts.reduce((n, c) => n + c.duplicates, 0);
       const quarantined = expectedRows(snapshot.quarantine.files, plan.coverage) ?? 0;
       const times = [...computed.counts.map((c) => c.maxLogTime), plan.mode === 'incremental' ? plan.previous!.watermarkTime : null].filter((t): t is number => t !== null);
       const quality = await stage('check', async () =>
@@ -165,7 +168,7 @@ export class BatchJob {
         generation: plan.generation, topic: config.topic, createdAt: new Date().toISOString(), lakeVersion: snapshot.frontierVersion,
         tableVersions: Object.fromEntries([...snapshot.raw.values(), snapshot.quarantine].map((s) => [s.tablePath, s.version])),
         epoch: snapshot.epoch, log: epochRecord?.log ?? null, sealedEpochs: snapshot.sealed, watermark: snapshot.watermark, watermarkTime: times.length > 0 ? Math.max(...times) : null,
-        events, quarantined, views: {}, quality, mode: plan.mode, engine: engine.name, timingsMs: timings,
+        events, duplicates, quarantined, views: {}, quality, mode: plan.mode, engine: engine.name, timingsMs: timings,
       };
       if (failed.length > 0) {
         logger.error({ generation: plan.generation, failed }, 'batch: quality gates failed; generation NOT published, serving keeps the previous one');
@@ -194,7 +197,8 @@ export class BatchJob {
       this.metrics.runs.inc({ outcome: 'published' });
       this.metrics.generation.set(plan.generation);
       this.metrics.events.set(events);
-      logger.info({ generation: plan.generation, mode: plan.mode, events, watermark: snapshot.watermark, timings }, 'batch: generation published');
+      this.metrics.duplicates.set(duplicates);
+      logger.info({ generation: plan.generation, mode: plan.mode, events, duplicates, watermark: snapshot.watermark, timings }, 'batch: generation published');
       return manifest;
     } catch (error) {
       if (error instanceof LogMismatchError) {

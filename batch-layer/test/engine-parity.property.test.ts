@@ -23,6 +23,7 @@ import {
   schemaOf,
   silentLogger,
   validateConfig,
+  duplicateKey,
   viewRowsFromArrow,
   type CompiledView,
   type GroupRow,
@@ -141,14 +142,26 @@ test('DuckDB SQL and the TypeScript fold build identical states for every measur
         const positions: { partition: number; offset: number }[] = [];
         const next = [0, 0, 0];
         drafts.forEach((d, i) => {
-          // Duplicates: every fifth event is posted again with a new id.
-          for (const copy of i % 5 === 0 ? [0, 1] : [0]) {
-            const result = validator.validate({ id: `e${i}-${copy}`, type: d.type, ts: BASE + d.minute * 60_000 + (i % 60) * 1000, data: d.data });
+          // Every fifth event again with a new id (another event). Every seventh again with its id: in
+          // its partition a minute later (a copy, dropped unless that crosses into the next day) and
+          // in another partition (another event: deduplication is per partition).
+          for (const copy of i % 5 === 0 ? [0, 1] : i % 7 === 0 ? [0, 2, 3] : [0]) {
+            const id = copy === 1 ? `e${i}-1` : `e${i}`;
+            const ts = BASE + d.minute * 60_000 + (i % 60) * 1000 + (copy === 2 ? 60_000 : 0);
+            const result = validator.validate({ id, type: d.type, ts, data: d.data });
             if (!result.ok) continue;
-            const partition = (i + copy) % 3;
+            const partition = (i + (copy === 1 || copy === 3 ? 1 : 0)) % 3;
             events.push(result.event);
             positions.push({ partition, offset: next[partition]!++ });
           }
+        });
+        // What the views count: the first copy per (partition, duplicate key), in offset order.
+        const seen = new Set<string>();
+        const counted = events.filter((e, i) => {
+          const key = `${positions[i]!.partition}\u0000${duplicateKey(e.type, e.id, e.ts, 'day')}`;
+          if (seen.has(key)) return false;
+          seen.add(key);
+          return true;
         });
         const inputs = new Map<string, { files: string[]; columns: Map<string, string> }>();
         for (const type of ['hit', 'order']) {
@@ -174,12 +187,13 @@ test('DuckDB SQL and the TypeScript fold build identical states for every measur
             view,
             inputs: view.sources.map((type) => ({ eventType: type, ...inputs.get(type)! })),
             windows: [{ epoch: 0, from: [0, 0, 0], to: next }],
+            dedupScope: [{ epoch: 0, from: [0, 0, 0], to: next }],
             outputDir,
           });
           const sqlRows: GroupRow[] = [];
           for (const file of out) viewRowsFromArrow(view, decodeParquet(await readFile(file.path), file.path), sqlRows);
-          const ts = foldTs(view, events);
-          const scale = magnitudes(view, events);
+          const ts = foldTs(view, counted);
+          const scale = magnitudes(view, counted);
           assert.equal(sqlRows.length, ts.size, `${view.name}: group count`);
           if (process.env.PARITY_DEBUG) console.log(view.name, sqlRows.length, events.length);
           for (const row of sqlRows) {

@@ -33,7 +33,7 @@ export async function runBatchOnce(runtime: Runtime, options: { full: boolean })
   const log = await openEventLog(runtime);
   try {
     const manifest = await batchJob(runtime, await openObjectStore(runtime), log).run(options);
-    console.log(JSON.stringify({ generation: manifest.generation, mode: manifest.mode, events: manifest.events, epoch: manifest.epoch, watermark: manifest.watermark, timingsMs: manifest.timingsMs }));
+    console.log(JSON.stringify({ generation: manifest.generation, mode: manifest.mode, events: manifest.events, duplicates: manifest.duplicates ?? 0, epoch: manifest.epoch, watermark: manifest.watermark, timingsMs: manifest.timingsMs }));
   } finally {
     await log.close();
   }

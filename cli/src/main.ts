@@ -12,6 +12,7 @@ import { startEmbedded } from './embedded.js';
 import { runArchiver, runBatchOnce, runBatchSchedule } from './batch-commands.js';
 import { runServe, runSpeed } from './layer-commands.js';
 import { runNewEpoch, type EpochStart } from './log-commands.js';
+import { runBackfill } from './backfill-command.js';
 import { EXIT, ProcessLifetime, installCrashHandlers } from './process-lifetime.js';
 
 async function runtime() {
@@ -64,6 +65,13 @@ logCommand
     if (opts.from !== undefined && opts.from !== 'earliest' && opts.from !== 'frontier') throw new ConfigError(`--from must be earliest or frontier, got '${opts.from}'`);
     await runNewEpoch(await runtime(), { ...(opts.from ? { from: opts.from as EpochStart } : {}) });
   });
+
+program
+  .command('backfill')
+  .description('import events from JSON lines (.jsonl) and Parquet (.parquet) files into the log, validated as ingest validates them; importing a file again counts its events once (deduplication)')
+  .argument('<files...>', 'the files, imported in this order')
+  .option('--type <name>', 'the event type of Parquet rows without a type column (a raw table exported from the lake)')
+  .action(async (files: string[], opts: { type?: string }) => runBackfill(await runtime(), files, opts));
 
 program.command('speed').description('run a speed layer instance (joins the speed consumer group; internal API on PORT)').action(() => longRunning('speed', runSpeed));
 program.command('serve').description('run a serving layer instance (GraphQL + ingest on PORT; merges with LAMINA_SPEED_URLS)').action(() => longRunning('serve', runServe));

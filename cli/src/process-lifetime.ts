@@ -18,7 +18,7 @@
  */
 import type { Logger } from '@lamina/shared';
 
-export const EXIT = { ok: 0, stopFailed: 1, software: 70, unavailable: 75, config: 78 } as const;
+export const EXIT = { ok: 0, stopFailed: 1, dataError: 65, software: 70, unavailable: 75, config: 78 } as const;
 
 const PARENT_POLL_MS = 500;
 

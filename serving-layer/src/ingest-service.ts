@@ -6,7 +6,7 @@
  * Deadline: if the log has not acknowledged within `timeoutMs` (a stalled or unreachable broker),
  * the request fails with a retriable UnavailableError (HTTP 503) instead of hanging. The append is
  * not cancelled — Kafka cannot take it back — so the events may still land: a client that retries
- * may store them twice until the log deduplicates by event id.
+ * stores them twice, and deduplication (events/duplicates.ts) counts them once.
  *
  * A log that is not the log the lake describes (reset, replaced: see the log guard) gets no event:
  * the request fails with LogMismatchError (HTTP 503) and its reason, instead of a 200 for events no
@@ -64,7 +64,7 @@ export class IngestService {
       }
       try {
         positions = await withDeadline(this.log.produce(this.config.topic, records), this.timeoutMs, () => new UnavailableError(
-          `the log did not acknowledge ${records.length} event(s) within ${this.timeoutMs} ms (broker stalled or unreachable); they may or may not have been stored: retry later (a retry may store some of them twice)`,
+          `the log did not acknowledge ${records.length} event(s) within ${this.timeoutMs} ms (broker stalled or unreachable); they may or may not have been stored: retry later with the same events (copies are counted once while deduplication is on)`,
         ));
       } catch (error) {
         if (error instanceof LaminaError && error.retriable) this.metrics.unavailable.inc();

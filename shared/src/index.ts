@@ -14,6 +14,7 @@ export * from './events/event-validator.js';
 export * from './events/event-schema.js';
 export * from './events/field-paths.js';
 export * from './events/ingest-token.js';
+export * from './events/duplicates.js';
 export * from './schemas/schema-registry.js';
 // Measures and views (the code both layers run)
 export * from './measures/index.js';

@@ -1,9 +1,25 @@
 /**
  * Realtime state for one generation G: per owned partition p, the fold of offsets [W_p(G), next_p)
  * into one aggregate per view. An event is folded iff its offset is at or past next_p, so a record
- * delivered twice (replay, rebalance) is never counted twice.
+ * delivered twice (replay, rebalance) is never counted twice. Deduplicating, an event is counted iff
+ * no earlier copy of it (events/duplicates.ts) was folded here or is in the generation's lake rows.
  */
-import { ViewAggregate, type CompiledView, type LaminaEvent, type PartitionCoverage } from '@lamina/shared';
+import { ViewAggregate, duplicateKey, type CompiledView, type DedupWindow, type LaminaEvent, type PartitionCoverage } from '@lamina/shared';
+import type { LakeKeys } from './lake-keys.js';
+
+export interface Deduplication {
+  window: DedupWindow;
+  /** The generation's lake rows (their dates loaded before the events of those dates are folded). */
+  lake: LakeKeys;
+}
+
+export const enum Folded {
+  /** Already folded (offset below next). */
+  Skipped,
+  Counted,
+  /** A later copy of an event: the offset is passed, nothing is counted. */
+  Duplicate,
+}
 
 export class PartitionState {
   readonly aggregates = new Map<string, ViewAggregate>();
@@ -12,6 +28,8 @@ export class PartitionState {
   highWatermark: number;
   lastEventTime: number | null = null;
   ready = false;
+  /** Duplicate keys of the events folded here (deduplicating). */
+  private readonly seen = new Set<string>();
 
   constructor(
     readonly partition: number,
@@ -19,6 +37,7 @@ export class PartitionState {
     /** Ready once next reaches this (the log end when the state was created). */
     private readonly target: number,
     views: readonly CompiledView[],
+    readonly dedup?: Deduplication,
   ) {
     this.next = fromOffset;
     this.highWatermark = target;
@@ -26,14 +45,20 @@ export class PartitionState {
     this.checkReady();
   }
 
-  /** Folds one record's event (or just advances past an invalid one). Returns whether it was new. */
-  fold(offset: number, event: LaminaEvent | undefined, logTime: number): boolean {
-    if (offset < this.next) return false;
-    if (event) for (const aggregate of this.aggregates.values()) aggregate.add(event);
+  /** Folds one record's event (or just advances past an invalid one or a copy). */
+  fold(offset: number, event: LaminaEvent | undefined, logTime: number): Folded {
+    if (offset < this.next) return Folded.Skipped;
+    let folded = Folded.Counted;
+    if (event && this.dedup) {
+      const key = duplicateKey(event.type, event.id, event.ts, this.dedup.window);
+      if (this.seen.has(key) || this.dedup.lake.has(this.partition, event.type, event.id, event.ts)) folded = Folded.Duplicate;
+      else this.seen.add(key);
+    }
+    if (event && folded === Folded.Counted) for (const aggregate of this.aggregates.values()) aggregate.add(event);
     this.next = offset + 1;
     this.lastEventTime = logTime;
     this.checkReady();
-    return true;
+    return folded;
   }
 
   /** Moves past offsets that hold no record (covered by a replay up to `offset`). */
@@ -66,6 +91,8 @@ export class GenerationState {
     readonly generation: number,
     /** W_p(G) per partition; missing partitions have watermark 0. */
     readonly watermark: readonly number[],
+    /** Deduplicating: the window and this generation's lake keys. */
+    readonly dedup?: Deduplication,
   ) {}
 
   watermarkOf(partition: number): number {

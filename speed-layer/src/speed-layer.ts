@@ -11,6 +11,8 @@ import {
   compileViews,
   accumulateRows,
   coverageVersion,
+  dedupWindowOf,
+  type LaminaEvent,
   counter,
   gauge,
   type CompiledView,
@@ -34,7 +36,8 @@ import {
   LogMismatchError,
   speedGroup,
 } from '@lamina/shared';
-import { GenerationState, PartitionState } from './generation-state.js';
+import { Folded, GenerationState, PartitionState } from './generation-state.js';
+import { LakeKeys } from './lake-keys.js';
 import { PartitionQueues } from './partition-queue.js';
 
 export interface SpeedLayerOptions {
@@ -82,6 +85,7 @@ export class SpeedLayer implements RealtimeSource {
     const r = options.registry;
     this.metrics = {
       folded: counter(r, 'lamina_speed_records_folded_total', 'Log records folded into realtime state (per generation state)', ['instance']),
+      duplicates: counter(r, 'lamina_speed_duplicates_total', 'Later copies of an event passed over without counting (deduplication), per generation state', ['instance']),
       invalid: counter(r, 'lamina_speed_invalid_records_total', 'Records on the topic that failed validation (the archiver quarantines them)', ['instance']),
       lag: gauge(r, 'lamina_speed_lag_records', 'Log end offset minus the next offset to fold, newest generation', ['instance', 'partition']),
       generation: gauge(r, 'lamina_speed_newest_ready_generation', 'Newest generation ready on every owned partition', ['instance']),
@@ -105,7 +109,7 @@ export class SpeedLayer implements RealtimeSource {
           'folding the new log on top of it would leave out what the lake archived of the old one. Run `lamina batch run` (`lamina log new-epoch` does), then start the speed layer',
       );
     }
-    this.states.set(latest.generation, new GenerationState(latest.generation, latest.watermark));
+    this.states.set(latest.generation, this.generationState(latest));
     this.consumer = log.consumer({ groupId: this.options.groupId ?? speedGroup(this.topic), topic: this.topic });
     await this.consumer.start({
       onAssigned: (partitions) => this.onAssigned(partitions),
@@ -155,7 +159,7 @@ export class SpeedLayer implements RealtimeSource {
     const newest = Math.max(...this.states.keys());
     if (manifest.generation < newest) return;
     if (manifest.epoch !== this.epoch) throw new LogMismatchError(`generation ${manifest.generation} covers log epoch ${manifest.epoch}, but this speed instance folds epoch ${this.epoch}: restart it`);
-    const state = new GenerationState(manifest.generation, manifest.watermark);
+    const state = this.generationState(manifest);
     this.states.set(manifest.generation, state);
     this.options.logger.info({ generation: manifest.generation, watermark: manifest.watermark }, 'speed: rebuilding state for new generation');
     const owned = this.consumer?.assignment() ?? [];
@@ -167,9 +171,9 @@ export class SpeedLayer implements RealtimeSource {
     const live = this.livePosition.get(partition);
     if (live === undefined) return; // revoked meanwhile
     const from = state.watermarkOf(partition);
-    const ps = new PartitionState(partition, from, live, this.views);
+    const ps = new PartitionState(partition, from, live, this.views, state.dedup);
     if (from < live) {
-      for await (const chunk of this.options.log.readRange(this.topic, partition, from, live)) this.foldRecords([ps], chunk);
+      for await (const chunk of this.options.log.readRange(this.topic, partition, from, live)) await this.foldRecords([ps], chunk);
     }
     ps.advanceTo(live);
     state.partitions.set(partition, ps);
@@ -181,7 +185,7 @@ export class SpeedLayer implements RealtimeSource {
     for (const p of partitions) {
       let start = Number.POSITIVE_INFINITY;
       for (const state of this.states.values()) {
-        const ps = new PartitionState(p, state.watermarkOf(p), ends[p] ?? 0, this.views);
+        const ps = new PartitionState(p, state.watermarkOf(p), ends[p] ?? 0, this.views, state.dedup);
         state.partitions.set(p, ps);
         start = Math.min(start, ps.fromOffset);
       }
@@ -201,13 +205,13 @@ export class SpeedLayer implements RealtimeSource {
     this.options.logger.info({ partitions }, 'speed: partitions revoked');
   }
 
-  private onBatch(batch: PartitionBatch): void {
+  private async onBatch(batch: PartitionBatch): Promise<void> {
     const targets: PartitionState[] = [];
     for (const state of this.states.values()) {
       const ps = state.partitions.get(batch.partition);
       if (ps) targets.push(ps);
     }
-    this.foldRecords(targets, batch.records);
+    await this.foldRecords(targets, batch.records);
     for (const ps of targets) ps.highWatermark = Math.max(ps.highWatermark, batch.highWatermark);
     const last = batch.records.at(-1);
     if (last) this.livePosition.set(batch.partition, Math.max(this.livePosition.get(batch.partition) ?? 0, last.offset + 1));
@@ -216,19 +220,48 @@ export class SpeedLayer implements RealtimeSource {
     this.prune();
   }
 
-  /** The hot path: each record is decoded once, whatever the number of generation states it feeds. */
-  private foldRecords(targets: PartitionState[], records: readonly LogRecord[]): void {
-    let folded = 0;
+  /**
+   * The hot path: each record is decoded once, whatever the number of generation states it feeds.
+   * Deduplicating, the lake dates of the batch's events are loaded first (once per date and
+   * generation), so the fold itself stays synchronous: a query never sees half a batch.
+   */
+  private async foldRecords(targets: PartitionState[], records: readonly LogRecord[]): Promise<void> {
+    const events: (LaminaEvent | undefined | null)[] = new Array(records.length);
     let invalid = 0;
-    for (const record of records) {
-      if (!targets.some((ps) => record.offset >= ps.next)) continue;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      // null: no target folds this offset any more.
+      if (!targets.some((ps) => record.offset >= ps.next)) {
+        events[i] = null;
+        continue;
+      }
       const result = this.validator.validateMessage(record.value);
       if (!result.ok) invalid++;
-      for (const ps of targets) if (ps.fold(record.offset, result.ok ? result.event : undefined, record.timestamp)) folded++;
+      events[i] = result.ok ? result.event : undefined;
+    }
+    const lakes = new Set(targets.flatMap((ps) => (ps.dedup && !ps.dedup.lake.empty ? [ps.dedup.lake] : [])));
+    for (const lake of lakes) await lake.load(events.filter((e): e is LaminaEvent => e !== null && e !== undefined));
+    let folded = 0;
+    let duplicates = 0;
+    for (let i = 0; i < records.length; i++) {
+      const event = events[i];
+      if (event === null) continue;
+      for (const ps of targets) {
+        const outcome = ps.fold(records[i]!.offset, event, records[i]!.timestamp);
+        if (outcome === Folded.Counted) folded++;
+        else if (outcome === Folded.Duplicate) duplicates++;
+      }
     }
     // Counted per batch: labelled counter updates per record cost more than the fold itself.
     if (folded > 0) this.metrics.folded.inc({ instance: this.name }, folded);
+    if (duplicates > 0) this.metrics.duplicates.inc({ instance: this.name }, duplicates);
     if (invalid > 0) this.metrics.invalid.inc({ instance: this.name }, invalid);
+  }
+
+  /** The state of a generation, deduplicating against its lake rows when configured. */
+  private generationState(manifest: GenerationManifest): GenerationState {
+    const window = dedupWindowOf(this.options.config);
+    return new GenerationState(manifest.generation, manifest.watermark, window === null ? undefined : { window, lake: new LakeKeys(this.options.store, manifest, window) });
   }
 
   /**

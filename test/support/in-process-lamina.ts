@@ -115,8 +115,19 @@ export class InProcessLamina {
     return this.layers.source;
   }
 
+  /** The metrics registry of each speed layer started, keyed by it (a restarted one gets a new registry). */
+  private static readonly speedRegistries = new WeakMap<SpeedLayer, Registry>();
+
   private static newSpeed(config: LaminaConfig, log: EventLog, store: ObjectStore, groupId: string): SpeedLayer {
-    return new SpeedLayer({ config, log, store, logger: silentLogger, registry: createRegistry(), instance: 'test', generationPollMs: 0, groupId });
+    const registry = createRegistry();
+    const speed = new SpeedLayer({ config, log, store, logger: silentLogger, registry, instance: 'test', generationPollMs: 0, groupId });
+    InProcessLamina.speedRegistries.set(speed, registry);
+    return speed;
+  }
+
+  /** The current speed layer's metrics (its own registry: a restart starts them again). */
+  speedMetrics(): Promise<string> {
+    return InProcessLamina.speedRegistries.get(this.speed)!.metrics();
   }
 
   get speed(): SpeedLayer {

@@ -58,3 +58,13 @@ export function requirePython(env: NodeJS.ProcessEnv = process.env): string | un
   process.stderr.write(`\n!!! SKIPPING delta-rs INTEROP TESTS: ${message}\n\n`);
   return undefined;
 }
+
+/** The environment of a `lamina` process on the stack: its config file, topic, lake prefix and scratch folder. */
+export function laminaProcessEnv(infra: InfraEnv, options: { configFile: string; topic: string; prefix: string; scratchDir: string }): Record<string, string> {
+  const { kafkaBrokers, s3 } = infra;
+  return {
+    LAMINA_CONFIG: options.configFile, LAMINA_KAFKA_BROKERS: kafkaBrokers.join(','), LAMINA_TOPIC: options.topic, LAMINA_S3_ENDPOINT: s3.endpoint, LAMINA_S3_BUCKET: s3.bucket,
+    LAMINA_S3_PREFIX: options.prefix, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: s3.region,
+    LAMINA_KAFKA_SESSION_TIMEOUT_MS: '6000', LAMINA_SCRATCH_DIR: options.scratchDir,
+  };
+}

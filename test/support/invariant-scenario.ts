@@ -23,6 +23,16 @@ function declaredOnly(config: LaminaConfig, raw: unknown): unknown {
   return { ...event, data: Object.fromEntries(Object.entries(event.data).filter(([k]) => k in fields || !['plan'].includes(k))) };
 }
 
+/** Copies of accepted events (see the 'resend' operation): same id and type, event time shifted, maybe another url. */
+function copiesOf(accepted: readonly unknown[], copies: { index: number; shiftMs: number; url: string | undefined }[]): unknown[] {
+  if (accepted.length === 0) return [];
+  return copies.map(({ index, shiftMs, url }) => {
+    const event = accepted[index % accepted.length] as { ts: string; type: string; data: Record<string, unknown> };
+    const ts = new Date(Date.parse(event.ts) + shiftMs).toISOString();
+    return { ...event, ts, data: url !== undefined && event.type === 'page_view' ? { ...event.data, url } : event.data };
+  });
+}
+
 export async function runScenario(operations: Operation[], lamina: InProcessLamina, configs: readonly LaminaConfig[] = [lamina.config]): Promise<void> {
   let version = 0;
   const accepted: unknown[] = [];
@@ -34,9 +44,11 @@ export async function runScenario(operations: Operation[], lamina: InProcessLami
   for (const [step, op] of operations.entries()) {
     const { config } = lamina;
     switch (op.kind) {
-      case 'ingest': {
+      case 'ingest':
+      case 'resend': {
         const validator = new EventValidator(config);
-        const events = op.events.map((e) => declaredOnly(config, e));
+        const events = op.kind === 'ingest' ? op.events.map((e) => declaredOnly(config, e)) : copiesOf(accepted, op.copies);
+        if (events.length === 0) break;
         const valid = events.filter((e) => validator.validate(e).ok);
         const result = await lamina.serving.ingest.ingest(events);
         assert.equal(result.accepted, valid.length, `step ${step}: accepted count`);

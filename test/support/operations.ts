@@ -4,6 +4,11 @@ import type { DimensionFilter } from '@lamina/shared';
 
 export type Operation =
   | { kind: 'ingest'; events: unknown[] }
+  /**
+   * Posts copies of accepted events again: exact retries (shift 0), the same id later in the same
+   * dedup window or in another one, some with another url (the first copy's values must count).
+   */
+  | { kind: 'resend'; copies: { index: number; shiftMs: number; url: string | undefined }[] }
   | { kind: 'foreign'; key: string | null; value: string }
   | { kind: 'flush' }
   | { kind: 'catchUp' }
@@ -95,6 +100,13 @@ const query = fc.constantFrom(...Object.keys(views)).chain((view) => {
 export function operationArbitrary(): fc.Arbitrary<Operation> {
   return fc.oneof(
     { arbitrary: fc.record({ kind: fc.constant('ingest' as const), events: fc.array(event, { minLength: 1, maxLength: 25 }) }), weight: 8 },
+    {
+      arbitrary: fc.record({
+        kind: fc.constant('resend' as const),
+        copies: fc.array(fc.record({ index: fc.nat(), shiftMs: fc.constantFrom(0, 0, 0, 60_000, 3 * HOUR, DAY, -DAY), url: fc.option(fc.constantFrom(...urls), { nil: undefined }) }), { minLength: 1, maxLength: 8 }),
+      }),
+      weight: 3,
+    },
     { arbitrary: fc.record({ kind: fc.constant('foreign' as const), key: fc.option(fc.string({ maxLength: 8 }), { nil: null }), value: fc.constantFrom('{"broken json', '{"id":"x","type":"page_view"}', 'plain text') }), weight: 1 },
     { arbitrary: fc.constant({ kind: 'flush' as const }), weight: 2 },
     { arbitrary: fc.constant({ kind: 'catchUp' as const }), weight: 2 },

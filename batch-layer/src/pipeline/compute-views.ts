@@ -3,7 +3,7 @@
  * the newest log time) and computes every task of the plan into local Parquet files.
  */
 import { join } from 'node:path';
-import { fileRowCount, type AddFile, type BatchEngine, type Logger, type RawInput, type Snapshot, type ViewOutputFile } from '@lamina/shared';
+import { fileRowCount, type AddFile, type DedupWindow, type BatchEngine, type Logger, type RawInput, type Snapshot, type ViewOutputFile } from '@lamina/shared';
 import type { RunPlan, ComputeTask, ViewPlan } from './run-plan.js';
 import type { LakeSnapshot } from './lake-snapshot.js';
 import type { StagedFiles } from './staged-files.js';
@@ -12,6 +12,8 @@ import { dayOf, filesTouching } from './file-selection.js';
 export interface RawCount {
   type: string;
   rows: number;
+  /** Rows of the window dropped as later copies of an event (deduplication). */
+  duplicates: number;
   maxLogTime: number | null;
 }
 
@@ -65,11 +67,16 @@ function byDays(task: ComputeTask): Map<string, AddFile[]>[] {
   return groups;
 }
 
-export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot: LakeSnapshot, staged: StagedFiles, outputDir: string, logger: Logger): Promise<Computed> {
+export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot: LakeSnapshot, staged: StagedFiles, outputDir: string, logger: Logger, dedup: DedupWindow | null): Promise<Computed> {
   const counts: RawCount[] = [];
   for (const [type, raw] of snapshot.raw) {
-    const files = filesTouching(raw.files, plan.window);
-    const scan = await engine.scanRaw(await rawInput(type, raw, files, staged), plan.window);
+    let files = filesTouching(raw.files, plan.window);
+    if (dedup !== null) {
+      // Copies are ranked over whole dates of the coverage: every file of the window's dates.
+      const days = new Set(files.map(dayOf));
+      files = filesTouching(raw.files, plan.coverage).filter((f) => days.has(dayOf(f)));
+    }
+    const scan = await engine.scanRaw(await rawInput(type, raw, files, staged), plan.window, dedup === null ? undefined : { window: dedup, scope: plan.coverage });
     counts.push({ type, ...scan });
   }
   const views: ComputedView[] = [];
@@ -82,7 +89,7 @@ export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot:
       for (const [j, group] of byDays(task).entries()) {
         const inputs = await Promise.all(viewPlan.view.sources.map((type) => rawInput(type, snapshot.raw.get(type)!, group.get(type) ?? [], staged)));
         rawFiles += inputs.reduce((n, x) => n + x.files.length, 0);
-        files.push(...(await engine.computeView({ view: viewPlan.view, inputs, windows: task.windows, outputDir: join(outputDir, `${viewPlan.view.name}-${viewPlan.grain}`, `${i}-${j}`) })));
+        files.push(...(await engine.computeView({ view: viewPlan.view, inputs, windows: task.windows, ...(viewPlan.view.deduplication === null ? {} : { dedupScope: plan.coverage }), outputDir: join(outputDir, `${viewPlan.view.name}-${viewPlan.grain}`, `${i}-${j}`) })));
       }
       const rows = files.reduce((sum, f) => sum + f.rows, 0);
       logger.info({ view: viewPlan.view.name, grain: viewPlan.grain, task: task.kind, days: task.days.length, rawFiles, rows, ms: Date.now() - started }, 'batch: view computed');

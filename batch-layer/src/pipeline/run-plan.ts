@@ -93,7 +93,9 @@ export async function planRun(store: ObjectStore, config: LaminaConfig, snapshot
     const delta = [...touched].filter((day) => !rewrite.includes(day)).sort((a, b) => a - b);
     const tasks: ComputeTask[] = [];
     if (delta.length > 0) {
-      tasks.push({ kind: 'delta', windows: window, days: delta, files: new Map(view.sources.map((type) => [type, rawFiles(type, window, new Set(delta))])) });
+      // Deduplicating, a delta reads its dates whole: a copy in the window is known by the first one before it.
+      const read = view.deduplication === null ? window : coverage;
+      tasks.push({ kind: 'delta', windows: window, days: delta, files: new Map(view.sources.map((type) => [type, rawFiles(type, read, new Set(delta))])) });
     }
     if (rewrite.length > 0) {
       tasks.push({ kind: 'rewrite', windows: coverage, days: rewrite, files: new Map(view.sources.map((type) => [type, rawFiles(type, coverage, new Set(rewrite))])) });

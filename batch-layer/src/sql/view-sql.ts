@@ -31,6 +31,12 @@ export interface ViewSqlInput {
   /** One relation (SQL text) per source event type, holding at least the columns the view reads. */
   sources: readonly string[];
   windows: readonly OffsetWindow[];
+  /**
+   * With deduplication on (view.deduplication): the positions an earlier copy of an event may be at —
+   * the generation's whole coverage. The sources must then hold every row of the dates they cover
+   * in it, not only the window's, so that a copy in the window is recognised as one.
+   */
+  dedupScope?: readonly OffsetWindow[];
   /** The table of DDSketch bounds: (key INTEGER, lower DOUBLE, upper DOUBLE), see ddsketch-bounds.ts. */
   boundsTable: string;
 }
@@ -53,7 +59,7 @@ export function viewSql(dialect: SqlDialect, input: ViewSqlInput): string {
   for (const f of [...view.dimensionFields, ...view.measures.flatMap((m) => (m.field ? [m.field] : [])), ...(view.filter ? [view.filter.field] : [])]) fields.set(f.path, f);
   const needed = ['_ts', ...[...fields.keys()].map((p) => quoteIdent(columnOf(p)))].join(', ');
   const where = windowPredicate(input.windows);
-  const union = input.sources.map((relation, i) => `SELECT ${needed} FROM ${relation} AS r${i} WHERE ${where}`).join('\n    UNION ALL\n    ');
+  const union = input.sources.map((relation, i) => `SELECT ${needed} FROM ${firstCopies(dialect, view, relation, i, input.dedupScope)} AS r${i} WHERE ${where}`).join('\n    UNION ALL\n    ');
   const filter = view.filter ? `WHERE ${valueOf(view.filter.field, dialect)} IN (${view.filter.values.map((v) => literalOf(dialect, view.filter!.field.type, v)).join(', ')})` : '';
 
   const evColumns = [
@@ -93,6 +99,23 @@ export function viewSql(dialect: SqlDialect, input: ViewSqlInput): string {
     `${dialect.dateOfEpochDay(`floor(base.b / ${DAY_MS})`)} AS _date`,
   ];
   return `WITH ${ctes.join(',\n')}\nSELECT ${finalColumns.join(', ')}\nFROM base ${joins.join(' ')}`;
+}
+
+/**
+ * The relation itself, or — deduplicating — its rows ranked per (_partition, _id, window bucket of
+ * _ts) by log position over the dedup scope, keeping the first (events/duplicates.ts).
+ */
+function firstCopies(dialect: SqlDialect, view: CompiledView, relation: string, i: number, scope: readonly OffsetWindow[] | undefined): string {
+  if (view.deduplication === null) return relation;
+  if (scope === undefined) throw new Error(`view ${view.name}: deduplicating needs the dedup scope (the generation's coverage)`);
+  return `(SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY _partition, _id, ${dedupBucket(dialect, view.deduplication)} ORDER BY _epoch, _offset) AS _copy FROM ${relation} AS c${i} WHERE ${windowPredicate(scope)}) AS n${i} WHERE _copy = 1)`;
+}
+
+/** The start (ms) of the dedup window an event time falls in. */
+export function dedupBucket(dialect: SqlDialect, window: 'hour' | 'day'): string {
+  const g = GRANULARITY_MS[window];
+  const t = dialect.epochMs('_ts');
+  return `(${t} - (((${t} % ${g}) + ${g}) % ${g}))`;
 }
 
 /** The aggregate expressions of a scalar measure's state columns, or undefined for sketches. */

@@ -88,7 +88,7 @@ export function buildResolvers(views: readonly CompiledView[], deps: ResolverDep
     freshness: () => deps.queries.freshness(),
     generations: () =>
       deps.generations.list().map(({ manifest: m }) => ({
-        generation: m.generation, createdAt: Date.parse(m.createdAt), events: m.events, quarantined: m.quarantined, watermark: m.watermark, watermarkTime: m.watermarkTime,
+        generation: m.generation, createdAt: Date.parse(m.createdAt), events: m.events, duplicates: m.duplicates ?? 0, quarantined: m.quarantined, watermark: m.watermark, watermarkTime: m.watermarkTime,
       })),
   };
   for (const view of views) {
@@ -111,7 +111,7 @@ export function buildResolvers(views: readonly CompiledView[], deps: ResolverDep
       runBatch: async (_: unknown, args: { full?: boolean | null }) => {
         if (!deps.runBatch) throw new ValidationError('runBatch is available in embedded mode only; in distributed mode run `lamina batch run`');
         const { manifest, durationMs } = await deps.runBatch({ full: args.full === true });
-        return { generation: manifest.generation, mode: manifest.mode.toUpperCase(), events: manifest.events, quarantined: manifest.quarantined, lakeVersion: manifest.lakeVersion, watermark: manifest.watermark, durationMs };
+        return { generation: manifest.generation, mode: manifest.mode.toUpperCase(), events: manifest.events, duplicates: manifest.duplicates ?? 0, quarantined: manifest.quarantined, lakeVersion: manifest.lakeVersion, watermark: manifest.watermark, durationMs };
       },
     },
   };

@@ -59,6 +59,8 @@ type BatchRun {
   "FULL: every view from the whole lake; INCREMENTAL: only the event dates new events touched."
   mode: String!
   events: Float!
+  "Of those, later copies of an event that no view counts (deduplication)."
+  duplicates: Float!
   quarantined: Float!
   lakeVersion: Int!
   watermark: [Float!]!
@@ -69,6 +71,8 @@ type GenerationInfo {
   generation: Int!
   createdAt: DateTime!
   events: Float!
+  "Of those, later copies of an event that no view counts (deduplication)."
+  duplicates: Float!
   quarantined: Float!
   watermark: [Float!]!
   watermarkTime: DateTime

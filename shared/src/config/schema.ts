@@ -117,6 +117,18 @@ export const laminaConfigSchema = z.strictObject({
       limits: servingLimitsSchema.prefault({}),
     })
     .prefault({}),
+  /**
+   * Events of one type with the same id, in the same log partition, whose event times fall in the
+   * same UTC `window` (hour or day) are one event: the first in log order counts, later ones are
+   * dropped — alike by the batch SQL and the speed fold. HTTP ingest puts every retry of an event in
+   * the same partition (its key is derived from the event), so a retry is never counted twice.
+   * 'off' counts every accepted event. See docs/architecture.md, "Deduplication".
+   */
+  deduplication: z
+    .strictObject({
+      window: z.enum(['off', 'hour', 'day']).default('day'),
+    })
+    .prefault({}),
   speed: z
     .strictObject({
       /** How often the speed layer looks for a newly published generation. */

@@ -36,6 +36,8 @@ export interface GenerationManifest {
   /** Log time (ms) of the newest event the generation covers; null if it covers none. */
   watermarkTime: number | null;
   events: number;
+  /** Of `events`, later copies of an event that the views do not count (deduplication; absent before it existed). */
+  duplicates?: number;
   quarantined: number;
   views: Record<string, ViewTableRef>;
   quality: QualityResult[];

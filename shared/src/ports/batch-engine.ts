@@ -21,6 +21,11 @@ export interface ViewComputeTask {
   inputs: RawInput[];
   /** Rows count when their (epoch, partition, offset) lies in one of these windows. */
   windows: OffsetWindow[];
+  /**
+   * With the view deduplicating: rank copies of an event over these positions (the generation's
+   * coverage); `inputs` then hold every file of their dates (see view-sql.ts, firstCopies).
+   */
+  dedupScope?: OffsetWindow[];
   /** Empty local folder the engine writes `_date=YYYY-MM-DD/*.parquet` into. */
   outputDir: string;
 }
@@ -35,14 +40,22 @@ export interface ViewOutputFile {
 
 export interface RawScan {
   rows: number;
+  /** Rows of the windows that are later copies of an event (deduplication on; else 0). */
+  duplicates: number;
   /** Newest `_log_ts` (ms) among the rows; null when none. */
   maxLogTime: number | null;
+}
+
+/** How to find later copies while scanning a raw table: the window and the positions copies are ranked over. */
+export interface RawDedup {
+  window: 'hour' | 'day';
+  scope: readonly OffsetWindow[];
 }
 
 export interface BatchEngine {
   readonly name: string;
   /** Counts the rows of a raw table inside the windows (the complete-read check) and their newest log time. */
-  scanRaw(input: RawInput, windows: readonly OffsetWindow[]): Promise<RawScan>;
+  scanRaw(input: RawInput, windows: readonly OffsetWindow[], dedup?: RawDedup): Promise<RawScan>;
   computeView(task: ViewComputeTask): Promise<ViewOutputFile[]>;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@
  * bucket + dimension values) and the measure values they feed. The speed layer folds events with
  * exactly these functions; the batch layer compiles the same definition to SQL.
  */
+import { dedupWindowOf, type DedupWindow } from '../events/duplicates.js';
 import { createHash } from 'node:crypto';
 import type { FieldType, LaminaConfig, ViewConfig } from '../config/schema.js';
 import type { LaminaEvent } from '../events/event.js';
@@ -44,6 +45,8 @@ export interface CompiledView {
    * batch part must be computed again from the lake (its view table is a new one).
    */
   fingerprint: string;
+  /** The deduplication window its events are counted under (events/duplicates.ts); null: every event counts. */
+  deduplication: DedupWindow | null;
   matches(event: LaminaEvent): boolean;
   dimensionValues(event: LaminaEvent): (string | null)[];
   bucketOf(event: LaminaEvent): number;
@@ -73,6 +76,7 @@ export function compileView(name: string, view: ViewConfig, config: LaminaConfig
   }));
   const dimensionFields = view.dimensions.map((d) => viewField(config, sources, d));
   const granularity = view.granularity;
+  const deduplication = dedupWindowOf(config);
   const definition = {
     sources,
     filter: filter && { field: [filter.field.path, filter.field.type, filter.field.default ?? null], values: filter.values },
@@ -81,6 +85,9 @@ export function compileView(name: string, view: ViewConfig, config: LaminaConfig
     // Descriptions are documentation, not definition: changing one recomputes nothing.
     measures: Object.entries(view.measures).map(([m, { description: _, ...spec }], i) => [m, spec, measures[i]!.field?.type ?? null, measures[i]!.field?.default ?? null]),
     formats: MEASURE_FORMAT,
+    // Which events count is part of what the view holds: turning deduplication on, off or to
+    // another window recomputes it.
+    ...(deduplication ? { deduplication } : {}),
   };
   const fingerprint = createHash('sha256').update(JSON.stringify(definition)).digest('hex').slice(0, 16);
   return {
@@ -92,6 +99,7 @@ export function compileView(name: string, view: ViewConfig, config: LaminaConfig
     granularity,
     measures,
     filter,
+    deduplication,
     fingerprint,
     matches(event) {
       if (!sourceSet.has(event.type)) return false;

@@ -19,6 +19,7 @@ import {
   type DeltaPrimitive,
   type Logger,
   type OffsetWindow,
+  type RawDedup,
   type RawInput,
   type RawScan,
   type ViewComputeTask,
@@ -26,7 +27,7 @@ import {
 } from '@lamina/shared';
 import { writeFile } from 'node:fs/promises';
 import { duckdbDialect } from '../../sql/dialect.js';
-import { viewSql } from '../../sql/view-sql.js';
+import { dedupBucket, viewSql } from '../../sql/view-sql.js';
 import { windowPredicate } from '../../sql/window-predicate.js';
 
 export interface DuckDbEngineOptions {
@@ -89,13 +90,16 @@ export class DuckDbEngine implements BatchEngine {
     appender.closeSync();
   }
 
-  async scanRaw(input: RawInput, windows: readonly OffsetWindow[]): Promise<RawScan> {
+  async scanRaw(input: RawInput, windows: readonly OffsetWindow[], dedup?: RawDedup): Promise<RawScan> {
     const scratch = await this.scratch();
     try {
       const relation = await this.relation(input, scratch);
-      const reader = await this.connection.runAndReadAll(`SELECT count(*) AS n, max(epoch_ms(_log_ts)) AS t FROM ${relation} AS r WHERE ${windowPredicate(windows)}`);
-      const [n, t] = reader.getRows()[0]!;
-      return { rows: Number(n), maxLogTime: t === null ? null : Number(t) };
+      const ranked = dedup
+        ? `(SELECT *, row_number() OVER (PARTITION BY _partition, _id, ${dedupBucket(duckdbDialect, dedup.window)} ORDER BY _epoch, _offset) AS _copy FROM ${relation} AS c WHERE ${windowPredicate(dedup.scope)})`
+        : `(SELECT *, 1 AS _copy FROM ${relation} AS c)`;
+      const reader = await this.connection.runAndReadAll(`SELECT count(*) AS n, max(epoch_ms(_log_ts)) AS t, count(*) FILTER (WHERE _copy > 1) AS d FROM ${ranked} AS r WHERE ${windowPredicate(windows)}`);
+      const [n, t, d] = reader.getRows()[0]!;
+      return { rows: Number(n), maxLogTime: t === null ? null : Number(t), duplicates: Number(d) };
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -105,7 +109,7 @@ export class DuckDbEngine implements BatchEngine {
     const scratch = await this.scratch();
     try {
       const sources = await Promise.all(task.inputs.map((input) => this.relation(input, scratch)));
-      const sql = viewSql(duckdbDialect, { view: task.view, sources, windows: task.windows, boundsTable: BOUNDS_TABLE });
+      const sql = viewSql(duckdbDialect, { view: task.view, sources, windows: task.windows, ...(task.dedupScope ? { dedupScope: task.dedupScope } : {}), boundsTable: BOUNDS_TABLE });
       await mkdir(task.outputDir, { recursive: true });
       const target = task.outputDir.replace(/'/g, "''");
       await this.connection.run(`COPY (${sql}) TO '${target}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_date), FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE)`);

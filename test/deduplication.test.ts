@@ -1,0 +1,84 @@
+/**
+ * Deduplication by event id (config `deduplication.window`), end to end in embedded mode: the same
+ * events posted again — in one request, in another, before and after a batch, with the event time
+ * moved within the window or out of it — count once, alike in the speed fold and the batch SQL
+ * (incremental and full), and the copies dropped are counted.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testConfig } from './support/test-config.js';
+import { InProcessLamina } from './support/in-process-lamina.js';
+
+const DAY = Date.UTC(2026, 10, 20);
+const pv = (i: number, extra: { ts?: number; url?: string } = {}) => ({
+  id: `dup-${i}`, type: 'page_view', ts: new Date(extra.ts ?? DAY + (i % 2) * 86_400_000 + i * 37_000).toISOString(),
+  data: { url: extra.url ?? `/${i % 5}`, country: ['DE', 'FR'][i % 2], userId: `u${i % 31}`, durationMs: i % 900 },
+});
+
+async function totals(lamina: InProcessLamina): Promise<{ views: number; byUrl: Record<string, number> }> {
+  await lamina.waitForRealtime();
+  const all = await lamina.serving.queries.query('pageviews', { granularity: 'all', groupBy: [] });
+  const byUrl = await lamina.serving.queries.query('pageviews', { granularity: 'all', groupBy: ['url'] });
+  return { views: Number(all.rows[0]?.values.views ?? 0), byUrl: Object.fromEntries(byUrl.rows.map((r) => [r.dims.url, Number(r.values.views)])) };
+}
+
+async function speedMetric(lamina: InProcessLamina, name: string): Promise<number> {
+  const text = await lamina.speedMetrics();
+  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+test('the same 1,000 events posted twice — in two requests, before and after a batch — count 1,000; copies are counted as dropped', { timeout: 120_000 }, async () => {
+  const lamina = await InProcessLamina.start(testConfig());
+  try {
+    const events = Array.from({ length: 1000 }, (_, i) => pv(i));
+    assert.equal((await lamina.serving.ingest.ingest(events)).accepted, 1000);
+    assert.equal((await lamina.serving.ingest.ingest(events.slice(0, 300))).accepted, 300, 'a copy is accepted (it is valid), then not counted');
+    const before = await totals(lamina);
+    assert.equal(before.views, 1000, 'speed fold: copies before the batch');
+
+    await lamina.archiver.catchUp();
+    const first = await lamina.runBatch();
+    assert.equal(first.events, 1300);
+    assert.equal(first.duplicates, 300, 'the manifest counts the copies the batch dropped');
+    assert.deepEqual(await totals(lamina), before, 'batch SQL: the same answer');
+
+    // After the batch: every event again, in another request — their first copies are in the lake.
+    assert.equal((await lamina.serving.ingest.ingest(events)).accepted, 1000);
+    assert.deepEqual(await totals(lamina), before, 'speed fold: copies of events the batch part counted');
+    assert.ok((await speedMetric(lamina, 'lamina_speed_duplicates_total')) >= 1300, 'the speed layer counts the copies it passed over');
+
+    await lamina.archiver.catchUp();
+    const second = await lamina.runBatch();
+    assert.equal(second.mode, 'incremental');
+    assert.equal(second.duplicates, 1300);
+    assert.deepEqual(await totals(lamina), before, 'incremental batch: copies of events in earlier runs');
+    const full = await lamina.runBatch({ full: true });
+    assert.equal(full.duplicates, 1300);
+    assert.deepEqual(await totals(lamina), before, 'full batch');
+    const response = await lamina.serving.yoga.fetch('http://lamina.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ generations { generation events duplicates } }' }) });
+    const { data } = (await response.json()) as { data: { generations: { generation: number; events: number; duplicates: number }[] } };
+    assert.deepEqual(data.generations[0], { generation: full.generation, events: 2300, duplicates: 1300 }, 'GraphQL shows the copies dropped');
+  } finally {
+    await lamina.stop();
+  }
+});
+
+test('the first copy counts; the same id in another window is another event; deduplication off counts every copy', { timeout: 120_000 }, async () => {
+  for (const window of ['day', 'off'] as const) {
+    const lamina = await InProcessLamina.start(testConfig({ deduplication: { window } }));
+    try {
+      const base = pv(7, { ts: DAY + 3_600_000, url: '/first' });
+      await lamina.serving.ingest.ingest([base, { ...pv(7, { ts: DAY + 7_200_000, url: '/later-same-day' }) }]);
+      await lamina.archiver.catchUp();
+      await lamina.runBatch();
+      await lamina.serving.ingest.ingest([pv(7, { ts: DAY + 5 * 3_600_000, url: '/after-batch-same-day' }), pv(7, { ts: DAY + 86_400_000 + 60_000, url: '/next-day' })]);
+      const expected = window === 'day' ? { '/first': 1, '/next-day': 1 } : { '/first': 1, '/later-same-day': 1, '/after-batch-same-day': 1, '/next-day': 1 };
+      assert.deepEqual((await totals(lamina)).byUrl, expected, `window ${window}: realtime`);
+      await lamina.archiver.catchUp();
+      await lamina.runBatch();
+      assert.deepEqual((await totals(lamina)).byUrl, expected, `window ${window}: after the next batch`);
+    } finally {
+      await lamina.stop();
+    }
+  }
+});
