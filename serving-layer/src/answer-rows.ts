@@ -13,6 +13,7 @@ import type { LoadedGeneration } from './loaded-generations.js';
 import type { BatchPart } from './store/batch-part-cache.js';
 import { groupId } from './store/batch-scan.js';
 import type { Dictionaries } from './store/dimension-dictionary.js';
+import { nextTurn } from './event-loop-turn.js';
 
 export interface RowWindow {
   offset: number;
@@ -28,6 +29,8 @@ export interface AnswerRowsDeps {
 }
 
 const SKETCHES = new Set(['distinct', 'quantile']);
+/** Groups merged or finished between two turns of the event loop (ingest and /healthz go between). */
+const YIELD_EVERY = 1024;
 
 export class AnswerRows {
   constructor(private readonly deps: AnswerRowsDeps) {}
@@ -59,8 +62,10 @@ export class AnswerRows {
     const key = this.keyOf(view, groupBy);
     const { measures } = view;
     const overlay = new Map<string, GroupRow>();
+    let done = 0;
     for (const part of parts) {
       for (const row of part.rows) {
+        if (++done % YIELD_EVERY === 0) await nextTurn();
         const k = key(row.bucket, row.dims);
         let merged = overlay.get(k);
         if (!merged) {
@@ -74,6 +79,8 @@ export class AnswerRows {
     }
     const results: ResultRow[] = [];
     for (const [k, group] of batch.groups) {
+      // Finishing a sketch (a dense HyperLogLog's estimate reads 16k registers) is not free: take turns.
+      if (++done % YIELD_EVERY === 0) await nextTurn();
       if (overlay.has(k)) continue;
       let cached = batch.results.get(k);
       if (!cached) batch.results.set(k, (cached = resultRow(view, groupBy, selected, group)));

@@ -59,7 +59,7 @@ export function viewSql(dialect: SqlDialect, input: ViewSqlInput): string {
   for (const f of [...view.dimensionFields, ...view.measures.flatMap((m) => (m.field ? [m.field] : [])), ...(view.filter ? [view.filter.field] : [])]) fields.set(f.path, f);
   const needed = ['_ts', ...[...fields.keys()].map((p) => quoteIdent(columnOf(p)))].join(', ');
   const where = windowPredicate(input.windows);
-  const union = input.sources.map((relation, i) => `SELECT ${needed} FROM ${firstCopies(dialect, view, relation, i, input.dedupScope)} AS r${i} WHERE ${where}`).join('\n    UNION ALL\n    ');
+  const union = input.sources.map((relation, i) => `SELECT ${needed} FROM ${relation} AS r${i} WHERE ${where}${notACopy(dialect, view, relation, i, input.windows, input.dedupScope)}`).join('\n    UNION ALL\n    ');
   const filter = view.filter ? `WHERE ${valueOf(view.filter.field, dialect)} IN (${view.filter.values.map((v) => literalOf(dialect, view.filter!.field.type, v)).join(', ')})` : '';
 
   const evColumns = [
@@ -101,14 +101,25 @@ export function viewSql(dialect: SqlDialect, input: ViewSqlInput): string {
   return `WITH ${ctes.join(',\n')}\nSELECT ${finalColumns.join(', ')}\nFROM base ${joins.join(' ')}`;
 }
 
-/**
- * The relation itself, or — deduplicating — its rows ranked per (_partition, _id, window bucket of
- * _ts) by log position over the dedup scope, keeping the first (events/duplicates.ts).
- */
-function firstCopies(dialect: SqlDialect, view: CompiledView, relation: string, i: number, scope: readonly OffsetWindow[] | undefined): string {
-  if (view.deduplication === null) return relation;
+/** Deduplicating: the condition that a row of the windows is no later copy of an event (events/duplicates.ts). */
+function notACopy(dialect: SqlDialect, view: CompiledView, relation: string, i: number, windows: readonly OffsetWindow[], scope: readonly OffsetWindow[] | undefined): string {
+  if (view.deduplication === null) return '';
   if (scope === undefined) throw new Error(`view ${view.name}: deduplicating needs the dedup scope (the generation's coverage)`);
-  return `(SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY _partition, _id, ${dedupBucket(dialect, view.deduplication)} ORDER BY _epoch, _offset) AS _copy FROM ${relation} AS c${i} WHERE ${windowPredicate(scope)}) AS n${i} WHERE _copy = 1)`;
+  const copies = laterCopies(dialect, view.deduplication, relation, `d${i}`, windows, scope);
+  return ` AND NOT EXISTS (SELECT 1 FROM (${copies}) AS lc${i} WHERE lc${i}._epoch = r${i}._epoch AND lc${i}._partition = r${i}._partition AND lc${i}._offset = r${i}._offset)`;
+}
+
+/**
+ * The positions (_epoch, _partition, _offset) of the rows of the windows that are later copies: rows
+ * ranked by log position per (_partition, _id, window bucket of _ts) over the scope, rank 2 and on.
+ * A run whose windows are not its whole scope (an incremental one) ranks only the ids its windows
+ * hold — a semi-join that reads the other rows' few key columns, not the rows.
+ */
+export function laterCopies(dialect: SqlDialect, window: 'hour' | 'day', relation: string, alias: string, windows: readonly OffsetWindow[], scope: readonly OffsetWindow[]): string {
+  const whole = JSON.stringify(windows) === JSON.stringify(scope);
+  const ids = whole ? '' : ` AND EXISTS (SELECT 1 FROM ${relation} AS ${alias}w WHERE ${windowPredicate(windows)} AND ${alias}w._partition = ${alias}._partition AND ${alias}w._id = ${alias}._id)`;
+  const ranked = `SELECT _epoch, _partition, _offset, row_number() OVER (PARTITION BY _partition, _id, ${dedupBucket(dialect, window)} ORDER BY _epoch, _offset) AS _copy FROM ${relation} AS ${alias} WHERE ${windowPredicate(scope)}${ids}`;
+  return `SELECT _epoch, _partition, _offset FROM (${ranked}) AS ${alias}r WHERE _copy > 1 AND ${windowPredicate(windows)}`;
 }
 
 /** The start (ms) of the dedup window an event time falls in. */

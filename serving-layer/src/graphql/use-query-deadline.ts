@@ -9,6 +9,7 @@ import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '@lamina/shared';
 import { QueryTimeoutError } from './query-limit-errors.js';
+import { setExecutionSignal } from './execution-signal.js';
 
 export function useQueryDeadline(timeoutMs: number, logger: Logger): Plugin {
   return {
@@ -26,9 +27,17 @@ export function useQueryDeadline(timeoutMs: number, logger: Logger): Plugin {
         const forward = () => deadline.abort(upstream!.reason);
         if (upstream?.aborted) forward();
         else upstream?.addEventListener('abort', forward, { once: true });
+        setExecutionSignal(args.contextValue, deadline.signal);
+        // Raced, not only signalled: graphql-jit does not stop on the signal, so the answer cannot wait for it.
+        let onAbort: (() => void) | undefined;
+        const aborted = new Promise<never>((_, reject) => {
+          onAbort = () => reject(deadline.signal.reason);
+          deadline.signal.addEventListener('abort', onAbort, { once: true });
+        });
         try {
-          return await executeFn({ ...args, signal: deadline.signal } as typeof args);
+          return await Promise.race([executeFn({ ...args, signal: deadline.signal } as typeof args), aborted]);
         } finally {
+          deadline.signal.removeEventListener('abort', onAbort!);
           clearTimeout(timer);
           upstream?.removeEventListener('abort', forward);
         }

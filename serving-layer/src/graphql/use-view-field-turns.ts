@@ -9,12 +9,12 @@
 import type { Plugin } from 'graphql-yoga';
 import { useOnViewFieldResolve } from './on-view-field-resolve.js';
 import { Turns } from './turns.js';
+import { executionSignal } from './execution-signal.js';
 
 export function useViewFieldTurns(viewFields: ReadonlySet<string>): Plugin {
   const turns = new Turns();
-  return useOnViewFieldResolve(viewFields, async ({ info }) => {
+  return useOnViewFieldResolve(viewFields, async ({ context, info }) => {
     await turns.next();
-    // @graphql-tools/executor passes the execution's signal to resolvers.
-    (info as { signal?: AbortSignal }).signal?.throwIfAborted();
+    executionSignal(context, info)?.throwIfAborted();
   });
 }

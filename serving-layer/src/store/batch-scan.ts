@@ -10,9 +10,9 @@
 import { dimensionMatcher, measureIndexes, planQuery, zonedBucketStart, type AvgState, type CompiledView, type EncodedRuns, type GroupRow, type ViewQuery } from '@lamina/shared';
 import type { Dictionaries, DimensionDictionary } from './dimension-dictionary.js';
 import type { ViewChunk } from './view-chunk.js';
+import { nextTurn } from '../event-loop-turn.js';
 
 const YIELD_EVERY = 8192;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Past this many dimension combinations, group slots are found by string keys (still one per group, not per row). */
 const NUMERIC_COMBOS = 2 ** 32;
 
@@ -208,7 +208,7 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
     let ordinal = 0;
     let wantedHere: Set<number> | undefined;
     rows: for (let r = start; r < end; r++) {
-      if (++scanned % YIELD_EVERY === 0) await yieldToEventLoop();
+      if (++scanned % YIELD_EVERY === 0) await nextTurn();
       for (let f = 0; f < filters.length; f++) {
         const filter = filters[f]!;
         const id = chunk.dims[filter.index]![r]!;
@@ -275,7 +275,7 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
   const ids = new Array<number>(groupDims);
   for (let slot = 0; slot < slotBucket.length; slot++) {
     // Sketch states are merged here, a group at a time: yield as the row loop does.
-    if (slot % 1024 === 1023) await yieldToEventLoop();
+    if (slot % 1024 === 1023) await nextTurn();
     let combo = slotIds[slot]!;
     for (let g = groupDims - 1; g >= 0; g--) {
       ids[g] = (combo % radices[g]!) - 1;

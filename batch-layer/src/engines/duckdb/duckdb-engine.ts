@@ -27,7 +27,7 @@ import {
 } from '@lamina/shared';
 import { writeFile } from 'node:fs/promises';
 import { duckdbDialect } from '../../sql/dialect.js';
-import { dedupBucket, viewSql } from '../../sql/view-sql.js';
+import { laterCopies, viewSql } from '../../sql/view-sql.js';
 import { windowPredicate } from '../../sql/window-predicate.js';
 
 export interface DuckDbEngineOptions {
@@ -94,10 +94,9 @@ export class DuckDbEngine implements BatchEngine {
     const scratch = await this.scratch();
     try {
       const relation = await this.relation(input, scratch);
-      const ranked = dedup
-        ? `(SELECT *, row_number() OVER (PARTITION BY _partition, _id, ${dedupBucket(duckdbDialect, dedup.window)} ORDER BY _epoch, _offset) AS _copy FROM ${relation} AS c WHERE ${windowPredicate(dedup.scope)})`
-        : `(SELECT *, 1 AS _copy FROM ${relation} AS c)`;
-      const reader = await this.connection.runAndReadAll(`SELECT count(*) AS n, max(epoch_ms(_log_ts)) AS t, count(*) FILTER (WHERE _copy > 1) AS d FROM ${ranked} AS r WHERE ${windowPredicate(windows)}`);
+      const where = windowPredicate(windows);
+      const copies = dedup ? `(SELECT count(*) FROM (${laterCopies(duckdbDialect, dedup.window, relation, 'k', windows, dedup.scope)}) AS lc)` : '0';
+      const reader = await this.connection.runAndReadAll(`SELECT count(*) AS n, max(epoch_ms(_log_ts)) AS t, ${copies} AS d FROM ${relation} AS r WHERE ${where}`);
       const [n, t, d] = reader.getRows()[0]!;
       return { rows: Number(n), maxLogTime: t === null ? null : Number(t), duplicates: Number(d) };
     } finally {
