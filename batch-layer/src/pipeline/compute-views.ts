@@ -3,7 +3,7 @@
  * the newest log time) and computes every task of the plan into local Parquet files.
  */
 import { join } from 'node:path';
-import { fileRowCount, type AddFile, type DedupWindow, type BatchEngine, type Logger, type RawInput, type Snapshot, type ViewOutputFile } from '@lamina/shared';
+import { fileRowCount, type AddFile, type DedupWindow, type RawDedup, type BatchEngine, type Logger, type RawInput, type Snapshot, type ViewOutputFile } from '@lamina/shared';
 import type { RunPlan, ComputeTask, ViewPlan } from './run-plan.js';
 import type { LakeSnapshot } from './lake-snapshot.js';
 import type { StagedFiles } from './staged-files.js';
@@ -69,16 +69,20 @@ function byDays(task: ComputeTask): Map<string, AddFile[]>[] {
 
 export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot: LakeSnapshot, staged: StagedFiles, outputDir: string, logger: Logger, dedup: DedupWindow | null): Promise<Computed> {
   const counts: RawCount[] = [];
+  const copies = new Map<string, string>();
   for (const [type, raw] of snapshot.raw) {
-    let files = filesTouching(raw.files, plan.window);
+    const files = filesTouching(raw.files, plan.window);
+    let rawDedup: RawDedup | undefined;
     if (dedup !== null) {
       // Copies are ranked over whole dates of the coverage: every file of the window's dates.
       const days = new Set(files.map(dayOf));
-      files = filesTouching(raw.files, plan.coverage).filter((f) => days.has(dayOf(f)));
+      rawDedup = { window: dedup, scope: plan.coverage, input: await rawInput(type, raw, filesTouching(raw.files, plan.coverage).filter((f) => days.has(dayOf(f))), staged) };
     }
-    const scan = await engine.scanRaw(await rawInput(type, raw, files, staged), plan.window, dedup === null ? undefined : { window: dedup, scope: plan.coverage });
-    counts.push({ type, ...scan });
+    const scan = await engine.scanRaw(await rawInput(type, raw, files, staged), plan.window, rawDedup);
+    counts.push({ type, rows: scan.rows, duplicates: scan.duplicates, maxLogTime: scan.maxLogTime });
+    if (scan.copies) copies.set(type, scan.copies);
   }
+  const runWindow = JSON.stringify(plan.window);
   const views: ComputedView[] = [];
   for (const viewPlan of plan.views) {
     const tasks: ComputedTask[] = [];
@@ -88,8 +92,14 @@ export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot:
       let rawFiles = 0;
       for (const [j, group] of byDays(task).entries()) {
         const inputs = await Promise.all(viewPlan.view.sources.map((type) => rawInput(type, snapshot.raw.get(type)!, group.get(type) ?? [], staged)));
+        const groupDays = new Set([...group.values()].flat().map(dayOf));
+        const dedupInputs = task.dedupFiles
+          ? await Promise.all(viewPlan.view.sources.map((type) => rawInput(type, snapshot.raw.get(type)!, (task.dedupFiles!.get(type) ?? []).filter((f) => groupDays.has(dayOf(f))), staged)))
+          : undefined;
         rawFiles += inputs.reduce((n, x) => n + x.files.length, 0);
-        files.push(...(await engine.computeView({ view: viewPlan.view, inputs, windows: task.windows, ...(viewPlan.view.deduplication === null ? {} : { dedupScope: plan.coverage }), outputDir: join(outputDir, `${viewPlan.view.name}-${viewPlan.grain}`, `${i}-${j}`) })));
+        // The scan found the copies among the run's window: a task over that window reuses them.
+        const found = JSON.stringify(task.windows) === runWindow ? viewPlan.view.sources.map((type) => copies.get(type)) : undefined;
+        files.push(...(await engine.computeView({ view: viewPlan.view, inputs, windows: task.windows, ...(viewPlan.view.deduplication === null ? {} : { dedupScope: plan.coverage, ...(dedupInputs ? { dedupInputs } : {}), ...(found ? { copies: found } : {}) }), outputDir: join(outputDir, `${viewPlan.view.name}-${viewPlan.grain}`, `${i}-${j}`) })));
       }
       const rows = files.reduce((sum, f) => sum + f.rows, 0);
       logger.info({ view: viewPlan.view.name, grain: viewPlan.grain, task: task.kind, days: task.days.length, rawFiles, rows, ms: Date.now() - started }, 'batch: view computed');

@@ -31,6 +31,11 @@ export interface ComputeTask {
   windows: OffsetWindow[];
   /** Raw files to read, per source event type. */
   files: Map<string, AddFile[]>;
+  /**
+   * Deduplicating, a delta's copies are ranked over every file of its dates (their key columns only),
+   * not only the files its window touches; per source event type. Absent: `files`.
+   */
+  dedupFiles?: Map<string, AddFile[]>;
   /** For delta and rewrite: the event dates (epoch days) computed. */
   days: number[];
 }
@@ -93,9 +98,12 @@ export async function planRun(store: ObjectStore, config: LaminaConfig, snapshot
     const delta = [...touched].filter((day) => !rewrite.includes(day)).sort((a, b) => a - b);
     const tasks: ComputeTask[] = [];
     if (delta.length > 0) {
-      // Deduplicating, a delta reads its dates whole: a copy in the window is known by the first one before it.
-      const read = view.deduplication === null ? window : coverage;
-      tasks.push({ kind: 'delta', windows: window, days: delta, files: new Map(view.sources.map((type) => [type, rawFiles(type, read, new Set(delta))])) });
+      const days = new Set(delta);
+      tasks.push({
+        kind: 'delta', windows: window, days: delta, files: new Map(view.sources.map((type) => [type, rawFiles(type, window, days)])),
+        // A copy in the window is known by the first one before it, in any file of its date.
+        ...(view.deduplication === null ? {} : { dedupFiles: new Map(view.sources.map((type) => [type, rawFiles(type, coverage, days)])) }),
+      });
     }
     if (rewrite.length > 0) {
       tasks.push({ kind: 'rewrite', windows: coverage, days: rewrite, files: new Map(view.sources.map((type) => [type, rawFiles(type, coverage, new Set(rewrite))])) });

@@ -23,9 +23,16 @@ export interface ViewComputeTask {
   windows: OffsetWindow[];
   /**
    * With the view deduplicating: rank copies of an event over these positions (the generation's
-   * coverage); `inputs` then hold every file of their dates (see view-sql.ts, firstCopies).
+   * coverage), in `dedupInputs` — every file of the dates computed (see view-sql.ts, laterCopies).
    */
   dedupScope?: OffsetWindow[];
+  /** The files copies are ranked over (one per source event type, as `inputs`); absent: `inputs`. */
+  dedupInputs?: RawInput[];
+  /**
+   * Per source event type (as `inputs`): the later copies among the rows of `windows`, found once by
+   * scanRaw for the run (RawScan.copies) — used instead of ranking again. Only for the scan's windows.
+   */
+  copies?: (string | undefined)[];
   /** Empty local folder the engine writes `_date=YYYY-MM-DD/*.parquet` into. */
   outputDir: string;
 }
@@ -42,6 +49,8 @@ export interface RawScan {
   rows: number;
   /** Rows of the windows that are later copies of an event (deduplication on; else 0). */
   duplicates: number;
+  /** Deduplicating: a relation of their positions (_epoch, _partition, _offset), for this engine's later queries of the run. */
+  copies?: string;
   /** Newest `_log_ts` (ms) among the rows; null when none. */
   maxLogTime: number | null;
 }
@@ -50,6 +59,8 @@ export interface RawScan {
 export interface RawDedup {
   window: 'hour' | 'day';
   scope: readonly OffsetWindow[];
+  /** The files copies are ranked over: every file of the windows' dates (the scanned input has only the windows' files). */
+  input: RawInput;
 }
 
 export interface BatchEngine {

@@ -45,6 +45,7 @@ const DAY_MS = 86_400_000;
 
 export class DuckDbEngine implements BatchEngine {
   readonly name = 'duckdb';
+  private copySets = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -94,11 +95,17 @@ export class DuckDbEngine implements BatchEngine {
     const scratch = await this.scratch();
     try {
       const relation = await this.relation(input, scratch);
-      const where = windowPredicate(windows);
-      const copies = dedup ? `(SELECT count(*) FROM (${laterCopies(duckdbDialect, dedup.window, relation, 'k', windows, dedup.scope)}) AS lc)` : '0';
-      const reader = await this.connection.runAndReadAll(`SELECT count(*) AS n, max(epoch_ms(_log_ts)) AS t, ${copies} AS d FROM ${relation} AS r WHERE ${where}`);
+      let copies: string | undefined;
+      if (dedup) {
+        // Kept for the run's views over the same windows: ranking copies once, not once per view and grain.
+        copies = `lamina_copies_${this.copySets++}`;
+        const ranked = await this.relation(dedup.input, scratch, 'dedup');
+        await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${copies} AS ${laterCopies(duckdbDialect, dedup.window, ranked, 'k', windows, dedup.scope)}`);
+      }
+      const counted = copies ? `(SELECT count(*) FROM ${copies})` : '0';
+      const reader = await this.connection.runAndReadAll(`SELECT count(*) AS n, max(epoch_ms(_log_ts)) AS t, ${counted} AS d FROM ${relation} AS r WHERE ${windowPredicate(windows)}`);
       const [n, t, d] = reader.getRows()[0]!;
-      return { rows: Number(n), maxLogTime: t === null ? null : Number(t), duplicates: Number(d) };
+      return { rows: Number(n), maxLogTime: t === null ? null : Number(t), duplicates: Number(d), ...(copies ? { copies } : {}) };
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -108,7 +115,8 @@ export class DuckDbEngine implements BatchEngine {
     const scratch = await this.scratch();
     try {
       const sources = await Promise.all(task.inputs.map((input) => this.relation(input, scratch)));
-      const sql = viewSql(duckdbDialect, { view: task.view, sources, windows: task.windows, ...(task.dedupScope ? { dedupScope: task.dedupScope } : {}), boundsTable: BOUNDS_TABLE });
+      const dedupSources = task.dedupInputs ? await Promise.all(task.dedupInputs.map((input) => this.relation(input, scratch, 'dedup'))) : undefined;
+      const sql = viewSql(duckdbDialect, { view: task.view, sources, windows: task.windows, ...(task.dedupScope ? { dedupScope: task.dedupScope } : {}), ...(dedupSources ? { dedupSources } : {}), ...(task.copies ? { copies: task.copies } : {}), boundsTable: BOUNDS_TABLE });
       await mkdir(task.outputDir, { recursive: true });
       const target = task.outputDir.replace(/'/g, "''");
       await this.connection.run(`COPY (${sql}) TO '${target}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_date), FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE)`);
@@ -134,9 +142,9 @@ export class DuckDbEngine implements BatchEngine {
    * no selected file has yet (added by a schema change) still exists, as null — and no input is ever
    * an empty list.
    */
-  private async relation(input: RawInput, scratch: string): Promise<string> {
+  private async relation(input: RawInput, scratch: string, role = 'input'): Promise<string> {
     const schema = new arrow.Schema([...input.columns].map(([name, type]) => new arrow.Field(name, arrowTypeOf(type as DeltaPrimitive), true)));
-    const schemaFile = join(scratch, `schema-${input.eventType}.parquet`);
+    const schemaFile = join(scratch, `schema-${role}-${input.eventType}.parquet`);
     await writeFile(schemaFile, encodeParquet(new arrow.Table(schema)));
     return duckdbDialect.readParquet([schemaFile, ...input.files]);
   }
