@@ -119,9 +119,10 @@ function notACopy(dialect: SqlDialect, view: CompiledView, relation: string, i: 
  * A run whose windows are not its whole scope (an incremental one) ranks only the ids its windows
  * hold — a semi-join that reads the other rows' few key columns, not the rows.
  */
-export function laterCopies(dialect: SqlDialect, window: 'hour' | 'day', relation: string, alias: string, windows: readonly OffsetWindow[], scope: readonly OffsetWindow[]): string {
+export function laterCopies(dialect: SqlDialect, window: 'hour' | 'day', relation: string, alias: string, windows: readonly OffsetWindow[], scope: readonly OffsetWindow[], windowRelation = relation): string {
   const whole = JSON.stringify(windows) === JSON.stringify(scope);
-  const ids = whole ? '' : ` AND EXISTS (SELECT 1 FROM ${relation} AS ${alias}w WHERE ${windowPredicate(windows)} AND ${alias}w._partition = ${alias}._partition AND ${alias}w._id = ${alias}._id)`;
+  // `windowRelation`: the windows' own files, when the caller has them apart — their ids are read from those alone.
+  const ids = whole ? '' : ` AND EXISTS (SELECT 1 FROM ${windowRelation} AS ${alias}w WHERE ${windowPredicate(windows)} AND ${alias}w._partition = ${alias}._partition AND ${alias}w._id = ${alias}._id)`;
   const ranked = `SELECT _epoch, _partition, _offset, row_number() OVER (PARTITION BY _partition, _id, ${dedupBucket(dialect, window)} ORDER BY _epoch, _offset) AS _copy FROM ${relation} AS ${alias} WHERE ${windowPredicate(scope)}${ids}`;
   return `SELECT _epoch, _partition, _offset FROM (${ranked}) AS ${alias}r WHERE _copy > 1 AND ${windowPredicate(windows)}`;
 }

@@ -100,7 +100,7 @@ export class DuckDbEngine implements BatchEngine {
         // Kept for the run's views over the same windows: ranking copies once, not once per view and grain.
         copies = `lamina_copies_${this.copySets++}`;
         const ranked = await this.relation(dedup.input, scratch, 'dedup');
-        await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${copies} AS ${laterCopies(duckdbDialect, dedup.window, ranked, 'k', windows, dedup.scope)}`);
+        await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${copies} AS ${laterCopies(duckdbDialect, dedup.window, ranked, 'k', windows, dedup.scope, relation)}`);
       }
       const counted = copies ? `(SELECT count(*) FROM ${copies})` : '0';
       const reader = await this.connection.runAndReadAll(`SELECT count(*) AS n, max(epoch_ms(_log_ts)) AS t, ${counted} AS d FROM ${relation} AS r WHERE ${windowPredicate(windows)}`);
