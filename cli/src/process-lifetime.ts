@@ -57,6 +57,9 @@ export class ProcessLifetime {
   ) {
     process.on('SIGINT', () => this.end('SIGINT', EXIT.ok));
     process.on('SIGTERM', () => this.end('SIGTERM', EXIT.ok));
+    // From the first moment too: a parent that dies while the workers start (a supervisor stopping it
+    // right after its ready line) would otherwise be taken for the reaper that adopted the process.
+    if (options.watchParent) this.watchParent();
   }
 
   /** Runs until SIGINT/SIGTERM (or the parent's end), then stops cleanly; a second signal exits at once. */
@@ -67,7 +70,6 @@ export class ProcessLifetime {
       this.logger.fatal(`lamina ${this.command}: the event loop drained although nothing asked it to stop (a worker loop ended without an error?); exiting with ${EXIT.software}`);
       process.exit(EXIT.software);
     });
-    if (this.options.watchParent) this.watchParent();
     if (this.pending) this.finish(this.pending.reason, this.pending.code);
   }
 
