@@ -92,14 +92,10 @@ export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot:
       let rawFiles = 0;
       for (const [j, group] of byDays(task).entries()) {
         const inputs = await Promise.all(viewPlan.view.sources.map((type) => rawInput(type, snapshot.raw.get(type)!, group.get(type) ?? [], staged)));
-        const groupDays = new Set([...group.values()].flat().map(dayOf));
-        const dedupInputs = task.dedupFiles
-          ? await Promise.all(viewPlan.view.sources.map((type) => rawInput(type, snapshot.raw.get(type)!, (task.dedupFiles!.get(type) ?? []).filter((f) => groupDays.has(dayOf(f))), staged)))
-          : undefined;
         rawFiles += inputs.reduce((n, x) => n + x.files.length, 0);
         // The scan found the copies among the run's window: a task over that window reuses them.
         const found = JSON.stringify(task.windows) === runWindow ? viewPlan.view.sources.map((type) => copies.get(type)) : undefined;
-        files.push(...(await engine.computeView({ view: viewPlan.view, inputs, windows: task.windows, ...(viewPlan.view.deduplication === null ? {} : { dedupScope: plan.coverage, ...(dedupInputs ? { dedupInputs } : {}), ...(found ? { copies: found } : {}) }), outputDir: join(outputDir, `${viewPlan.view.name}-${viewPlan.grain}`, `${i}-${j}`) })));
+        files.push(...(await engine.computeView({ view: viewPlan.view, inputs, windows: task.windows, ...(viewPlan.view.deduplication === null ? {} : { dedupScope: plan.coverage, ...(found ? { copies: found } : {}) }), outputDir: join(outputDir, `${viewPlan.view.name}-${viewPlan.grain}`, `${i}-${j}`) })));
       }
       const rows = files.reduce((sum, f) => sum + f.rows, 0);
       logger.info({ view: viewPlan.view.name, grain: viewPlan.grain, task: task.kind, days: task.days.length, rawFiles, rows, ms: Date.now() - started }, 'batch: view computed');

@@ -31,11 +31,6 @@ export interface ComputeTask {
   windows: OffsetWindow[];
   /** Raw files to read, per source event type. */
   files: Map<string, AddFile[]>;
-  /**
-   * Deduplicating, a delta's copies are ranked over every file of its dates (their key columns only),
-   * not only the files its window touches; per source event type. Absent: `files`.
-   */
-  dedupFiles?: Map<string, AddFile[]>;
   /** For delta and rewrite: the event dates (epoch days) computed. */
   days: number[];
 }
@@ -98,12 +93,8 @@ export async function planRun(store: ObjectStore, config: LaminaConfig, snapshot
     const delta = [...touched].filter((day) => !rewrite.includes(day)).sort((a, b) => a - b);
     const tasks: ComputeTask[] = [];
     if (delta.length > 0) {
-      const days = new Set(delta);
-      tasks.push({
-        kind: 'delta', windows: window, days: delta, files: new Map(view.sources.map((type) => [type, rawFiles(type, window, days)])),
-        // A copy in the window is known by the first one before it, in any file of its date.
-        ...(view.deduplication === null ? {} : { dedupFiles: new Map(view.sources.map((type) => [type, rawFiles(type, coverage, days)])) }),
-      });
+      // Deduplicating, its copies are the ones the raw scan found among the window's rows (compute-views.ts).
+      tasks.push({ kind: 'delta', windows: window, days: delta, files: new Map(view.sources.map((type) => [type, rawFiles(type, window, new Set(delta))])) });
     }
     if (rewrite.length > 0) {
       tasks.push({ kind: 'rewrite', windows: coverage, days: rewrite, files: new Map(view.sources.map((type) => [type, rawFiles(type, coverage, new Set(rewrite))])) });

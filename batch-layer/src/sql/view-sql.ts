@@ -37,8 +37,6 @@ export interface ViewSqlInput {
    * in it, not only the window's, so that a copy in the window is recognised as one.
    */
   dedupScope?: readonly OffsetWindow[];
-  /** One relation per source (as `sources`) holding every row copies are ranked over; absent: `sources`. */
-  dedupSources?: readonly string[];
   /** Per source: the later copies' positions among the windows' rows, already found (see laterCopies). */
   copies?: readonly (string | undefined)[];
   /** The table of DDSketch bounds: (key INTEGER, lower DOUBLE, upper DOUBLE), see ddsketch-bounds.ts. */
@@ -63,7 +61,7 @@ export function viewSql(dialect: SqlDialect, input: ViewSqlInput): string {
   for (const f of [...view.dimensionFields, ...view.measures.flatMap((m) => (m.field ? [m.field] : [])), ...(view.filter ? [view.filter.field] : [])]) fields.set(f.path, f);
   const needed = ['_ts', ...[...fields.keys()].map((p) => quoteIdent(columnOf(p)))].join(', ');
   const where = windowPredicate(input.windows);
-  const union = input.sources.map((relation, i) => `SELECT ${needed} FROM ${relation} AS r${i} WHERE ${where}${notACopy(dialect, view, input.dedupSources?.[i] ?? relation, i, input.windows, input.dedupScope, input.copies?.[i])}`).join('\n    UNION ALL\n    ');
+  const union = input.sources.map((relation, i) => `SELECT ${needed} FROM ${relation} AS r${i} WHERE ${where}${notACopy(dialect, view, relation, i, input.windows, input.dedupScope, input.copies?.[i])}`).join('\n    UNION ALL\n    ');
   const filter = view.filter ? `WHERE ${valueOf(view.filter.field, dialect)} IN (${view.filter.values.map((v) => literalOf(dialect, view.filter!.field.type, v)).join(', ')})` : '';
 
   const evColumns = [

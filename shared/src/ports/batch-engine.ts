@@ -23,11 +23,10 @@ export interface ViewComputeTask {
   windows: OffsetWindow[];
   /**
    * With the view deduplicating: rank copies of an event over these positions (the generation's
-   * coverage), in `dedupInputs` — every file of the dates computed (see view-sql.ts, laterCopies).
+   * coverage). A delta over the run's window gets the copies its raw scan found (`copies`); any other
+   * task's `inputs` hold whole dates of the coverage, ranked in its own query (view-sql.ts, laterCopies).
    */
   dedupScope?: OffsetWindow[];
-  /** The files copies are ranked over (one per source event type, as `inputs`); absent: `inputs`. */
-  dedupInputs?: RawInput[];
   /**
    * Per source event type (as `inputs`): the later copies among the rows of `windows`, found once by
    * scanRaw for the run (RawScan.copies) — used instead of ranking again. Only for the scan's windows.

@@ -115,8 +115,7 @@ export class DuckDbEngine implements BatchEngine {
     const scratch = await this.scratch();
     try {
       const sources = await Promise.all(task.inputs.map((input) => this.relation(input, scratch)));
-      const dedupSources = task.dedupInputs ? await Promise.all(task.dedupInputs.map((input) => this.relation(input, scratch, 'dedup'))) : undefined;
-      const sql = viewSql(duckdbDialect, { view: task.view, sources, windows: task.windows, ...(task.dedupScope ? { dedupScope: task.dedupScope } : {}), ...(dedupSources ? { dedupSources } : {}), ...(task.copies ? { copies: task.copies } : {}), boundsTable: BOUNDS_TABLE });
+      const sql = viewSql(duckdbDialect, { view: task.view, sources, windows: task.windows, ...(task.dedupScope ? { dedupScope: task.dedupScope } : {}), ...(task.copies ? { copies: task.copies } : {}), boundsTable: BOUNDS_TABLE });
       await mkdir(task.outputDir, { recursive: true });
       const target = task.outputDir.replace(/'/g, "''");
       await this.connection.run(`COPY (${sql}) TO '${target}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_date), FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE)`);
