@@ -145,6 +145,9 @@ async function generationServed(base: string, before: number): Promise<number> {
   }
 }
 
+/** The heap cap docker-compose.yml gives the serving process (docs/operations.md, "Serving memory"). */
+export const SERVE_NODE_OPTIONS = '--max-old-space-size=384';
+
 async function benchSize(events: number, stack: StackEnv, work: string, settings: Settings): Promise<SizeResult> {
   const run = `bench-serving-${events}-${Date.now().toString(36)}`;
   const prefix = `${run}/`;
@@ -166,7 +169,7 @@ async function benchSize(events: number, stack: StackEnv, work: string, settings
     const [archiverPort, speedPort] = [await freePort(), await freePort()];
     await started('archiver', ['archive'], { PORT: String(archiverPort) }, /health endpoints listening/);
     await started('speed', ['speed'], { PORT: String(speedPort), LAMINA_INSTANCE: 'speed-1' }, /speed layer API listening/);
-    const serveEnv = (port: number) => ({ PORT: String(port), LAMINA_SPEED_URLS: `http://127.0.0.1:${speedPort}` });
+    const serveEnv = (port: number) => ({ PORT: String(port), LAMINA_SPEED_URLS: `http://127.0.0.1:${speedPort}`, NODE_OPTIONS: SERVE_NODE_OPTIONS });
 
     // Caching off: every answer scanned and merged anew.
     let port = await freePort();
@@ -277,7 +280,7 @@ function report(results: SizeResult[], settings: Settings): string {
     '## Serving layer (`npm run bench -- serving`)',
     '',
     'Distributed mode on the local stack (Kafka, MinIO), every layer its own process: archiver, one speed instance, one serving',
-    'instance. The lake holds a generated clickstream (50k users, 500 urls, 30 countries, 3 days) produced to Kafka and written',
+    `instance (run as docker-compose.yml runs it: NODE_OPTIONS=${SERVE_NODE_OPTIONS}). The lake holds a generated clickstream (50k users, 500 urls, 30 countries, 3 days) produced to Kafka and written`,
     'as if archived; `lamina batch run` computes `pageviews` (url × country × minute) and its hour and day roll-ups. Queries:',
     '**top** = last 24 h by HOUR grouped by url, top 10 by views, all four measures; **all** = all time by url × country, all',
     `four measures. Uncached: \`serving.cachedQueries: 0\`, one connection (one dashboard at a time). Cached: the default config,`,

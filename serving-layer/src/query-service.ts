@@ -28,6 +28,7 @@ import {
 import { checkCoverage, describeCoverage, type CoverageVerdict } from './coverage-check.js';
 import type { GrainTable, LoadedGeneration, LoadedGenerations } from './loaded-generations.js';
 import { BatchPartCache, type BatchPart } from './store/batch-part-cache.js';
+import { ByteLru, resultRowsBytes } from './store/byte-lru.js';
 import { chooseGrain } from './store/grain-choice.js';
 import { scanChunks } from './store/batch-scan.js';
 import { AnswerRows, type RowWindow } from './answer-rows.js';
@@ -86,13 +87,13 @@ export class QueryService {
   private readonly views: Map<string, CompiledView>;
   private readonly batchParts: BatchPartCache;
   /** The last answer from a complete state, per query: what a replaying state answers instead. */
-  private readonly lastComplete = new Map<string, Answer>();
+  private readonly lastComplete: ByteLru<Answer>;
   /**
    * The newest ordered answer (or page) per (query, generation), with the realtime parts it was made
    * of and their coverage versions: while a speed instance's state stays at its version, it answers
    * `unchanged` and its part is reused; while all do, so are the rows. A dashboard polling an idle view.
    */
-  private readonly results = new Map<string, CachedAnswer>();
+  private readonly results: ByteLru<CachedAnswer>;
   /** Late sketch states of a page's groups, per batch part (see answer-rows.ts). */
   private readonly lateGroups = new Map<string, Map<string, GroupRow | null>>();
   private readonly answerRows: AnswerRows;
@@ -106,9 +107,14 @@ export class QueryService {
     registry: Registry,
     private readonly cachedAnswers = 128,
     private readonly consistencyWaitMs = 5_000,
+    answerCacheBytes = 64 * 2 ** 20,
   ) {
     this.views = new Map(generations.views.map((v) => [v.name, v]));
-    this.batchParts = new BatchPartCache(cachedAnswers);
+    // One budget, split: the batch parts (states) take half, the finished answers and the last
+    // complete ones a quarter each.
+    this.batchParts = new BatchPartCache(cachedAnswers, answerCacheBytes / 2);
+    this.results = new ByteLru(cachedAnswers, answerCacheBytes / 4);
+    this.lastComplete = new ByteLru(256, answerCacheBytes / 4);
     this.answerRows = new AnswerRows({
       dictionaries,
       batchPart: (view, generation, query) => this.batchPart(view, generation, query),
@@ -145,9 +151,7 @@ export class QueryService {
     const key = JSON.stringify([view.name, query, orderBy, window]);
     const answer = await this.answerFromLog(view, query, orderBy, window);
     if (!answer.meta.stale) {
-      this.lastComplete.delete(key);
-      this.lastComplete.set(key, answer);
-      if (this.lastComplete.size > 256) this.lastComplete.delete(this.lastComplete.keys().next().value!);
+      this.lastComplete.set(key, answer, answerBytes(view, answer.rows.length));
       return answer;
     }
     this.metrics.stale.inc();
@@ -196,8 +200,6 @@ export class QueryService {
       coverage.push(...own);
     }
     if (!checkCoverage(coverage, g, this.config.partitions).ready) return undefined;
-    this.results.delete(key);
-    this.results.set(key, cached);
     this.metrics.unasked.inc();
     const end = window ? window.offset + cached.rows.rows.length : cached.rows.total;
     return { rows: cached.rows.rows, meta: this.meta(generation, coverage, true), hasMore: end < cached.rows.total };
@@ -227,15 +229,15 @@ export class QueryService {
     // The same query over the same generation and the same realtime offsets has the same rows.
     const versions = result.parts.map((p) => coverageVersion(p.coverage));
     const cached = this.results.get(key);
-    this.results.delete(key);
     let rows: CachedAnswer['rows'];
     if (cached && cached.versions.length === versions.length && cached.versions.every((v, i) => v === versions[i])) {
       rows = cached.rows;
     } else {
       rows = await this.answerRows.rows(view, generation, result.parts, query, orderBy, window);
-      if (this.results.size >= this.cachedAnswers) this.results.delete(this.results.keys().next().value!);
     }
-    if (this.cachedAnswers > 0) this.results.set(key, { versions, parts: result.parts, rows });
+    // The realtime parts are held too: their rows are what an unchanged speed instance's next answer reuses.
+    const partRows = result.parts.reduce((n, p) => n + p.rows.length, 0);
+    this.results.set(key, { versions, parts: result.parts, rows }, answerBytes(view, rows.rows.length) + resultRowsBytes(partRows, view.measures.length + view.dimensions.length));
     const end = window ? window.offset + rows.rows.length : rows.total;
     return { rows: rows.rows, meta: this.meta(generation, result.coverage, result.verdict.ready), hasMore: end < rows.total };
   }
@@ -244,7 +246,9 @@ export class QueryService {
   private batchPart(view: CompiledView, generation: LoadedGeneration, query: ViewQuery): Promise<BatchPart> {
     const table = this.grainOf(view, generation, query);
     if (!table) return Promise.resolve({ groups: new Map(), rowsScanned: 0, results: new Map() });
-    return this.batchParts.get(this.partKey(table, query), async () => {
+    const selected = query.measures ?? view.measures.map((m) => m.name);
+    const sketches = view.measures.filter((m) => selected.includes(m.name) && (m.measure.kind === 'distinct' || m.measure.kind === 'quantile')).length;
+    return this.batchParts.get(this.partKey(table, query), selected.length, sketches, async () => {
       const chunks = await this.generations.chunksOf(view, table, query.from, query.to);
       const scan = await scanChunks(view, query, chunks, this.dictionaries);
       this.metrics.scanned.inc({ grain: table.granularity }, scan.rowsScanned);
@@ -348,4 +352,8 @@ export class QueryService {
     const newest = loaded[0]!;
     return newest;
   }
+}
+
+function answerBytes(view: CompiledView, rows: number): number {
+  return resultRowsBytes(rows, view.dimensions.length + view.measures.length);
 }

@@ -57,7 +57,7 @@ export class ServingLayer {
     const dictionaries = new Dictionaries();
     const chunks = new ChunkCache(config.serving.memoryBudgetMB * 2 ** 20, options.registry);
     this.generations = new LoadedGenerations(config, store, new GenerationStore(store), logger, chunks, dictionaries);
-    this.queries = new QueryService(config, this.generations, options.realtime, logger, dictionaries, options.registry, config.serving.cachedQueries, config.serving.consistencyWaitMs);
+    this.queries = new QueryService(config, this.generations, options.realtime, logger, dictionaries, options.registry, config.serving.cachedQueries, config.serving.consistencyWaitMs, config.serving.answerCacheMB * 2 ** 20);
     this.guard = new LogGuard({ log: options.log, store, topic: config.topic, partitions: config.partitions, logger, registry: options.registry });
     this.ingest = new IngestService(config, options.log, options.registry, options.ingestTimeoutMs, this.guard);
     const runBatch = options.runBatch ? (runOptions: { full: boolean }) => this.runBatchNow(runOptions) : undefined;

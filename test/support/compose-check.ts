@@ -76,6 +76,8 @@ async function readLaminaService(service: ComposeService, facts: LaminaFacts, pr
   if (dockerfile !== resolve(facts.root, 'Dockerfile')) say(`must build the repo's Dockerfile (build: {context: ., dockerfile: Dockerfile}); got ${JSON.stringify(service.build ?? null)}`);
   if (service.raw.entrypoint !== undefined) say("must not override the entrypoint: the Dockerfile's runs cli/src/main.ts");
   for (const name of Object.keys(service.environment)) {
+    // Node's own settings (the heap cap of docs/operations.md) are read by node, not by the CLI.
+    if (name === 'NODE_OPTIONS') continue;
     if (!facts.envVars.has(name)) say(`sets ${name}, which cli/src/runtime-options.ts does not read`);
   }
   let options: RuntimeOptions;

@@ -68,11 +68,20 @@ export function toViewQuery(view: CompiledView, args: ViewArgs, requested: Reado
   return { query, orderBy, page, ...(args.consistentWith != null ? { consistentWith: args.consistentWith } : {}) };
 }
 
-function toRow(granularity: string, row: ResultRow): Record<string, unknown> {
-  const out: Record<string, unknown> = { bucket: granularity === 'ALL' ? null : row.bucket };
-  for (const [d, v] of Object.entries(row.dims)) out[gqlName(d)] = v;
-  Object.assign(out, row.values);
-  return out;
+/** Result rows as GraphQL objects; dimension names are mapped once per answer, not once per row. */
+function toRows(granularity: string, rows: readonly ResultRow[]): Record<string, unknown>[] {
+  const names = new Map<string, string>();
+  const all = granularity === 'ALL';
+  return rows.map((row) => {
+    const out: Record<string, unknown> = { bucket: all ? null : row.bucket };
+    for (const d in row.dims) {
+      let name = names.get(d);
+      if (name === undefined) names.set(d, (name = gqlName(d)));
+      out[name] = row.dims[d];
+    }
+    Object.assign(out, row.values);
+    return out;
+  });
 }
 
 /** Answers one view field: the query service's answer, recorded for extensions.lamina. */
@@ -80,7 +89,7 @@ export async function answerView(queries: QueryService, view: CompiledView, args
   const { query, orderBy, page, consistentWith } = toViewQuery(view, args, requested);
   const answer = await queries.query(view.name, query, orderBy, page.limit, { offset: page.offset, ...(consistentWith ? { consistentWith } : {}) });
   const nextCursor = answer.hasMore ? encodeCursor(page.offset + answer.rows.length) : null;
-  return { answer, rows: answer.rows.map((r) => toRow(args.granularity, r)), nextCursor };
+  return { answer, rows: toRows(args.granularity, answer.rows), nextCursor };
 }
 
 export function buildResolvers(views: readonly CompiledView[], deps: ResolverDeps) {

@@ -2,9 +2,10 @@
  * The batch part of answers, cached: a generation's batch views never change, so the scan of one
  * (generation, view, query) is done once, and later answers to the same query only merge the realtime
  * part into it (and reuse the results of the groups the realtime part does not touch). Least recently
- * used first out past `maxEntries`.
+ * used first out past `maxEntries` or the byte budget (see ByteLru).
  */
 import type { GroupRow, ResultRow } from '@lamina/shared';
+import { ByteLru } from './byte-lru.js';
 
 export interface BatchPart {
   groups: Map<string, GroupRow>;
@@ -13,22 +14,28 @@ export interface BatchPart {
   results: Map<string, ResultRow>;
 }
 
+/** Per group: the row, its key and states array, and its result once computed; sketches about 1 KB each. */
+const GROUP_BYTES = 400;
+const STATE_BYTES = 48;
+const SKETCH_BYTES = 1024;
+
 export class BatchPartCache {
-  private readonly entries = new Map<string, Promise<BatchPart>>();
+  private readonly entries: ByteLru<Promise<BatchPart>>;
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(maxEntries: number, maxBytes: number) {
+    this.entries = new ByteLru(maxEntries, maxBytes);
+  }
 
-  get(key: string, compute: () => Promise<Omit<BatchPart, 'results'>>): Promise<BatchPart> {
+  /** `sketches`: how many of the part's measures are sketches (they dominate its size). */
+  get(key: string, measures: number, sketches: number, compute: () => Promise<Omit<BatchPart, 'results'>>): Promise<BatchPart> {
     const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const part = compute().then((p) => ({ ...p, results: new Map<string, ResultRow>() }));
-    this.entries.set(key, part);
-    part.catch(() => this.entries.delete(key));
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, part, 0);
+    part.then(
+      (p) => this.entries.resize(key, p.groups.size * (GROUP_BYTES + STATE_BYTES * measures + SKETCH_BYTES * sketches)),
+      () => this.entries.delete(key),
+    );
     return part;
   }
 }

@@ -111,6 +111,8 @@ export const laminaConfigSchema = z.strictObject({
       memoryBudgetMB: z.number().int().min(16).max(1_000_000).default(256),
       /** Answers and their batch parts kept per process (one per distinct query of a generation); 0 turns caching off. */
       cachedQueries: z.number().int().min(0).max(100_000).default(128),
+      /** Heap for those cached answers and batch parts, in all (least recently used out past it). */
+      answerCacheMB: z.number().int().min(1).max(100_000).default(64),
       /** How long a query with `consistentWith` (an ingest token) waits for its events before NOT_YET_VISIBLE. */
       consistencyWaitMs: z.number().int().min(0).max(60_000).default(5_000),
       /** What one GraphQL request may ask (aliases, view fields, depth, tokens, rows, time, body bytes). */
