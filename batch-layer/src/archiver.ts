@@ -211,6 +211,13 @@ export class Archiver {
    * holds every event that was in the log when this was called (what "run a batch now" needs).
    * A backlog of any size is fine: it fails only when no progress is made for 30 s (a stalled log).
    */
+  /** Records read from the log so far, over every partition this instance was given (its next offsets). */
+  recordsRead(): number {
+    let n = 0;
+    for (const next of this.positions.values()) n += next;
+    return n;
+  }
+
   async catchUp(): Promise<void> {
     const ends = await this.options.log.endOffsets(this.topic);
     const behind = () => [...this.positions].filter(([p, next]) => next < (ends[p] ?? 0));

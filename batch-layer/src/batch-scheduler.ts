@@ -57,7 +57,7 @@ export class BatchScheduler {
 
   private async runNow(reason: string): Promise<void> {
     try {
-      await this.job.run();
+      await this.job.run({ trigger: reason });
     } catch (error) {
       this.logger.error({ err: error, reason }, 'batch run failed; the next run will try again');
     }

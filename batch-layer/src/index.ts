@@ -3,3 +3,4 @@ export { BatchJob, QualityGateError, type BatchAlert, type BatchJobOptions, type
 export { BatchScheduler, viewsWithoutBatchPart } from './batch-scheduler.js';
 export { compactTable, type CompactionOptions, type CompactionResult } from './compactor.js';
 export { DuckDbEngine, type DuckDbEngineOptions } from './engines/duckdb/duckdb-engine.js';
+export { vacuumLake, type VacuumOptions, type VacuumReport } from './lake-vacuum.js';

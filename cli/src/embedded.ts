@@ -39,7 +39,7 @@ export async function startEmbedded(runtime: Runtime, options: { schedule?: bool
       const started = Date.now();
       // Archive what is buffered first, so "run a batch now" covers everything ingested so far.
       await archiver.catchUp();
-      const manifest = await batch.run({ full });
+      const manifest = await batch.run({ full, trigger: 'runBatch (GraphQL)' });
       await speed.addGeneration(manifest);
       return { manifest, durationMs: Date.now() - started };
     },

@@ -50,7 +50,7 @@ export async function runNewEpoch(runtime: Runtime, options: { from?: EpochStart
     if (!(await epochs.begin(next))) throw new ConflictError(`epoch ${next.epoch} was started by another run meanwhile; check \`lamina batch run\` and start the layers`);
     logger.warn({ epoch: next.epoch, sealed: { epoch: current.epoch, frontier }, startOffsets: next.startOffsets }, `log epoch ${next.epoch} started; epoch ${current.epoch} sealed at its archived frontier`);
     // A generation of the new epoch covers all that was archived of the old one; the speed layer starts from it.
-    const manifest = await batchJob(runtime, store, log).run({ full: true });
+    const manifest = await batchJob(runtime, store, log).run({ full: true, trigger: 'log new-epoch' });
     console.log(JSON.stringify({ epoch: next.epoch, sealed: next.sealed, startOffsets: next.startOffsets, generation: manifest.generation, events: manifest.events }));
   } finally {
     await log.close();

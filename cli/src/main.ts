@@ -9,11 +9,11 @@ import { readRuntimeOptions } from './runtime-options.js';
 import { loadConfig } from './load-config.js';
 import { createRuntime, type Runtime } from './layers.js';
 import { startEmbedded } from './embedded.js';
-import { runArchiver, runBatchOnce, runBatchSchedule } from './batch-commands.js';
+import { runArchiver, runBatchHistory, runBatchOnce, runBatchSchedule, runVacuum } from './batch-commands.js';
 import { runServe, runSpeed } from './layer-commands.js';
 import { runNewEpoch, type EpochStart } from './log-commands.js';
 import { runBackfill } from './backfill-command.js';
-import { EXIT, ProcessLifetime, installCrashHandlers } from './process-lifetime.js';
+import { EXIT, ProcessLifetime, exitCodeOf, installCrashHandlers } from './process-lifetime.js';
 
 async function runtime() {
   const options = readRuntimeOptions();
@@ -53,7 +53,19 @@ batch
   .command('run')
   .description('run one batch now (the nightly recomputation) and exit')
   .option('--full', 'recompute every view from the whole lake instead of only the dates new events touched')
-  .action(async (opts: { full?: boolean }) => runBatchOnce(await runtime(), { full: opts.full === true }));
+  .option('--from-log', 'rebuild every view from the log instead of the lake (a Kappa replay; only while the log still holds every offset the lake covers)')
+  .option('--waive <gates>', 'publish even if these quality gates fail (comma-separated names; after reviewing a failed run: the events it flagged stay in the lake)')
+  .action(async (opts: { full?: boolean; fromLog?: boolean; waive?: string }) => runBatchOnce(await runtime(), { full: opts.full === true, fromLog: opts.fromLog === true, waive: opts.waive ? opts.waive.split(',').map((g) => g.trim()).filter(Boolean) : [] }));
+batch
+  .command('history')
+  .description('the newest batch runs: status, generation, step durations and progress, rows read and written, quality gate results')
+  .option('--limit <n>', 'how many runs', '10')
+  .option('--json', 'one JSON record per line (the run history as stored)')
+  .action(async (opts: { limit: string; json?: boolean }) => {
+    const limit = Number(opts.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(`--limit must be a positive integer, got '${opts.limit}'`);
+    await runBatchHistory(await runtime(), { limit, json: opts.json === true });
+  });
 batch.command('schedule').description('run the batch on the config\'s cron schedule until stopped; /healthz, /readyz, /metrics on PORT').action(() => longRunning('batch schedule', runBatchSchedule));
 
 const logCommand = program.command('log').description('the log the lake describes');
@@ -65,6 +77,15 @@ logCommand
     if (opts.from !== undefined && opts.from !== 'earliest' && opts.from !== 'frontier') throw new ConfigError(`--from must be earliest or frontier, got '${opts.from}'`);
     await runNewEpoch(await runtime(), { ...(opts.from ? { from: opts.from as EpochStart } : {}) });
   });
+
+const lakeCommand = program.command('lake').description('the lake in the object store');
+lakeCommand
+  .command('vacuum')
+  .description('remove what no live generation reads and is older than the retention age: old generations, compacted and rewritten data files, view tables of old definitions, old run records')
+  .option('--older-than-days <days>', 'the retention age (default: retention.days of the config, else 7)')
+  .option('--keep-generations <n>', 'the newest generations kept whatever their age (default: retention.keepGenerations)')
+  .option('--dry-run', 'report what would be removed, remove nothing')
+  .action(async (opts: { olderThanDays?: string; keepGenerations?: string; dryRun?: boolean }) => runVacuum(await runtime(), opts));
 
 program
   .command('backfill')
@@ -79,7 +100,7 @@ program.command('serve').description('run a serving layer instance (GraphQL + in
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof LaminaError) {
     console.error(`lamina: ${error.message}`);
-    process.exit(error.retriable ? EXIT.unavailable : EXIT.config);
+    process.exit(exitCodeOf(error));
   }
   console.error(error);
   process.exit(1);

@@ -16,9 +16,20 @@
  * running under PID 1. Started by npm (its lifecycle variables are set), Lamina therefore watches
  * its parent and stops as on SIGTERM when the parent is gone.
  */
-import type { Logger } from '@lamina/shared';
+import type { LaminaError, Logger } from '@lamina/shared';
 
 export const EXIT = { ok: 0, stopFailed: 1, dataError: 65, software: 70, unavailable: 75, config: 78 } as const;
+
+/**
+ * The exit code of a command that failed with a Lamina error — what an orchestrator (Airflow,
+ * Dagster, cron) acts on: 65 the data failed a quality gate (fix the data, do not retry blindly),
+ * 75 retriable (the store or log unreachable, another run holds the lease: retry later), 78 fix the
+ * configuration. See docs/operations.md ("Exit codes").
+ */
+export function exitCodeOf(error: LaminaError): number {
+  if (error.code === 'QUALITY_GATE_FAILED' || error.code === 'REPLAY_UNAVAILABLE') return EXIT.dataError;
+  return error.retriable ? EXIT.unavailable : EXIT.config;
+}
 
 const PARENT_POLL_MS = 500;
 

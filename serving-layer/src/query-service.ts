@@ -110,11 +110,11 @@ export class QueryService {
     answerCacheBytes = 64 * 2 ** 20,
   ) {
     this.views = new Map(generations.views.map((v) => [v.name, v]));
-    // One budget, split: the batch parts (states) take half, the finished answers and the last
-    // complete ones a quarter each.
-    this.batchParts = new BatchPartCache(cachedAnswers, answerCacheBytes / 2);
-    this.results = new ByteLru(cachedAnswers, answerCacheBytes / 4);
-    this.lastComplete = new ByteLru(256, answerCacheBytes / 4);
+    // One budget, split: the batch parts (merged sketch states, what a dashboard's next poll reuses)
+    // take three quarters; the finished answers and the last complete ones an eighth each.
+    this.batchParts = new BatchPartCache(cachedAnswers, (answerCacheBytes * 3) / 4);
+    this.results = new ByteLru(cachedAnswers, answerCacheBytes / 8);
+    this.lastComplete = new ByteLru(256, answerCacheBytes / 8);
     this.answerRows = new AnswerRows({
       dictionaries,
       batchPart: (view, generation, query) => this.batchPart(view, generation, query),

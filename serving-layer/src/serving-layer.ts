@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { getOperationAST } from 'graphql';
-import { GenerationStore, LogGuard, LogMismatchError, ValidationError, closeServer, listen, resolveSchemas, sendJson, serveHealth, type EventLog, type GenerationManifest, type LaminaConfig, type Logger, type ObjectStore, type Readiness, type RealtimeSource, type Registry } from '@lamina/shared';
+import { GenerationStore, RunHistory, LogGuard, LogMismatchError, ValidationError, closeServer, listen, resolveSchemas, sendJson, serveHealth, type EventLog, type GenerationManifest, type LaminaConfig, type Logger, type ObjectStore, type Readiness, type RealtimeSource, type Registry } from '@lamina/shared';
 import { buildSdl } from './graphql/schema-sdl.js';
 import { buildResolvers, type LaminaContext } from './graphql/resolvers.js';
 import { buildSubscriptionSdl } from './graphql/subscription-sdl.js';
@@ -65,7 +65,7 @@ export class ServingLayer {
       schema: createSchema({
         typeDefs: [buildSdl(this.generations.views), buildSubscriptionSdl(this.generations.views)],
         resolvers: [
-          buildResolvers(this.generations.views, { queries: this.queries, generations: this.generations, ...(runBatch ? { runBatch } : {}) }),
+          buildResolvers(this.generations.views, { queries: this.queries, generations: this.generations, history: new RunHistory(store), ...(runBatch ? { runBatch } : {}) }),
           buildSubscriptionResolvers(this.generations.views, { queries: this.queries, registry: options.registry, logger }),
         ],
       }),

@@ -7,6 +7,7 @@ export * from './ports/batch-engine.js';
 // Config and events
 export * from './config/schema.js';
 export * from './config/serving-limits.js';
+export * from './config/quality-gates.js';
 export * from './config/validate-config.js';
 export * from './config/graphql-names.js';
 export * from './events/event.js';
@@ -38,6 +39,8 @@ export * from './tables/quarantine-table.js';
 export * from './tables/view-table.js';
 export * from './generations/manifest.js';
 export * from './generations/generation-store.js';
+export * from './generations/run-history.js';
+export * from './generations/run-lease.js';
 // Adapters
 export { partitionForKey } from './partitioner.js';
 export * from './adapters/embedded-log/index.js';

@@ -19,6 +19,10 @@ export const lakeLayout = {
   viewTable: (view: string, fingerprint: string) => `views/${view}/${fingerprint}`,
   /** Generation manifests, `generations/<20-digit number>.json`, created once, never rewritten. */
   generationsPrefix: 'generations/',
+  /** The batch run history: `runs/<20-digit start ms>-<run id>.json`, rewritten as the run goes. */
+  runsPrefix: 'runs/',
+  /** Batch leases: `runs/_lease/<20-digit generation>.<4-digit take>.json`, create-only (run-lease.ts). */
+  leasePrefix: 'runs/_lease/',
   /** A hint naming the newest published generation, so readers need not list from the start. */
   currentPointer: 'generations/CURRENT',
 } as const;

@@ -68,3 +68,11 @@ export function laminaProcessEnv(infra: InfraEnv, options: { configFile: string;
     LAMINA_KAFKA_SESSION_TIMEOUT_MS: '6000', LAMINA_SCRATCH_DIR: options.scratchDir,
   };
 }
+
+/** The end of a test run on the stack: its topic deleted, its objects removed, the clients closed. */
+export async function dropRunInfra(admin: { deleteTopic(topic: string): Promise<void>; close(): Promise<void> }, topic: string, store: { list(prefix: string): AsyncIterable<{ key: string }>; delete(key: string): Promise<void>; destroy(): void }): Promise<void> {
+  await admin.deleteTopic(topic).catch(() => undefined);
+  await admin.close();
+  for await (const object of store.list('')) await store.delete(object.key);
+  store.destroy();
+}

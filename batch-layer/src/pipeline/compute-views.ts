@@ -67,8 +67,15 @@ function byDays(task: ComputeTask): Map<string, AddFile[]>[] {
   return groups;
 }
 
-export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot: LakeSnapshot, staged: StagedFiles, outputDir: string, logger: Logger, dedup: DedupWindow | null): Promise<Computed> {
+/** Engine calls done of the run's total (raw scans, then view tasks by groups of dates), and view rows written so far. */
+export type ComputeProgress = (done: number, total: number, rows: number) => void;
+
+export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot: LakeSnapshot, staged: StagedFiles, outputDir: string, logger: Logger, dedup: DedupWindow | null, onProgress: ComputeProgress = () => {}): Promise<Computed> {
   const counts: RawCount[] = [];
+  const total = snapshot.raw.size + plan.views.reduce((n, v) => n + v.tasks.reduce((m, t) => m + byDays(t).length, 0), 0);
+  let done = 0;
+  let written = 0;
+  onProgress(0, total, 0);
   const copies = new Map<string, string>();
   for (const [type, raw] of snapshot.raw) {
     const files = filesTouching(raw.files, plan.window);
@@ -81,6 +88,7 @@ export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot:
     const scan = await engine.scanRaw(await rawInput(type, raw, files, staged), plan.window, rawDedup);
     counts.push({ type, rows: scan.rows, duplicates: scan.duplicates, maxLogTime: scan.maxLogTime });
     if (scan.copies) copies.set(type, scan.copies);
+    onProgress(++done, total, written);
   }
   const runWindow = JSON.stringify(plan.window);
   const views: ComputedView[] = [];
@@ -95,7 +103,10 @@ export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot:
         rawFiles += inputs.reduce((n, x) => n + x.files.length, 0);
         // The scan found the copies among the run's window: a task over that window reuses them.
         const found = JSON.stringify(task.windows) === runWindow ? viewPlan.view.sources.map((type) => copies.get(type)) : undefined;
-        files.push(...(await engine.computeView({ view: viewPlan.view, inputs, windows: task.windows, ...(viewPlan.view.deduplication === null ? {} : { dedupScope: plan.coverage, ...(found ? { copies: found } : {}) }), outputDir: join(outputDir, `${viewPlan.view.name}-${viewPlan.grain}`, `${i}-${j}`) })));
+        const out = await engine.computeView({ view: viewPlan.view, inputs, windows: task.windows, ...(viewPlan.view.deduplication === null ? {} : { dedupScope: plan.coverage, ...(found ? { copies: found } : {}) }), outputDir: join(outputDir, `${viewPlan.view.name}-${viewPlan.grain}`, `${i}-${j}`) });
+        files.push(...out);
+        written += out.reduce((n, f) => n + f.rows, 0);
+        onProgress(++done, total, written);
       }
       const rows = files.reduce((sum, f) => sum + f.rows, 0);
       logger.info({ view: viewPlan.view.name, grain: viewPlan.grain, task: task.kind, days: task.days.length, rawFiles, rows, ms: Date.now() - started }, 'batch: view computed');
@@ -106,7 +117,7 @@ export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot:
   return { counts, views };
 }
 
-async function rawInput(type: string, snapshot: Snapshot, files: readonly AddFile[], staged: StagedFiles): Promise<RawInput> {
+export async function rawInput(type: string, snapshot: Snapshot, files: readonly AddFile[], staged: StagedFiles): Promise<RawInput> {
   const columns = new Map(snapshot.fields.filter((f) => !snapshot.partitionColumns.includes(f.name)).map((f) => [f.name, f.type as string]));
   return { eventType: type, files: await staged.localPaths(snapshot.tablePath, files), columns };
 }

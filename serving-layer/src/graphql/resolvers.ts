@@ -4,7 +4,7 @@
  * `extensions.lamina` plugin.
  */
 import type { GraphQLResolveInfo } from 'graphql';
-import { ValidationError, graphqlFieldName as gqlName, type CompiledView, type DimensionFilter, type GenerationManifest, type OrderBy, type ResultRow, type RollUp, type ViewQuery } from '@lamina/shared';
+import { ValidationError, graphqlFieldName as gqlName, type CompiledView, type DimensionFilter, type GenerationManifest, type RunHistory, type RunRecord, type OrderBy, type ResultRow, type RollUp, type ViewQuery } from '@lamina/shared';
 import type { Answer, AnswerMeta, QueryService } from '../query-service.js';
 import type { LoadedGenerations } from '../loaded-generations.js';
 import { DateTime } from './scalars.js';
@@ -38,6 +38,7 @@ export interface ViewArgs {
 export interface ResolverDeps {
   queries: QueryService;
   generations: LoadedGenerations;
+  history: RunHistory;
   runBatch?: (options: { full: boolean }) => Promise<{ manifest: GenerationManifest; durationMs: number }>;
 }
 
@@ -95,6 +96,10 @@ export async function answerView(queries: QueryService, view: CompiledView, args
 export function buildResolvers(views: readonly CompiledView[], deps: ResolverDeps) {
   const query: Record<string, unknown> = {
     freshness: () => deps.queries.freshness(),
+    batchRuns: async (_: unknown, args: { limit: number }) => {
+      if (!Number.isInteger(args.limit) || args.limit < 1 || args.limit > 1000) throw new ValidationError(`limit must be between 1 and 1000, got ${args.limit}`);
+      return (await deps.history.recent(args.limit)).map(toRunRecord);
+    },
     generations: () =>
       deps.generations.list().map(({ manifest: m }) => ({
         generation: m.generation, createdAt: Date.parse(m.createdAt), events: m.events, duplicates: m.duplicates ?? 0, quarantined: m.quarantined, watermark: m.watermark, watermarkTime: m.watermarkTime,
@@ -123,5 +128,21 @@ export function buildResolvers(views: readonly CompiledView[], deps: ResolverDep
         return { generation: manifest.generation, mode: manifest.mode.toUpperCase(), events: manifest.events, duplicates: manifest.duplicates ?? 0, quarantined: manifest.quarantined, lakeVersion: manifest.lakeVersion, watermark: manifest.watermark, durationMs };
       },
     },
+  };
+}
+
+function toRunRecord(run: RunRecord) {
+  return {
+    ...run,
+    status: run.status.toUpperCase(),
+    startedAt: Date.parse(run.startedAt),
+    finishedAt: run.finishedAt === null ? null : Date.parse(run.finishedAt),
+    mode: run.mode?.toUpperCase() ?? null,
+    error: run.error ? `${run.error.code}: ${run.error.message}` : null,
+    steps: run.steps.map((s) => ({
+      name: s.name, status: s.status.toUpperCase(), startedAt: Date.parse(s.startedAt), durationMs: s.ms, attempts: s.attempts,
+      progressDone: s.progress?.done ?? null, progressTotal: s.progress?.total ?? null, progressUnit: s.progress?.unit ?? null,
+    })),
+    gates: run.gates.map((g) => ({ ...g, check: g.check ?? null, severity: (g.severity ?? 'error').toUpperCase(), value: g.value ?? null, waived: g.waived === true })),
   };
 }

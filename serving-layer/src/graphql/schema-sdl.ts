@@ -67,6 +67,51 @@ type BatchRun {
   durationMs: Float!
 }
 
+"A batch run of the run history (see docs/operations.md, 'Run history')."
+type BatchRunRecord {
+  id: String!
+  "The generation the run computed (null until planned)."
+  generation: Int
+  "RUNNING, PUBLISHED, GATES_FAILED, FAILED or SKIPPED (another run held the lease)."
+  status: String!
+  trigger: String!
+  startedAt: DateTime!
+  finishedAt: DateTime
+  mode: String
+  steps: [BatchRunStep!]!
+  rowsRead: Float!
+  rowsWritten: Float!
+  gates: [QualityGateResult!]!
+  "The error that ended a failed run: CODE: message."
+  error: String
+}
+
+type BatchRunStep {
+  name: String!
+  "RUNNING, SUCCEEDED or FAILED."
+  status: String!
+  startedAt: DateTime!
+  durationMs: Float
+  attempts: Int!
+  "Work done of the total while it runs (and when it ended)."
+  progressDone: Float
+  progressTotal: Float
+  progressUnit: String
+}
+
+type QualityGateResult {
+  gate: String!
+  "The declared check (freshness, volume, uniqueness, distribution, schema, referential); null for built-in gates."
+  check: String
+  "ERROR blocks publication; WARN is recorded and the generation published."
+  severity: String!
+  passed: Boolean!
+  detail: String!
+  value: Float
+  "Failed, but published through after review (lamina batch run --waive)."
+  waived: Boolean!
+}
+
 type GenerationInfo {
   generation: Int!
   createdAt: DateTime!
@@ -154,6 +199,8 @@ type Query {
   freshness: Freshness!
   "Published generations this serving instance has loaded, newest first."
   generations: [GenerationInfo!]!
+  "The newest batch runs, newest first: status, steps with durations and progress, rows, gate results."
+  batchRuns(limit: Int = 10): [BatchRunRecord!]!
 }
 type Mutation {
   "Runs the batch layer now (embedded mode) and returns the generation it published; full: recompute every view from the whole lake."

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { servingLimitsSchema } from './serving-limits.js';
+import { qualityGateSchema } from './quality-gates.js';
 
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Record keys are checked in validateConfig: zod reports a bad key only as 'Invalid key in record'.
@@ -99,8 +100,16 @@ export const laminaConfigSchema = z.strictObject({
           minEvents: z.number().int().min(0).default(0),
           /** Refuse to publish when quarantined / (valid + quarantined) exceeds this ratio. */
           maxQuarantineRatio: z.number().min(0).max(1).default(1),
+          /** Declared gates, by name (see quality-gates.ts). */
+          gates: z.record(name, qualityGateSchema).default({}),
         })
         .prefault({}),
+      /** A step of a run (snapshot, plan, compute, check, write, publish) failing after this long stops the run (retriable, exit 75). */
+      stepTimeoutMinutes: z.number().positive().max(7 * 24 * 60).default(120),
+      /** Attempts after the first for a step whose failure is retriable (the store or log unreachable). */
+      stepRetries: z.number().int().min(0).max(10).default(2),
+      /** The lease a run holds on the generation it computes (renewed every third of it): how long a crashed run blocks the next one. */
+      leaseSeconds: z.number().int().min(5).max(86_400).default(60),
       /** Called (HTTP POST, JSON body) when a generation fails its quality gates. */
       alertWebhook: z.string().url().optional(),
     })
@@ -112,7 +121,7 @@ export const laminaConfigSchema = z.strictObject({
       /** Answers and their batch parts kept per process (one per distinct query of a generation); 0 turns caching off. */
       cachedQueries: z.number().int().min(0).max(100_000).default(128),
       /** Heap for those cached answers and batch parts, in all (least recently used out past it). */
-      answerCacheMB: z.number().int().min(1).max(100_000).default(64),
+      answerCacheMB: z.number().int().min(1).max(100_000).default(128),
       /** How long a query with `consistentWith` (an ingest token) waits for its events before NOT_YET_VISIBLE. */
       consistencyWaitMs: z.number().int().min(0).max(60_000).default(5_000),
       /** What one GraphQL request may ask (aliases, view fields, depth, tokens, rows, time, body bytes). */
@@ -126,6 +135,17 @@ export const laminaConfigSchema = z.strictObject({
    * the same partition (its key is derived from the event), so a retry is never counted twice.
    * 'off' counts every accepted event. See docs/architecture.md, "Deduplication".
    */
+  /**
+   * Retention: what `lamina lake vacuum` removes, and — with `days` set — what every published batch
+   * run removes in its clean-up step: objects older than `days` that no live generation reads.
+   */
+  retention: z
+    .strictObject({
+      days: z.number().positive().max(36_500).optional(),
+      /** The newest generations kept whatever their age. */
+      keepGenerations: z.number().int().min(1).max(1000).default(3),
+    })
+    .prefault({}),
   deduplication: z
     .strictObject({
       window: z.enum(['off', 'hour', 'day']).default('day'),

@@ -132,6 +132,44 @@ export function validateConfig(raw: unknown, origin = 'config'): LaminaConfig {
     }
   }
   problems.push(...graphqlNameClashes(config));
+  problems.push(...gateProblems(config));
   if (problems.length > 0) throw new ConfigError(`${origin} is inconsistent:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return config;
+}
+
+/** Declared quality gates name event types and fields that exist, of a type the check can read. */
+function gateProblems(config: LaminaConfig): string[] {
+  const problems: string[] = [];
+  const types = Object.keys(config.eventTypes);
+  for (const [name, gate] of Object.entries(config.batch.quality.gates)) {
+    const where = `batch.quality.gates.${name}`;
+    if (!IDENTIFIER.test(name)) problems.push(`${where}: '${name}' must use letters, digits and _ only (it names the gate in the run history and metrics)`);
+    const typeKnown = (type: string | undefined, path: string): boolean => {
+      if (type === undefined || config.eventTypes[type]) return true;
+      problems.push(`${where}.${path}: event type '${type}' is not declared in eventTypes (declared: ${types.join(', ')})`);
+      return false;
+    };
+    const fieldOf = (type: string, field: string, path: string): FieldConfig | undefined => {
+      const found = config.eventTypes[type]!.fields[field];
+      if (!found) problems.push(`${where}.${path}: '${field}' is not a field of event type '${type}' (fields: ${Object.keys(config.eventTypes[type]!.fields).join(', ')})`);
+      return found;
+    };
+    if (!typeKnown(gate.type, 'type')) continue;
+    if (gate.check === 'volume' && gate.maxRatio !== undefined && gate.maxRatio < gate.minRatio) problems.push(`${where}: maxRatio (${gate.maxRatio}) is below minRatio (${gate.minRatio})`);
+    if (gate.check === 'uniqueness' && config.deduplication.window === 'off') {
+      problems.push(`${where}: uniqueness counts the copies deduplication finds; set deduplication.window to 'day' or 'hour' (it is 'off')`);
+    }
+    if (gate.check === 'distribution') {
+      const field = fieldOf(gate.type, gate.field, 'field');
+      if (field && field.type !== 'number' && field.type !== 'integer') problems.push(`${where}.field: '${gate.field}' is a ${field.type}; a distribution compares means of a number or integer field`);
+    }
+    if (gate.check === 'referential') {
+      const field = fieldOf(gate.type, gate.field, 'field');
+      if (typeKnown(gate.references.type, 'references.type')) {
+        const referenced = fieldOf(gate.references.type, gate.references.field, 'references.field');
+        if (field && referenced && field.type !== referenced.type) problems.push(`${where}: '${gate.type}.${gate.field}' is a ${field.type} but '${gate.references.type}.${gate.references.field}' is a ${referenced.type}; they never compare equal`);
+      }
+    }
+  }
+  return problems;
 }

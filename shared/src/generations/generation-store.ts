@@ -35,6 +35,16 @@ export class GenerationStore {
     return newest;
   }
 
+  /** Every published generation's number, oldest first, with when its manifest was written. */
+  async list(): Promise<{ generation: number; key: string; lastModified: Date }[]> {
+    const out: { generation: number; key: string; lastModified: Date }[] = [];
+    for await (const info of this.store.list(lakeLayout.generationsPrefix)) {
+      const match = manifestPattern.exec(info.key);
+      if (match) out.push({ generation: Number(match[1]), key: info.key, lastModified: info.lastModified });
+    }
+    return out.sort((a, b) => a.generation - b.generation);
+  }
+
   async get(generation: number): Promise<GenerationManifest> {
     const bytes = await this.store.tryGet(manifestKey(generation));
     if (!bytes) throw new NotFoundError(`generation ${generation} is not published (no ${manifestKey(generation)})`);

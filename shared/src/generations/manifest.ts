@@ -1,8 +1,17 @@
 /** What a published generation promises: exactly which events its batch views cover. */
 export interface QualityResult {
+  /** The gate's name (a declared gate over every type: `<name>.<type>`); built-in gates by their check. */
   gate: string;
+  /** The declared check (freshness, volume, ...); absent for the built-in gates. */
+  check?: string;
+  /** `error` blocks publication, `warn` is recorded and published; absent (built-in gates): error. */
+  severity?: 'error' | 'warn';
   passed: boolean;
   detail: string;
+  /** The measured figure the bound applies to (a ratio, an age in minutes), when there is one. */
+  value?: number | null;
+  /** Failed, but the run was told to publish anyway (`lamina batch run --waive <gate>`, after review). */
+  waived?: boolean;
 }
 
 export interface ViewTableRef {
@@ -41,6 +50,8 @@ export interface GenerationManifest {
   quarantined: number;
   views: Record<string, ViewTableRef>;
   quality: QualityResult[];
+  /** What the views were computed from: the lake (absent: the lake) or the log (`batch run --from-log`, a Kappa replay). */
+  source?: 'lake' | 'log';
   /** How the run computed the views: incrementally from the previous generation, or in full. */
   mode: 'full' | 'incremental';
   engine: string;

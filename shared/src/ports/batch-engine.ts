@@ -62,10 +62,36 @@ export interface RawDedup {
   input: RawInput;
 }
 
+/** Columns of a raw table to profile for quality gates (missing values; means of numeric ones). */
+export interface RawProfileRequest {
+  columns: { name: string; numeric: boolean }[];
+}
+
+export interface RawProfile {
+  rows: number;
+  /** Newest event time `_ts` (ms) among the rows; null when none. */
+  maxEventTime: number | null;
+  /** Per requested column: rows where it is null, and its mean (numeric columns with a value; else null). */
+  columns: Record<string, { nulls: number; mean: number | null }>;
+}
+
+export interface MissingReferences {
+  /** Rows of the windows with a value in the column. */
+  checked: number;
+  /** Of those, rows whose value no row of the referenced input has. */
+  missing: number;
+  /** A few of the missing values (as text), for the gate's message. */
+  examples: string[];
+}
+
 export interface BatchEngine {
   readonly name: string;
   /** Counts the rows of a raw table inside the windows (the complete-read check) and their newest log time. */
   scanRaw(input: RawInput, windows: readonly OffsetWindow[], dedup?: RawDedup): Promise<RawScan>;
   computeView(task: ViewComputeTask): Promise<ViewOutputFile[]>;
+  /** Quality gates: facts about a raw table's rows inside the windows. */
+  profileRaw(input: RawInput, windows: readonly OffsetWindow[], request: RawProfileRequest): Promise<RawProfile>;
+  /** Referential gate: rows of `input` inside the windows whose `column` value is not among `referenced`'s `referencedColumn` values (all its rows). */
+  missingReferences(input: RawInput, windows: readonly OffsetWindow[], column: string, referenced: RawInput, referencedColumn: string): Promise<MissingReferences>;
   close(): Promise<void>;
 }

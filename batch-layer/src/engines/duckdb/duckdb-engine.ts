@@ -22,6 +22,9 @@ import {
   type RawDedup,
   type RawInput,
   type RawScan,
+  type MissingReferences,
+  type RawProfile,
+  type RawProfileRequest,
   type ViewComputeTask,
   type ViewOutputFile,
 } from '@lamina/shared';
@@ -29,6 +32,7 @@ import { writeFile } from 'node:fs/promises';
 import { duckdbDialect } from '../../sql/dialect.js';
 import { laterCopies, viewSql } from '../../sql/view-sql.js';
 import { windowPredicate } from '../../sql/window-predicate.js';
+import { quoteIdent } from '../../sql/literals.js';
 
 export interface DuckDbEngineOptions {
   /** DuckDB memory_limit, e.g. '2GB'. */
@@ -120,6 +124,43 @@ export class DuckDbEngine implements BatchEngine {
       const target = task.outputDir.replace(/'/g, "''");
       await this.connection.run(`COPY (${sql}) TO '${target}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_date), FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE)`);
       return await this.outputFiles(task.outputDir);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  async profileRaw(input: RawInput, windows: readonly OffsetWindow[], request: RawProfileRequest): Promise<RawProfile> {
+    const scratch = await this.scratch();
+    try {
+      const relation = await this.relation(input, scratch);
+      const exprs = request.columns.flatMap((c, i) => {
+        const column = quoteIdent(c.name);
+        return [`count(*) - count(${column}) AS n${i}`, c.numeric ? `avg(${column})::DOUBLE AS m${i}` : `NULL::DOUBLE AS m${i}`];
+      });
+      const reader = await this.connection.runAndReadAll(`SELECT count(*) AS n, max(epoch_ms(_ts)) AS t${exprs.map((e) => `, ${e}`).join('')} FROM ${relation} AS r WHERE ${windowPredicate(windows)}`);
+      const row = reader.getRows()[0]!;
+      const columns: RawProfile['columns'] = {};
+      request.columns.forEach((c, i) => {
+        const mean = row[3 + 2 * i];
+        columns[c.name] = { nulls: Number(row[2 + 2 * i]), mean: mean === null ? null : Number(mean) };
+      });
+      return { rows: Number(row[0]), maxEventTime: row[1] === null ? null : Number(row[1]), columns };
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  async missingReferences(input: RawInput, windows: readonly OffsetWindow[], column: string, referenced: RawInput, referencedColumn: string): Promise<MissingReferences> {
+    const scratch = await this.scratch();
+    try {
+      const relation = await this.relation(input, scratch);
+      const keys = await this.relation(referenced, scratch, 'referenced');
+      const c = quoteIdent(column);
+      const checked = `SELECT ${c} AS v FROM ${relation} AS r WHERE ${windowPredicate(windows)} AND ${c} IS NOT NULL`;
+      const missing = `SELECT v FROM (${checked}) AS x WHERE NOT EXISTS (SELECT 1 FROM ${keys} AS k WHERE k.${quoteIdent(referencedColumn)} = x.v)`;
+      const counts = (await this.connection.runAndReadAll(`SELECT (SELECT count(*) FROM (${checked}) AS a), (SELECT count(*) FROM (${missing}) AS b)`)).getRows()[0]!;
+      const examples = (await this.connection.runAndReadAll(`SELECT DISTINCT v::VARCHAR FROM (${missing}) AS m ORDER BY 1 LIMIT 5`)).getRows().map((r) => String(r[0]));
+      return { checked: Number(counts[0]), missing: Number(counts[1]), examples };
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
