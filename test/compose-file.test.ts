@@ -136,10 +136,10 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(await resultsOf('compose'), []);
   });
 
-  test('runs Kafka, MinIO and its bucket job, the archiver, the batch scheduler, two speed instances and serving', () => {
+  test('runs Kafka, MinIO and its bucket job, the archiver, the batch scheduler, two speed instances and serving (and, on demand, Prometheus and Grafana)', () => {
     const services = (parseYaml(compose) as { services: Record<string, { command?: string[] }> }).services;
     const commands = Object.fromEntries(Object.entries(services).map(([name, s]) => [name, s.command?.join(' ') ?? null]));
-    assert.deepEqual(commands, { kafka: null, minio: 'server /data', 'minio-init': 'mb --ignore-existing lamina/lamina', archiver: 'archive', batch: 'batch schedule', 'speed-1': 'speed', 'speed-2': 'speed', serving: 'serve' });
+    assert.deepEqual(commands, { kafka: null, minio: 'server /data', 'minio-init': 'mb --ignore-existing lamina/lamina', archiver: 'archive', batch: 'batch schedule', 'speed-1': 'speed', 'speed-2': 'speed', serving: 'serve', prometheus: null, grafana: null });
   });
 
   for (const [what, , reported] of composeMutations) {

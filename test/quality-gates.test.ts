@@ -141,6 +141,15 @@ test('volume and uniqueness gates block a bad night, serving stays exact, and th
       const now = await totalViews();
       return now.generation === next.manifest!.generation && now.views === 2250 ? now : undefined;
     }, 30_000);
+
+    // Retention, as an operator runs it: nothing is old enough yet, so a dry run would remove nothing.
+    const vacuum = await runToEnd(['lake', 'vacuum', '--dry-run'], env);
+    assert.equal(vacuum.code, 0, vacuum.stderr);
+    assert.deepEqual(JSON.parse(vacuum.stdout.trim().split('\n').at(-1)!), { dryRun: true, generations: [], dataFiles: 0, bytes: 0, viewTables: [], runRecords: 0 });
+
+    // A normal start and a normal life: not one error-level line from the long-running layers
+    // (kafkajs's "Topic creation errors" and "coordinator not available" during start-up are retried, not errors).
+    for (const p of processes) assert.deepEqual(p.output.filter((line) => /"level":(50|60)/.test(line)), [], `${p.name} logged errors`);
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
     await new Promise((resolve) => hook.close(resolve));

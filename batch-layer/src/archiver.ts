@@ -105,6 +105,7 @@ export class Archiver {
       commits: counter(r, 'lamina_archiver_commits_total', 'Lake commits made by the archiver'),
       flushSeconds: histogram(r, 'lamina_archiver_flush_seconds', 'Time to write and commit one flush'),
       frontier: gauge(r, 'lamina_archiver_frontier_offset', 'Archived frontier A_p: offsets below it are in the lake', ['partition']),
+      lag: gauge(r, 'lamina_archiver_lag_records', 'Records on the log past what the archiver has read, per partition (at its last fetch)', ['partition']),
     };
   }
 
@@ -201,16 +202,14 @@ export class Archiver {
     }
     this.buffered += batch.records.length;
     const last = batch.records.at(-1);
-    if (last) this.positions.set(batch.partition, last.offset + 1);
+    if (last) {
+      this.positions.set(batch.partition, last.offset + 1);
+      this.metrics.lag.set({ partition: String(batch.partition) }, Math.max(0, batch.highWatermark - last.offset - 1));
+    }
     // Back pressure: the consumer waits while a full buffer is written.
     if (this.buffered >= this.options.config.archiver.flushRecords) await this.flush();
   }
 
-  /**
-   * Reads up to the log's current end on every owned partition, then flushes: afterwards the lake
-   * holds every event that was in the log when this was called (what "run a batch now" needs).
-   * A backlog of any size is fine: it fails only when no progress is made for 30 s (a stalled log).
-   */
   /** Records read from the log so far, over every partition this instance was given (its next offsets). */
   recordsRead(): number {
     let n = 0;
@@ -218,6 +217,11 @@ export class Archiver {
     return n;
   }
 
+  /**
+   * Reads up to the log's current end on every owned partition, then flushes: afterwards the lake
+   * holds every event that was in the log when this was called (what "run a batch now" needs).
+   * A backlog of any size is fine: it fails only when no progress is made for 30 s (a stalled log).
+   */
   async catchUp(): Promise<void> {
     const ends = await this.options.log.endOffsets(this.topic);
     const behind = () => [...this.positions].filter(([p, next]) => next < (ends[p] ?? 0));
@@ -287,6 +291,7 @@ export class Archiver {
     stop();
     this.metrics.archived.inc(archived);
     this.metrics.quarantined.inc(quarantined);
+    if (quarantined > 0) this.options.logger.warn({ quarantined, partitions: taken.map((t) => ({ partition: t.partition, from: t.from, to: t.to })) }, `archiver: ${quarantined} invalid message(s) quarantined (lake/quarantine holds each with its reason)`);
     const positions = taken.map((t) => ({ partition: t.partition, offset: t.to }));
     await this.options.log.commitOffsets(this.options.groupId ?? archiverGroup(this.topic), this.topic, positions);
     this.options.logger.debug({ archived, quarantined, partitions: positions }, 'archiver: flushed');

@@ -34,7 +34,7 @@ export async function startEmbedded(runtime: Runtime, options: { schedule?: bool
 
   const readiness = await startReadiness(runtime, { log, store });
   const serving = new ServingLayer({
-    config, log, store, realtime: [speed], logger: logger.child({ layer: 'serving' }), registry, readiness, ingestTimeoutMs: runtime.options.ingestTimeoutMs,
+    config, log, store, realtime: [speed], logger: logger.child({ layer: 'serving' }), registry, readiness, ingestTimeoutMs: runtime.options.ingestTimeoutMs, access: runtime.options.access, corsOrigins: runtime.options.corsOrigins,
     runBatch: async ({ full }) => {
       const started = Date.now();
       // Archive what is buffered first, so "run a batch now" covers everything ingested so far.

@@ -32,7 +32,7 @@ export async function runServe(runtime: Runtime): Promise<() => Promise<void>> {
   const store = await openObjectStore(runtime);
   const sources = options.speedUrls.map((url, i) => new HttpRealtimeSource(`speed-${i}`, url.replace(/\/$/, ''), config, logger.child({ layer: 'serving' })));
   const readiness = await startReadiness(runtime, { log, store });
-  const serving = new ServingLayer({ config, log, store, realtime: sources, logger: logger.child({ layer: 'serving' }), registry, readiness, ingestTimeoutMs: options.ingestTimeoutMs });
+  const serving = new ServingLayer({ config, log, store, realtime: sources, logger: logger.child({ layer: 'serving' }), registry, readiness, ingestTimeoutMs: options.ingestTimeoutMs, access: options.access, corsOrigins: options.corsOrigins });
   await serving.start(options.port);
   return async () => {
     await serving.stop();

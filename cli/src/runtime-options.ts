@@ -27,6 +27,18 @@ export interface RuntimeOptions {
    * so the process watches its parent instead (see process-lifetime.ts).
    */
   launchedByNpm: boolean;
+  /** Serving keys per scope (LAMINA_READ_KEYS, LAMINA_WRITE_KEYS, LAMINA_ADMIN_KEYS, comma-separated); secrets: never logged. */
+  access: { read: string[]; write: string[]; admin: string[] };
+  /** LAMINA_CORS_ORIGINS: origins a browser may call serving from (comma-separated, or *). */
+  corsOrigins: string[];
+}
+
+function keys(env: NodeJS.ProcessEnv, name: string): string[] {
+  const list = (env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const short = list.findIndex((k) => k.length < 16);
+  // The variable is named, never the key.
+  if (short >= 0) throw new ConfigError(`${name}: key ${short + 1} is shorter than 16 characters; use long random keys (e.g. \`openssl rand -hex 24\`)`);
+  return list;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -65,5 +77,7 @@ export function readRuntimeOptions(env: NodeJS.ProcessEnv = process.env): Runtim
     instance: env.LAMINA_INSTANCE ?? `speed-${process.pid}`,
     ingestTimeoutMs: positiveInt(env, 'LAMINA_INGEST_TIMEOUT_MS', 10_000),
     launchedByNpm: Boolean(env.npm_lifecycle_event),
+    access: { read: keys(env, 'LAMINA_READ_KEYS'), write: keys(env, 'LAMINA_WRITE_KEYS'), admin: keys(env, 'LAMINA_ADMIN_KEYS') },
+    corsOrigins: (env.LAMINA_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

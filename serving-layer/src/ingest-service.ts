@@ -12,7 +12,11 @@
  * the request fails with LogMismatchError (HTTP 503) and its reason, instead of a 200 for events no
  * layer would count.
  */
-import { EventValidator, LaminaError, LogMismatchError, ingestToken, type RecordPosition, UnavailableError, ValidationError, counter, encodeEvent, withDeadline, type EventLog, type LaminaConfig, type Registry } from '@lamina/shared';
+import { EventValidator, LaminaError, LogMismatchError, ingestToken, shapeProblem, shortText, type LaminaEvent, type RecordPosition, UnavailableError, ValidationError, counter, encodeEvent, withDeadline, type EventLog, type LaminaConfig, type Registry } from '@lamina/shared';
+
+const DAY_MS = 86_400_000;
+/** Epoch milliseconds below this (1973-03-03) are almost surely epoch seconds sent as milliseconds. */
+const SECONDS_LOOK = 1e11;
 
 export interface IngestResult {
   accepted: number;
@@ -32,7 +36,7 @@ export class IngestService {
     private readonly timeoutMs = 10_000,
     /** The log guard's findings: the problem if the log does not match the lake, and the log epoch. */
     private readonly guard: { problem(): string | undefined; epoch(): number } = { problem: () => undefined, epoch: () => 0 },
-    private readonly maxEvents = 10_000,
+    private readonly now: () => number = Date.now,
   ) {
     this.validator = new EventValidator(config);
     this.metrics = {
@@ -42,17 +46,25 @@ export class IngestService {
     };
   }
 
+  get maxBodyBytes(): number {
+    return this.config.ingest.maxBodyBytes;
+  }
+
   async ingest(body: unknown): Promise<IngestResult> {
     const events = Array.isArray(body) ? body : [body];
-    if (events.length > this.maxEvents) throw new ValidationError(`at most ${this.maxEvents} events per request, got ${events.length}; split the request`);
+    const limits = this.config.ingest;
+    if (events.length > limits.maxEventsPerRequest) throw new ValidationError(`at most ${limits.maxEventsPerRequest} events per request, got ${events.length}; split the request (ingest.maxEventsPerRequest)`);
     const rejected: IngestResult['rejected'] = [];
     const records: { key: string; value: string }[] = [];
+    const now = this.now();
     events.forEach((raw, index) => {
-      const result = this.validator.validate(raw);
-      if (result.ok) records.push({ key: this.validator.keyOf(result.event), value: encodeEvent(result.event) });
+      const shape = shapeProblem(raw, limits);
+      const result = shape === undefined ? this.validator.validate(raw) : ({ ok: false, reason: shape } as const);
+      const reason = result.ok ? this.timeProblem(result.event, now) : result.reason;
+      if (result.ok && reason === undefined) records.push({ key: this.validator.keyOf(result.event), value: encodeEvent(result.event) });
       else {
-        const id = raw !== null && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : null;
-        rejected.push({ index, id, reason: result.reason });
+        const id = raw !== null && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? shortText((raw as { id: string }).id) : null;
+        rejected.push({ index, id, reason: reason! });
       }
     });
     let positions: RecordPosition[] = [];
@@ -74,5 +86,23 @@ export class IngestService {
     this.metrics.accepted.inc(records.length);
     this.metrics.rejected.inc(rejected.length);
     return { accepted: records.length, rejected, ...(positions.length > 0 ? { token: ingestToken(this.guard.epoch(), positions) } : {}) };
+  }
+
+  /**
+   * Event times outside [now − maxPastDays, now + maxFutureMinutes] are refused here, at the door, and
+   * not by the validator the archiver and the speed layer share: "now" differs between them, and they
+   * must never disagree about a message already on the log.
+   */
+  private timeProblem(event: LaminaEvent, now: number): string | undefined {
+    const { maxPastDays, maxFutureMinutes } = this.config.ingest;
+    const earliest = now - maxPastDays * DAY_MS;
+    const latest = now + maxFutureMinutes * 60_000;
+    const at = Math.abs(event.ts) <= 8.64e15 ? new Date(event.ts).toISOString() : `${event.ts} ms`;
+    if (event.ts < earliest) {
+      const seconds = event.ts < SECONDS_LOOK ? `; it looks like epoch seconds — send milliseconds (${event.ts} × 1000) or an ISO-8601 date-time` : '';
+      return `ts: ${at} is more than ${maxPastDays} days ago (ingest.maxPastDays)${seconds}`;
+    }
+    if (event.ts > latest) return `ts: ${at} is more than ${maxFutureMinutes} minutes ahead of this server's clock (ingest.maxFutureMinutes)`;
+    return undefined;
   }
 }

@@ -23,6 +23,8 @@ import {
   type ResultRow,
   type ViewQuery,
   counter,
+  collectedGauge,
+  histogram,
   type Registry,
 } from '@lamina/shared';
 import { checkCoverage, describeCoverage, type CoverageVerdict } from './coverage-check.js';
@@ -124,7 +126,13 @@ export class QueryService {
       scanned: counter(registry, 'lamina_serving_rows_scanned_total', 'Batch view rows scanned to answer queries, by the grain read (cached answers scan none)', ['grain']),
       stale: counter(registry, 'lamina_serving_stale_answers_total', 'Answers given from the last complete state while the realtime part replays'),
       unasked: counter(registry, 'lamina_serving_unasked_answers_total', 'Cached answers served without a call to the speed instances (their pushed status matched)'),
+      seconds: histogram(registry, 'lamina_serving_query_seconds', 'Time to answer one view query (cached or not), by view', ['view'], [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10]),
     };
+    // Age of the generation answers come from, read at scrape time.
+    collectedGauge(registry, 'lamina_serving_generation_age_seconds', 'Seconds since the newest loaded generation was published (the batch part of answers is this old)', [], (age) => {
+      const newest = this.generations.list()[0];
+      if (newest && newest.manifest.generation > 0) age.set((Date.now() - Date.parse(newest.manifest.createdAt)) / 1000);
+    });
   }
 
   private readonly metrics;
@@ -136,6 +144,15 @@ export class QueryService {
   }
 
   async query(viewName: string, query: ViewQuery, orderBy: OrderBy[] = [], limit?: number, page: QueryPage = {}): Promise<Answer> {
+    const stop = this.metrics.seconds.startTimer({ view: viewName });
+    try {
+      return await this.answerQuery(viewName, query, orderBy, limit, page);
+    } finally {
+      stop();
+    }
+  }
+
+  private async answerQuery(viewName: string, query: ViewQuery, orderBy: OrderBy[], limit: number | undefined, page: QueryPage): Promise<Answer> {
     const view = this.view(viewName);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new ValidationError(`limit must be a non-negative integer, got ${limit}`);
     planQuery(view, query);

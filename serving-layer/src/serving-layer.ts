@@ -22,6 +22,8 @@ import { serveDashboard } from './dashboard/dashboard-routes.js';
 import { IngestService } from './ingest-service.js';
 import { LoadedGenerations } from './loaded-generations.js';
 import { ChunkCache } from './store/chunk-cache.js';
+import { AccessControl, type AccessKeys } from './access-control.js';
+import { useAccessControl } from './graphql/use-access-control.js';
 import { Dictionaries } from './store/dimension-dictionary.js';
 import { QueryService } from './query-service.js';
 
@@ -40,6 +42,10 @@ export interface ServingLayerOptions {
   readiness?: Readiness;
   /** How long an ingest request waits for the log to acknowledge before answering 503; default 10000 ms. */
   ingestTimeoutMs?: number;
+  /** Keys per scope (read, write, admin); none: open (see access-control.ts). */
+  access?: AccessKeys;
+  /** Origins a browser may call GraphQL and ingest from (CORS); none: same origin only; ['*']: any. */
+  corsOrigins?: readonly string[];
 }
 
 export class ServingLayer {
@@ -52,8 +58,11 @@ export class ServingLayer {
   /** Ingest refuses events while the log is not the log the lake describes. */
   private readonly guard: LogGuard;
 
+  private readonly access: AccessControl;
+
   constructor(private readonly options: ServingLayerOptions) {
     const { config, store, logger } = options;
+    this.access = new AccessControl(options.access);
     const dictionaries = new Dictionaries();
     const chunks = new ChunkCache(config.serving.memoryBudgetMB * 2 ** 20, options.registry);
     this.generations = new LoadedGenerations(config, store, new GenerationStore(store), logger, chunks, dictionaries);
@@ -74,12 +83,13 @@ export class ServingLayer {
       renderGraphiQL: renderLocalGraphiQL,
       logging: false,
       maskedErrors: { maskError: createMaskError(logger) },
+      cors: corsOptions(options.corsOrigins),
       // 413 from Content-Length before the body is read, else as soon as the stream passes it (use-body-limit.ts).
       maxRequestBodySize: false,
       // graphql-jit compiles each query document once (cached) instead of interpreting it per request:
       // a 15k-row answer's field resolution was a sixth of its CPU. First, so the deadline wraps it.
       // Queries only: subscriptions (async generators, per-event limits) stay with graphql-js.
-      plugins: [useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' }), useBodyLimit(config.serving.limits.maxBodyBytes), useQueryLimits({ limits: config.serving.limits, views: this.generations.views, registry: options.registry, logger }), useLaminaExtensions()],
+      plugins: [useAccessControl(this.access), useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' }), useBodyLimit(config.serving.limits.maxBodyBytes), useQueryLimits({ limits: config.serving.limits, views: this.generations.views, registry: options.registry, logger }), useLaminaExtensions()],
     });
   }
 
@@ -110,11 +120,14 @@ export class ServingLayer {
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/graphql') return void this.yoga(req, res);
-      if (path === '/v1/events') return void handleIngest(req, res, this.ingest, this.options.logger);
+      if (path === '/v1/events') return void handleIngest(req, res, this.ingest, this.options.logger, this.access, this.options.corsOrigins ?? []);
       if (serveHealth(path!, res, this.options)) return;
       if (serveDashboard(path!, res, this.generations.views, this.options.logger)) return;
       sendJson(res, 404, { error: `no route ${path}; try / (dashboard), /graphql, POST /v1/events, /metrics, /healthz, /readyz` });
     });
+    // A client that drips its headers or body is cut off (408) instead of holding a socket for node's default 5 minutes.
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 30_000;
     const bound = await listen(this.server, port, host);
     this.options.logger.info({ url: `http://localhost:${bound}/graphql` }, 'serving layer listening');
     return bound;
@@ -125,4 +138,10 @@ export class ServingLayer {
     this.guard.stop();
     await closeServer(this.server);
   }
+}
+
+/** graphql-yoga's CORS: off unless origins are configured (its default would let any site read). */
+function corsOptions(origins: readonly string[] | undefined) {
+  if (!origins || origins.length === 0) return false as const;
+  return { origin: origins.includes('*') ? '*' : [...origins], allowedHeaders: ['content-type', 'authorization', 'x-api-key'], methods: ['GET', 'POST', 'OPTIONS'] };
 }

@@ -152,4 +152,20 @@ describe('GraphQL API', () => {
     assert.match(bad.errors![0]!.message, /'consistentWith' is not a token an ingest answer returned/);
   });
 
+  test('a variable of the wrong type says which and why, not "Unexpected error."', async () => {
+    const result = await gql('query ($n: Int, $g: Granularity) { pageviews(limit: $n, granularity: $g) { views } }', { n: 'ten', g: 'FORTNIGHT' });
+    assert.equal(result.errors?.length, 2, JSON.stringify(result.errors));
+    assert.match(result.errors![0]!.message, /Variable "\$n" got invalid value "ten"; Expected type Int; Int cannot represent non-integer value/);
+    assert.match(result.errors![1]!.message, /Variable "\$g" got invalid value "FORTNIGHT"/);
+  });
+
+  test('sums past the range of a double cannot enter: 1e308 is refused at ingest, and the totals still answer', async () => {
+    const huge = (id: string) => ({ id, type: 'purchase', ts: t(13), data: { country: 'DE', userId: 'z', revenue: 1e308 } });
+    const result = await lamina.serving.ingest.ingest([huge('o1'), huge('o2')]);
+    assert.equal(result.accepted, 0);
+    assert.match(result.rejected[0]!.reason, /beyond ±2\^53/);
+    const totals = await gql('{ revenue(granularity: ALL, groupBy: []) { revenue orders } }');
+    assert.equal(totals.errors, undefined, JSON.stringify(totals.errors));
+    assert.ok(Number.isFinite(totals.data!.revenue[0].revenue));
+  });
 });

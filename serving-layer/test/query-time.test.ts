@@ -57,11 +57,12 @@ describe('query time', () => {
 
   before(async () => {
     lamina = await InProcessLamina.start(testConfig());
-    // A large in-memory (realtime) view: 20,000 rows of (minute, url, country).
+    // A large in-memory (realtime) view: 20,000 rows of (minute, url, country), the last minutes before now.
+    const start = Math.floor(Date.now() / 60_000) * 60_000 - events * 60_000;
     for (let from = 0; from < events; from += 10_000) {
       const batch = Array.from({ length: 10_000 }, (_, i) => {
         const n = from + i;
-        return { id: `e${n}`, type: 'page_view', ts: new Date(Date.UTC(2026, 10, 20) + n * 60_000).toISOString(), data: { url: `/p${n % 5000}`, country: 'DE', userId: `u${n % 3000}`, durationMs: n % 1000 } };
+        return { id: `e${n}`, type: 'page_view', ts: new Date(start + n * 60_000).toISOString(), data: { url: `/p${n % 5000}`, country: 'DE', userId: `u${n % 3000}`, durationMs: n % 1000 } };
       });
       assert.equal((await lamina.serving.ingest.ingest(batch)).accepted, batch.length);
     }

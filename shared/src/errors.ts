@@ -31,6 +31,16 @@ export class ValidationError extends LaminaError {
 }
 
 /** A requested object, topic, table version or generation does not exist. */
+/** A request body larger than the endpoint takes (HTTP 413). */
+export class PayloadTooLargeError extends ValidationError {
+  readonly status = 413;
+}
+
+/** A request body of a media type the endpoint does not take (HTTP 415). */
+export class UnsupportedMediaTypeError extends ValidationError {
+  readonly status = 415;
+}
+
 export class NotFoundError extends LaminaError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super('NOT_FOUND', message, options);

@@ -12,6 +12,7 @@ export * from './config/validate-config.js';
 export * from './config/graphql-names.js';
 export * from './events/event.js';
 export * from './events/event-validator.js';
+export * from './events/event-shape.js';
 export * from './events/event-schema.js';
 export * from './events/field-paths.js';
 export * from './events/ingest-token.js';

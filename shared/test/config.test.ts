@@ -83,3 +83,18 @@ test('names that would clash in GraphQL are refused, naming both sides', () => {
   refuses({ ...base, views: { string: view } }, /views\.string would be named 'StringFilter' in GraphQL, which clashes with the built-in type 'StringFilter'/);
   refuses({ ...base, views: { hits: { ...view, measures: { bucket: { kind: 'count' } } } } }, /views\.hits\.measures\.bucket would be named 'bucket' in GraphQL, which clashes with the built-in row field 'bucket'/);
 });
+
+test('quality gates and field bounds name what they check; a gate that cannot work is refused with the fix', () => {
+  const refuses = (config: unknown, pattern: RegExp) => assert.throws(() => validateConfig(config), (e: unknown) => e instanceof ConfigError && pattern.test(e.message), String(pattern));
+  const gates = (g: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ ...base, ...extra, batch: { quality: { gates: g } } });
+  const ok = validateConfig(gates({ views: { check: 'volume', type: 'page_view', maxRatio: 3 }, ids: { check: 'uniqueness' }, drift: { check: 'distribution', type: 'page_view', field: 'ms', maxChange: 0.5, severity: 'warn' } }));
+  assert.deepEqual(ok.batch.quality.gates.views, { check: 'volume', type: 'page_view', minRatio: 0, maxRatio: 3, recentRuns: 7, severity: 'error' });
+  refuses(gates({ v: { check: 'volume', type: 'pageview' } }), /batch\.quality\.gates\.v\.type: event type 'pageview' is not declared/);
+  refuses(gates({ v: { check: 'volume', minRatio: 2, maxRatio: 1 } }), /maxRatio \(1\) is below minRatio \(2\)/);
+  refuses(gates({ d: { check: 'distribution', type: 'page_view', field: 'url', maxChange: 1 } }), /'url' is a string; a distribution compares means of a number or integer field/);
+  refuses(gates({ u: { check: 'uniqueness' } }, { deduplication: { window: 'off' } }), /uniqueness counts the copies deduplication finds; set deduplication\.window/);
+  refuses(gates({ r: { check: 'referential', type: 'page_view', field: 'url', references: { type: 'page_view', field: 'ms' } } }), /'page_view\.url' is a string but 'page_view\.ms' is a number/);
+  refuses(gates({ f: { check: 'freshnes', maxAgeMinutes: 5 } }), /gates\.f\.check/);
+  refuses({ ...base, eventTypes: { page_view: { fields: { url: { type: 'string', min: 0 } } } } }, /min and max bound number and integer fields; 'url' is a string/);
+  refuses({ ...base, eventTypes: { page_view: { fields: { url: { type: 'string' }, ms: { type: 'number', min: 5, max: 1 } } } } }, /min \(5\) is above max \(1\)/);
+});

@@ -6,6 +6,7 @@
  */
 import {
   EventValidator,
+  collectedGauge,
   GenerationStore,
   genesisManifest,
   compileViews,
@@ -90,6 +91,15 @@ export class SpeedLayer implements RealtimeSource {
       lag: gauge(r, 'lamina_speed_lag_records', 'Log end offset minus the next offset to fold, newest generation', ['instance', 'partition']),
       generation: gauge(r, 'lamina_speed_newest_ready_generation', 'Newest generation ready on every owned partition', ['instance']),
     };
+    // Realtime state size, counted at scrape time: groups held per view over every generation state kept.
+    collectedGauge(r, 'lamina_speed_state_rows', 'Realtime state rows (groups) held, per view, over the generation states this instance keeps', ['instance', 'view'], (rows) => {
+      const perView = new Map<string, number>();
+      for (const state of this.states.values()) {
+        for (const ps of state.partitions.values()) for (const [view, aggregate] of ps.aggregates) perView.set(view, (perView.get(view) ?? 0) + aggregate.size);
+      }
+      rows.reset();
+      for (const [view, n] of perView) rows.set({ instance: this.options.instance, view }, n);
+    });
   }
 
   private get topic(): string {

@@ -12,7 +12,7 @@ export interface InfraOffer {
   buckets: Map<string, string>;
 }
 
-export type InfraRole = 'kafka' | 'minio' | 'mc';
+export type InfraRole = 'kafka' | 'minio' | 'mc' | 'monitoring';
 
 export function parseImage(image: string): { repository: string; tag: string | undefined } {
   const name = image.split('@')[0]!;
@@ -23,7 +23,7 @@ export function parseImage(image: string): { repository: string; tag: string | u
 
 export function infraRole(image: string | undefined): InfraRole | undefined {
   const repository = parseImage(image ?? '').repository.replace(/^(docker\.io|quay\.io)\//, '');
-  return ({ 'apache/kafka': 'kafka', 'minio/minio': 'minio', 'minio/mc': 'mc' } as Record<string, InfraRole>)[repository];
+  return ({ 'apache/kafka': 'kafka', 'minio/minio': 'minio', 'minio/mc': 'mc', 'prom/prometheus': 'monitoring', 'grafana/grafana': 'monitoring' } as Record<string, InfraRole>)[repository];
 }
 
 const MINIO_RELEASE = /^RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$/;
@@ -36,6 +36,10 @@ export function checkInfra(services: ComposeService[], facts: LaminaFacts): { pr
     const tag = parseImage(service.image ?? '').tag;
     if (role === undefined) {
       problems.push(`service ${service.name}: image '${service.image}' is neither Lamina's (build: .) nor Kafka, MinIO or mc; teach test/support/compose-infra-check.ts about it`);
+    } else if (role === 'monitoring') {
+      // Prometheus and Grafana: optional (a profile), pinned, and checked against the code by test/monitoring-files.test.ts.
+      if (tag === undefined || tag === 'latest') problems.push(`service ${service.name}: pin image ${service.image} to a version`);
+      if (!Array.isArray(service.raw.profiles) || !service.raw.profiles.includes('monitoring')) problems.push(`service ${service.name}: runs only on demand: profiles: ["monitoring"]`);
     } else if (role === 'kafka') {
       if (tag !== facts.kafkaVersion) problems.push(`service ${service.name}: image ${service.image} must be pinned to Kafka ${facts.kafkaVersion}, the version in infra/kafka/pom.xml`);
       if (offer.kafka) problems.push(`service ${service.name}: a second Kafka; the checks assume one single-node broker`);

@@ -20,7 +20,9 @@ export function createMaskError(logger: Logger): (error: unknown, message: strin
       if (!clientSide) logger.error({ err: original }, 'graphql: request failed');
       return laminaGraphQLError(original);
     }
-    if (error instanceof GraphQLError && !error.originalError) return error;
+    // graphql-js's own findings about the request (a variable of the wrong type wraps the scalar's
+    // GraphQLError) say what to fix: shown as they are, never masked as "Unexpected error.".
+    if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError || error.message.startsWith('Variable "$'))) return error;
     logger.error({ err: original }, 'graphql: unexpected error');
     return new GraphQLError(message);
   };

@@ -4,7 +4,7 @@
  * `extensions.lamina` plugin.
  */
 import type { GraphQLResolveInfo } from 'graphql';
-import { ValidationError, graphqlFieldName as gqlName, type CompiledView, type DimensionFilter, type GenerationManifest, type RunHistory, type RunRecord, type OrderBy, type ResultRow, type RollUp, type ViewQuery } from '@lamina/shared';
+import { LaminaError, ValidationError, graphqlFieldName as gqlName, type CompiledView, type DimensionFilter, type GenerationManifest, type RunHistory, type RunRecord, type OrderBy, type ResultRow, type RollUp, type ViewQuery } from '@lamina/shared';
 import type { Answer, AnswerMeta, QueryService } from '../query-service.js';
 import type { LoadedGenerations } from '../loaded-generations.js';
 import { DateTime } from './scalars.js';
@@ -69,10 +69,36 @@ export function toViewQuery(view: CompiledView, args: ViewArgs, requested: Reado
   return { query, orderBy, page, ...(args.consistentWith != null ? { consistentWith: args.consistentWith } : {}) };
 }
 
+/**
+ * A measure whose value left the range of a double (a sum past ±1.8e308): GraphQL's Float cannot
+ * carry it, and a null would read as "no data". Ingest refuses numbers past ±2^53, so only events
+ * archived before that bound can cause it.
+ */
+export class MeasureOverflowError extends LaminaError {
+  constructor(view: string, measure: string, groups: number, example: Record<string, string | null>) {
+    super(
+      'MEASURE_OVERFLOW',
+      `measure '${measure}' of view '${view}' overflowed the range of a double in ${groups} group(s) (e.g. ${JSON.stringify(example)}); leave that measure out or filter those groups`,
+    );
+  }
+}
+
 /** Result rows as GraphQL objects; dimension names are mapped once per answer, not once per row. */
-function toRows(granularity: string, rows: readonly ResultRow[]): Record<string, unknown>[] {
+function toRows(view: string, granularity: string, rows: readonly ResultRow[]): Record<string, unknown>[] {
   const names = new Map<string, string>();
   const all = granularity === 'ALL';
+  let overflow: { measure: string; groups: number; example: Record<string, string | null> } | undefined;
+  for (const row of rows) {
+    for (const m in row.values) {
+      const v = row.values[m];
+      if (typeof v === 'number' && !Number.isFinite(v)) {
+        if (overflow) overflow.groups++;
+        else overflow = { measure: m, groups: 1, example: row.dims };
+        break;
+      }
+    }
+  }
+  if (overflow) throw new MeasureOverflowError(view, overflow.measure, overflow.groups, overflow.example);
   return rows.map((row) => {
     const out: Record<string, unknown> = { bucket: all ? null : row.bucket };
     for (const d in row.dims) {
@@ -90,7 +116,7 @@ export async function answerView(queries: QueryService, view: CompiledView, args
   const { query, orderBy, page, consistentWith } = toViewQuery(view, args, requested);
   const answer = await queries.query(view.name, query, orderBy, page.limit, { offset: page.offset, ...(consistentWith ? { consistentWith } : {}) });
   const nextCursor = answer.hasMore ? encodeCursor(page.offset + answer.rows.length) : null;
-  return { answer, rows: toRows(args.granularity, answer.rows), nextCursor };
+  return { answer, rows: toRows(view.name, args.granularity, answer.rows), nextCursor };
 }
 
 export function buildResolvers(views: readonly CompiledView[], deps: ResolverDeps) {

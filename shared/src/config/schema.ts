@@ -17,6 +17,9 @@ export type FieldType = z.infer<typeof fieldTypeSchema>;
 export const fieldSchema = z.strictObject({
   type: fieldTypeSchema,
   optional: z.boolean().default(false),
+  /** Bounds of a number or integer field (inclusive): a negative duration, a price of 1e308, refused with the reason. */
+  min: z.number().finite().optional(),
+  max: z.number().finite().optional(),
   /** The value an event without this field gets (only for optional fields); old lake files read with it too. */
   default: z.union([z.string(), z.number(), z.boolean()]).optional(),
   description: z.string().optional(),
@@ -139,6 +142,26 @@ export const laminaConfigSchema = z.strictObject({
    * Retention: what `lamina lake vacuum` removes, and — with `days` set — what every published batch
    * run removes in its clean-up step: objects older than `days` that no live generation reads.
    */
+  /**
+   * What one ingest request (HTTP, `lamina backfill`) and each of its events may hold. A hostile or
+   * broken client meets these before anything is parsed into the log; an event past a limit is
+   * refused with its reason and the valid events of the same request are kept.
+   */
+  ingest: z
+    .strictObject({
+      maxBodyBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+      maxEventsPerRequest: z.number().int().min(1).max(1_000_000).default(10_000),
+      /** Nesting of objects and arrays inside an event. */
+      maxDepth: z.number().int().min(2).max(1000).default(32),
+      /** Characters of any one string inside an event (ids and keys have their own, smaller bounds). */
+      maxStringLength: z.number().int().min(16).max(100_000_000).default(8192),
+      /** Values (objects, arrays and leaves) inside one event. */
+      maxValues: z.number().int().min(1).max(10_000_000).default(1000),
+      /** Event times accepted: from this many days before now to this many minutes after (clocks drift). */
+      maxPastDays: z.number().positive().max(100_000).default(3650),
+      maxFutureMinutes: z.number().min(0).max(1_000_000).default(60),
+    })
+    .prefault({}),
   retention: z
     .strictObject({
       days: z.number().positive().max(36_500).optional(),

@@ -65,6 +65,10 @@ export function validateConfig(raw: unknown, origin = 'config'): LaminaConfig {
       if (problem) problems.push(`${where}: ${problem}`);
       const parent = paths.find((other) => path.startsWith(`${other}.`));
       if (parent) problems.push(`${where}: '${parent}' is declared as a ${type.fields[parent]!.type}, so it cannot also hold nested fields`);
+      if ((field.min !== undefined || field.max !== undefined) && field.type !== 'number' && field.type !== 'integer') {
+        problems.push(`${where}: min and max bound number and integer fields; '${path}' is a ${field.type}`);
+      }
+      if (field.min !== undefined && field.max !== undefined && field.min > field.max) problems.push(`${where}: min (${field.min}) is above max (${field.max})`);
       if (field.default !== undefined) {
         if (!field.optional) problems.push(`${where}.default: only an optional field can have a default (add optional: true, or remove the default)`);
         const wrong = literalProblem(field.type, field.default);

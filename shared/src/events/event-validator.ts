@@ -38,6 +38,8 @@ function checkValue(type: FieldType, value: unknown): Checked {
       return wellFormed(value) ? { ok: true, value } : { ok: false, reason: 'contains a lone UTF-16 surrogate, which UTF-8 cannot hold' };
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) return { ok: false, reason: `expected a finite number, got ${describe(value)}` };
+      // Past 2^53 a sum of a few such values overflows or loses every unit: no engine counts it alike.
+      if (Math.abs(value) > Number.MAX_SAFE_INTEGER) return { ok: false, reason: `${value} is beyond ±2^53 (${Number.MAX_SAFE_INTEGER}); sums of such values overflow or lose all precision` };
       return { ok: true, value: value === 0 ? 0 : value };
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) return { ok: false, reason: `expected an integer, got ${describe(value)}` };
@@ -52,6 +54,11 @@ function checkValue(type: FieldType, value: unknown): Checked {
   }
 }
 
+/** A value of the client's as an error message may quote it: a short prefix, never megabytes echoed back. */
+export function shortText(value: string, max = 64): string {
+  return value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters)`;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -64,6 +71,8 @@ interface FieldRule {
   type: FieldType;
   optional: boolean;
   fill: unknown;
+  min?: number;
+  max?: number;
 }
 
 function rulesOf(type: EventTypeConfig): FieldRule[] {
@@ -72,6 +81,8 @@ function rulesOf(type: EventTypeConfig): FieldRule[] {
     type: f.type,
     optional: f.optional,
     fill: f.default === undefined ? undefined : f.type === 'timestamp' ? parseTimestamp(f.default) : f.default,
+    ...(f.min !== undefined ? { min: f.min } : {}),
+    ...(f.max !== undefined ? { max: f.max } : {}),
   }));
 }
 
@@ -95,7 +106,7 @@ export class EventValidator {
     if (data === null || typeof data !== 'object' || Array.isArray(data)) problems.push(`data: expected an object, got ${describe(data)}`);
     if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
     const rules = this.rules.get(type as string);
-    if (!rules) return { ok: false, reason: `type: unknown event type '${String(type)}' (declared: ${[...this.rules.keys()].join(', ')})` };
+    if (!rules) return { ok: false, reason: `type: unknown event type '${shortText(type as string)}' (declared: ${[...this.rules.keys()].join(', ')})` };
 
     let out = data as Record<string, unknown>;
     let copied = false;
@@ -116,6 +127,8 @@ export class EventValidator {
       }
       const checked = checkValue(rule.type, value);
       if (!checked.ok) problems.push(`data.${rule.path}: ${checked.reason}`);
+      else if (rule.min !== undefined && (checked.value as number) < rule.min) problems.push(`data.${rule.path}: ${String(checked.value)} is below the declared minimum ${rule.min}`);
+      else if (rule.max !== undefined && (checked.value as number) > rule.max) problems.push(`data.${rule.path}: ${String(checked.value)} is above the declared maximum ${rule.max}`);
       else if (!Object.is(checked.value, value)) set(rule.path, checked.value);
     }
     if (problems.length > 0) return { ok: false, reason: problems.join('; ') };

@@ -27,6 +27,11 @@ export function gauge(registry: Registry, name: string, help: string, labelNames
   return existing<Gauge<string>>(registry, name) ?? new Gauge({ name, help, labelNames, registers: [registry] });
 }
 
+/** A gauge whose value is computed when /metrics is scraped (a size, an age), not kept up to date. */
+export function collectedGauge(registry: Registry, name: string, help: string, labelNames: string[], collect: (gauge: Gauge<string>) => void): Gauge<string> {
+  return existing<Gauge<string>>(registry, name) ?? new Gauge({ name, help, labelNames, registers: [registry], collect() { collect(this); } });
+}
+
 export function histogram(registry: Registry, name: string, help: string, labelNames: string[] = [], buckets?: number[]): Histogram<string> {
   return existing<Histogram<string>>(registry, name) ?? new Histogram({ name, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) });
 }

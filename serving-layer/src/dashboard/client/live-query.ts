@@ -22,6 +22,10 @@ export function liveQuery<T>(request: LiveRequest, handlers: LiveHandlers<T>): (
   const url = new URL('/graphql', window.location.href);
   url.searchParams.set('query', request.query);
   url.searchParams.set('variables', JSON.stringify(request.variables));
+  // A server that requires read keys: open the dashboard as /#key=<read key>. EventSource cannot send
+  // headers, so the key goes in the stream's URL; the fragment itself never leaves the browser.
+  const key = new URLSearchParams(window.location.hash.slice(1)).get('key');
+  if (key) url.searchParams.set('key', key);
   const source = new EventSource(url);
   source.addEventListener('open', () => handlers.connection(true));
   source.addEventListener('error', () => handlers.connection(false));

@@ -13,6 +13,21 @@ import type { Logger } from 'pino';
  */
 const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer may invalidate EoS guarantees'];
 
+/**
+ * Broker answers kafkajs logs at ERROR although they are part of a normal start and kafkajs retries
+ * them itself: the topic exists already (ensureTopic), the group coordinator is still loading after a
+ * broker start, a leader election is under way. If one persists, the operation fails and the adapter
+ * reports it with context; logged as errors they only teach operators to ignore error lines.
+ */
+const TRANSIENT_BROKER_ERRORS = new Set([
+  'Topic creation errors',
+  'The group coordinator is not available',
+  "The coordinator is loading and hence can't process requests for this group",
+  'This is not the correct coordinator for this group',
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  'This server does not host this topic-partition',
+]);
+
 export function kafkaLogLevel(logger: Logger): logLevel {
   if (logger.isLevelEnabled('trace')) return logLevel.DEBUG;
   if (logger.isLevelEnabled('debug')) return logLevel.INFO;
@@ -26,7 +41,8 @@ export function pinoLogCreator(logger: Logger): logCreator {
     ({ namespace, level, log }) => {
       const { message, timestamp: _timestamp, logger: _name, ...extra } = log as { message: string; timestamp?: string; logger?: string } & Record<string, unknown>;
       const fields = { kafkajs: namespace, ...extra };
-      if (level === logLevel.ERROR) logger.error(fields, message);
+      const transient = namespace === 'Connection' && TRANSIENT_BROKER_ERRORS.has(String(extra.error));
+      if (level === logLevel.ERROR && !transient) logger.error(fields, message);
       else if (level === logLevel.WARN && !EXPECTED_WARNINGS.includes(message)) logger.warn(fields, message);
       else if (level === logLevel.DEBUG) logger.trace(fields, message);
       else logger.debug(fields, message);
