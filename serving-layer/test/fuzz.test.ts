@@ -25,7 +25,7 @@ after(() => lamina.stop());
 const runs = Number(process.env.LAMINA_FUZZ_RUNS ?? 150);
 let valid = 0;
 const validEvent = () => ({ id: `fuzz-${valid++}`, type: 'purchase', ts: new Date(Date.now() - 60_000).toISOString(), data: { country: 'DE', userId: 'u', revenue: 1 } });
-const postRaw = (body: string | Uint8Array, type = 'application/json') => fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': type }, body });
+const postRaw = (body: string | Uint8Array, type = 'application/json') => fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : new Blob([new Uint8Array(body)]) });
 
 test('ingest: any JSON values among valid events — 2xx or 400 with reasons, the valid ones always kept', async () => {
   await fc.assert(
