@@ -4,7 +4,7 @@
 #   docker run lamina speed               any other `lamina` command; docker-compose.yml runs the distributed stack
 # test/compose-file.test.ts checks this file statically (no Docker engine needed): the ENTRYPOINT,
 # the COPYs npm ci needs, the user, the port, the data volume.
-FROM node:20.20-bookworm-slim
+FROM node:24.21-bookworm-slim
 
 WORKDIR /app
 

@@ -60,8 +60,8 @@ export async function checkDockerfile(dockerfileText: string, dockerignoreText: 
 
   const from = /^(?:docker\.io\/(?:library\/)?)?node:(\d+)(?:\.(\d+))?[^\s]*$/.exec(stage[0]!.args.replace(/^--platform=\S+\s+/, '').split(/\s+AS\s+/i)[0]!);
   if (!from) problems.push(`FROM ${stage[0]!.args}: use the official node image with a pinned tag`);
-  else if (Number(from[1]) !== facts.nodeEngine.major || from[2] === undefined || Number(from[2]) < facts.nodeEngine.minor) {
-    problems.push(`FROM ${stage[0]!.args}: pin node ${facts.nodeEngine.major}.<minor >= ${facts.nodeEngine.minor}> (package.json engines), e.g. node:${facts.nodeEngine.major}.${facts.nodeEngine.minor}-bookworm-slim`);
+  else if (from[2] === undefined || Number(from[1]) < facts.nodeEngine.major || (Number(from[1]) === facts.nodeEngine.major && Number(from[2]) < facts.nodeEngine.minor)) {
+    problems.push(`FROM ${stage[0]!.args}: pin node <major>.<minor> at or above ${facts.nodeEngine.major}.${facts.nodeEngine.minor} (package.json engines), e.g. node:${facts.nodeEngine.major}.${facts.nodeEngine.minor}-bookworm-slim`);
   }
 
   let workdir = '/';
