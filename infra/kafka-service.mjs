@@ -12,16 +12,19 @@ const execFileAsync = promisify(execFile);
 
 export const KAFKA_MARKER = 'kafka.Kafka';
 
-function serverProperties({ dataDir, brokerPort, controllerPort }) {
+function serverProperties({ dataDir, brokerPort, controllerPort, saslPort }) {
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort}`,
+    // A second listener with SASL/SCRAM, for the Kafka security tests; the plain one stays for the rest.
+    `listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms=SCRAM-SHA-512',
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
     `log.dirs=${dataDir}`,
     // One broker: every internal topic must accept replication factor 1, or idempotent and
     // transactional producers and consumer groups hang waiting for replicas that never come.
@@ -80,11 +83,11 @@ export function kafkaClusterId(serviceDir) {
  * broker that crashed comes back with its topics, offsets and cluster id, so clients (and the lake,
  * which records offsets) carry on. Returns its pid and cluster id.
  */
-export async function startKafka({ libDir, serviceDir, brokerPort, controllerPort }) {
+export async function startKafka({ libDir, serviceDir, brokerPort, controllerPort, saslPort }) {
   const dataDir = join(serviceDir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const propsFile = join(serviceDir, 'server.properties');
-  writeFileSync(propsFile, serverProperties({ dataDir, brokerPort, controllerPort }));
+  writeFileSync(propsFile, serverProperties({ dataDir, brokerPort, controllerPort, saslPort }));
   writeFileSync(join(serviceDir, 'log4j.properties'), LOG4J);
 
   let clusterId = kafkaClusterId(serviceDir);
@@ -107,6 +110,23 @@ export async function startKafka({ libDir, serviceDir, brokerPort, controllerPor
     logFile,
   });
   return { pid, logFile, clusterId };
+}
+
+/**
+ * Creates (or resets) the SCRAM user of the SASL listener, through the plain listener: Kafka's own
+ * ConfigCommand, as `kafka-configs.sh --alter --add-config SCRAM-SHA-512=[...]` would. Idempotent.
+ */
+export async function ensureScramUser({ libDir, serviceDir, brokerPort, user }) {
+  const args = javaArgs(libDir, serviceDir, 'kafka.admin.ConfigCommand', [
+    '--bootstrap-server', `127.0.0.1:${brokerPort}`, '--alter', '--entity-type', 'users', '--entity-name', user.username,
+    '--add-config', `SCRAM-SHA-512=[iterations=4096,password=${user.password}]`,
+  ], ['-Xmx128m']);
+  try {
+    await execFileAsync('java', args, { timeout: 120_000 });
+  } catch (err) {
+    const e = /** @type {{stdout?:string, stderr?:string, message:string}} */ (err);
+    throw new Error(`creating the Kafka SCRAM user failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
 }
 
 /** Ready = a client bootstraps, sees the broker in metadata and lists topics. */

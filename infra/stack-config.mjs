@@ -17,7 +17,10 @@ export const KAFKA_VERSION = '3.9.1';
 export const MINIO_VERSION = 'v0.0.0-20260212201848-7aac2a2c5b7c';
 export const MINIO_MODULE = 'github.com/minio/minio';
 
-export const DEFAULT_PORTS = Object.freeze({ kafka: 19092, kafkaController: 19093, minio: 19000 });
+export const DEFAULT_PORTS = Object.freeze({ kafka: 19092, kafkaController: 19093, kafkaSasl: 19094, minio: 19000 });
+
+/** The SCRAM-SHA-512 user of the broker's SASL listener (local use only), for the Kafka security tests. */
+export const KAFKA_SCRAM_USER = Object.freeze({ username: 'lamina-scram', password: 'lamina-scram-secret' });
 
 export const DEV_CREDENTIALS = Object.freeze({ accessKeyId: 'lamina', secretAccessKey: 'lamina-secret' });
 
@@ -25,8 +28,8 @@ export const DEV_CREDENTIALS = Object.freeze({ accessKeyId: 'lamina', secretAcce
  * @typedef {object} StackConfig
  * @property {string} cacheDir   downloaded jars and built binaries, shared by every clone on the machine
  * @property {string} stateDir   data dirs, pid files, logs and chosen ports of the running stack
- * @property {{kafka:number, kafkaController:number, minio:number}} ports  preferred ports (busy ones are replaced on a first start)
- * @property {{kafka:boolean, kafkaController:boolean, minio:boolean}} explicitPorts  which ports the environment set (they win over recorded ones)
+ * @property {{kafka:number, kafkaController:number, kafkaSasl:number, minio:number}} ports  preferred ports (busy ones are replaced on a first start)
+ * @property {{kafka:boolean, kafkaController:boolean, kafkaSasl:boolean, minio:boolean}} explicitPorts  which ports the environment set (they win over recorded ones)
  * @property {string} bucket
  * @property {string} topic
  * @property {string} region
@@ -52,11 +55,13 @@ export function stackConfigFromEnv(env = process.env) {
     ports: {
       kafka: portFrom(env, 'LAMINA_STACK_KAFKA_PORT', DEFAULT_PORTS.kafka),
       kafkaController: portFrom(env, 'LAMINA_STACK_KAFKA_CONTROLLER_PORT', DEFAULT_PORTS.kafkaController),
+      kafkaSasl: portFrom(env, 'LAMINA_STACK_KAFKA_SASL_PORT', DEFAULT_PORTS.kafkaSasl),
       minio: portFrom(env, 'LAMINA_STACK_MINIO_PORT', DEFAULT_PORTS.minio),
     },
     explicitPorts: {
       kafka: Boolean(env.LAMINA_STACK_KAFKA_PORT),
       kafkaController: Boolean(env.LAMINA_STACK_KAFKA_CONTROLLER_PORT),
+      kafkaSasl: Boolean(env.LAMINA_STACK_KAFKA_SASL_PORT),
       minio: Boolean(env.LAMINA_STACK_MINIO_PORT),
     },
     bucket: 'lamina',

@@ -11,6 +11,10 @@ export interface StackEnv {
   AWS_ACCESS_KEY_ID: string;
   AWS_SECRET_ACCESS_KEY: string;
   AWS_REGION: string;
+  /** The broker's SASL/SCRAM listener and its user (absent on a stack started before it existed). */
+  LAMINA_STACK_KAFKA_SASL_BROKERS?: string;
+  LAMINA_STACK_KAFKA_SCRAM_USER?: string;
+  LAMINA_STACK_KAFKA_SCRAM_PASSWORD?: string;
 }
 
 export interface ServiceStatus {
@@ -20,6 +24,7 @@ export interface ServiceStatus {
   startedAt?: string;
   brokerPort?: number;
   controllerPort?: number;
+  saslPort?: number;
   /** Kafka: the cluster id of its storage (kept across restarts, new after stack:down). */
   clusterId?: string;
   port?: number;
@@ -31,7 +36,7 @@ export interface StackOptions {
 }
 
 export function stackStatus(config?: StackConfig): { kafka: ServiceStatus; minio: ServiceStatus };
-export function stackEnv(config: StackConfig, ports: { brokerPort: number; minioPort: number }): StackEnv;
+export function stackEnv(config: StackConfig, ports: { brokerPort: number; minioPort: number; saslPort?: number }): StackEnv;
 export function runningStackEnv(config?: StackConfig): Promise<StackEnv | null>;
 export function ensureStack(options?: StackOptions): Promise<{
   env: StackEnv;

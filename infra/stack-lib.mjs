@@ -2,10 +2,10 @@
 // call ensureStack() to get a running stack and stopStack() to take down what they started.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { KAFKA_VERSION, MINIO_VERSION, stackConfigFromEnv } from './stack-config.mjs';
+import { KAFKA_SCRAM_USER, KAFKA_VERSION, MINIO_VERSION, stackConfigFromEnv } from './stack-config.mjs';
 import { isOurProcess, isPortFree, pickPort, readJson, stopProcess, waitUntil, withLock, writeJson } from './processes.mjs';
 import { provisionKafka, provisionMinio } from './provision.mjs';
-import { KAFKA_MARKER, kafkaClusterId, kafkaIsReady, kafkaLogTail, startKafka } from './kafka-service.mjs';
+import { KAFKA_MARKER, ensureScramUser, kafkaClusterId, kafkaIsReady, kafkaLogTail, startKafka } from './kafka-service.mjs';
 import { MINIO_MARKER, ensureBucket, minioIsReady, minioLogTail, s3Client, startMinio } from './minio-service.mjs';
 
 /** @typedef {import('./stack-config.mjs').StackConfig} StackConfig */
@@ -34,10 +34,15 @@ export function stackStatus(config = stackConfigFromEnv()) {
   };
 }
 
-/** The variables Lamina's config reads, for a stack whose services listen on these ports. */
-export function stackEnv(config, { brokerPort, minioPort }) {
+/**
+ * The variables Lamina's config reads, for a stack whose services listen on these ports — plus, for
+ * the Kafka security tests, the broker's SASL/SCRAM listener and user (LAMINA_STACK_*: no Lamina
+ * process reads them; a test hands them over as LAMINA_KAFKA_*).
+ */
+export function stackEnv(config, { brokerPort, minioPort, saslPort }) {
   return {
     LAMINA_KAFKA_BROKERS: `127.0.0.1:${brokerPort}`,
+    ...(Number.isInteger(saslPort) ? { LAMINA_STACK_KAFKA_SASL_BROKERS: `127.0.0.1:${saslPort}`, LAMINA_STACK_KAFKA_SCRAM_USER: KAFKA_SCRAM_USER.username, LAMINA_STACK_KAFKA_SCRAM_PASSWORD: KAFKA_SCRAM_USER.password } : {}),
     LAMINA_TOPIC: config.topic,
     LAMINA_S3_ENDPOINT: `http://127.0.0.1:${minioPort}`,
     LAMINA_S3_BUCKET: config.bucket,
@@ -51,7 +56,7 @@ export function stackEnv(config, { brokerPort, minioPort }) {
 export async function runningStackEnv(config = stackConfigFromEnv()) {
   const s = stackStatus(config);
   if (!s.kafka.running || !s.minio.running) return null;
-  const env = stackEnv(config, { brokerPort: s.kafka.brokerPort, minioPort: s.minio.port });
+  const env = stackEnv(config, { brokerPort: s.kafka.brokerPort, minioPort: s.minio.port, saslPort: s.kafka.saslPort });
   const ready = await Promise.all([
     kafkaIsReady([env.LAMINA_KAFKA_BROKERS]).catch(() => false),
     minioIsReady(env.LAMINA_S3_ENDPOINT).catch(() => false),
@@ -74,7 +79,7 @@ async function waitReady(what, probe, pid, marker, logTail, config) {
  * another; a busy port then is an error, not a silent move. A first start takes the preferred port,
  * or a free one when it is busy.
  * @param {StackConfig} config
- * @param {'kafka'|'kafkaController'|'minio'} which
+ * @param {'kafka'|'kafkaController'|'kafkaSasl'|'minio'} which
  * @param {number|undefined} recorded
  * @param {number[]} taken
  */
@@ -83,7 +88,7 @@ async function portFor(config, which, recorded, taken) {
   if (!restart) return pickPort(config.ports[which], taken);
   const port = config.explicitPorts[which] ? config.ports[which] : /** @type {number} */ (recorded);
   if (await isPortFree(port, taken)) return port;
-  const variable = { kafka: 'LAMINA_STACK_KAFKA_PORT', kafkaController: 'LAMINA_STACK_KAFKA_CONTROLLER_PORT', minio: 'LAMINA_STACK_MINIO_PORT' }[which];
+  const variable = { kafka: 'LAMINA_STACK_KAFKA_PORT', kafkaController: 'LAMINA_STACK_KAFKA_CONTROLLER_PORT', kafkaSasl: 'LAMINA_STACK_KAFKA_SASL_PORT', minio: 'LAMINA_STACK_MINIO_PORT' }[which];
   throw new Error(`cannot restart on port ${port} (${which}): it is in use by another process. Free it, set ${variable} to another port (clients must then be told), or start over with stack:down (deletes the data)`);
 }
 
@@ -111,19 +116,20 @@ export async function ensureStack({ config = stackConfigFromEnv(), log = quiet }
     let minio = status.minio;
     // Only running services hold ports; a dead one's recorded ports are its own to take again.
     const taken = [
-      ...(kafka.running ? [kafka.brokerPort, kafka.controllerPort] : []),
+      ...(kafka.running ? [kafka.brokerPort, kafka.controllerPort, kafka.saslPort] : []),
       ...(minio.running ? [minio.port] : []),
     ].filter(Number.isInteger);
     if (kafkaLib) {
       const brokerPort = await portFor(config, 'kafka', kafka.brokerPort, taken);
       const controllerPort = await portFor(config, 'kafkaController', kafka.controllerPort, [...taken, brokerPort]);
-      taken.push(brokerPort, controllerPort);
+      const saslPort = await portFor(config, 'kafkaSasl', kafka.saslPort, [...taken, brokerPort, controllerPort]);
+      taken.push(brokerPort, controllerPort, saslPort);
       const existing = kafkaClusterId(p.kafkaDir);
       log(existing
         ? `restarting Kafka ${KAFKA_VERSION} on its existing data (cluster id ${existing}) on 127.0.0.1:${brokerPort} (controller ${controllerPort})`
         : `starting Kafka ${KAFKA_VERSION} on 127.0.0.1:${brokerPort} (controller ${controllerPort})`);
-      const { pid, clusterId } = await startKafka({ libDir: kafkaLib.libDir, serviceDir: p.kafkaDir, brokerPort, controllerPort });
-      kafka = { pid, brokerPort, controllerPort, clusterId, version: KAFKA_VERSION, startedAt: new Date().toISOString(), running: true };
+      const { pid, clusterId } = await startKafka({ libDir: kafkaLib.libDir, serviceDir: p.kafkaDir, brokerPort, controllerPort, saslPort });
+      kafka = { pid, brokerPort, controllerPort, saslPort, clusterId, version: KAFKA_VERSION, startedAt: new Date().toISOString(), running: true };
       writeJson(p.kafkaState, kafka);
     }
     if (minioBin) {
@@ -134,7 +140,7 @@ export async function ensureStack({ config = stackConfigFromEnv(), log = quiet }
       writeJson(p.minioState, minio);
     }
 
-    const env = stackEnv(config, { brokerPort: kafka.brokerPort, minioPort: minio.port });
+    const env = stackEnv(config, { brokerPort: kafka.brokerPort, minioPort: minio.port, saslPort: kafka.saslPort });
     const outcomes = await Promise.allSettled([
       waitReady('Kafka', () => kafkaIsReady([env.LAMINA_KAFKA_BROKERS]), kafka.pid, KAFKA_MARKER,
         () => kafkaLogTail(p.kafkaDir), config),
@@ -148,6 +154,7 @@ export async function ensureStack({ config = stackConfigFromEnv(), log = quiet }
       if (started.minio) await stopProcess(minio.pid, MINIO_MARKER);
       throw new Error(failures.map((f) => (f instanceof Error ? f.message : String(f))).join('\n'));
     }
+    if (kafkaLib) await ensureScramUser({ libDir: kafkaLib.libDir, serviceDir: p.kafkaDir, brokerPort: kafka.brokerPort, user: KAFKA_SCRAM_USER });
     const s3 = s3Client({ endpoint: env.LAMINA_S3_ENDPOINT, region: config.region, credentials: config.credentials });
     try {
       await ensureBucket(s3, config.bucket);

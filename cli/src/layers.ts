@@ -37,8 +37,8 @@ export function createRuntime(config: LaminaConfig, options: RuntimeOptions): Ru
 export async function openEventLog(runtime: Runtime): Promise<EventLog> {
   const { options, config } = runtime;
   if (options.kafka) {
-    const { brokers, clientId, sessionTimeoutMs } = options.kafka;
-    const log = new KafkaEventLog({ brokers, clientId, logger: runtime.logger.child({ component: 'kafka' }), consumer: { sessionTimeoutMs, heartbeatIntervalMs: Math.floor(sessionTimeoutMs / 5) } });
+    const { brokers, clientId, sessionTimeoutMs, sasl, ssl } = options.kafka;
+    const log = new KafkaEventLog({ brokers, clientId, logger: runtime.logger.child({ component: 'kafka' }), consumer: { sessionTimeoutMs, heartbeatIntervalMs: Math.floor(sessionTimeoutMs / 5) }, ...(sasl ? { sasl } : {}), ...(ssl !== undefined ? { ssl } : {}) });
     return checkPartitions(log, config);
   }
   const log = await EmbeddedEventLog.open({ dir: join(options.dataDir, 'log') });

@@ -2,6 +2,7 @@
  * The one place that reads the environment. Everything below the CLI gets explicit option objects,
  * so the layers and adapters stay testable and free of hidden inputs.
  */
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '@lamina/shared';
 
@@ -15,7 +16,7 @@ export interface RuntimeOptions {
   /** Topic name override (LAMINA_TOPIC); the config's `topic` otherwise. */
   topic: string | undefined;
   /** sessionTimeoutMs: how long before a dead group member's partitions are reassigned. */
-  kafka: { brokers: string[]; clientId: string; sessionTimeoutMs: number } | undefined;
+  kafka: { brokers: string[]; clientId: string; sessionTimeoutMs: number; sasl?: KafkaSasl; ssl?: boolean | { ca: string } } | undefined;
   s3: { endpoint: string | undefined; bucket: string; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; prefix: string } | undefined;
   speedUrls: string[];
   /** This process's speed instance name (distributed mode). */
@@ -41,12 +42,46 @@ function keys(env: NodeJS.ProcessEnv, name: string): string[] {
   return list;
 }
 
+type KafkaSasl = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+
+/** LAMINA_KAFKA_SASL_MECHANISM + LAMINA_KAFKA_USERNAME/PASSWORD; the password is never echoed. */
+function kafkaSasl(env: NodeJS.ProcessEnv): KafkaSasl | undefined {
+  const mechanism = env.LAMINA_KAFKA_SASL_MECHANISM?.trim().toLowerCase();
+  if (!mechanism) {
+    if (env.LAMINA_KAFKA_USERNAME || env.LAMINA_KAFKA_PASSWORD) throw new ConfigError('LAMINA_KAFKA_USERNAME/PASSWORD are set but LAMINA_KAFKA_SASL_MECHANISM is not: set it to scram-sha-512, scram-sha-256 or plain');
+    return undefined;
+  }
+  if (mechanism !== 'plain' && mechanism !== 'scram-sha-256' && mechanism !== 'scram-sha-512') throw new ConfigError(`LAMINA_KAFKA_SASL_MECHANISM must be scram-sha-512, scram-sha-256 or plain, got '${mechanism}'`);
+  const username = env.LAMINA_KAFKA_USERNAME ?? '';
+  const password = env.LAMINA_KAFKA_PASSWORD ?? '';
+  if (!username || !password) throw new ConfigError(`LAMINA_KAFKA_SASL_MECHANISM is ${mechanism}: set LAMINA_KAFKA_USERNAME and LAMINA_KAFKA_PASSWORD too`);
+  return { mechanism, username, password };
+}
+
+/** LAMINA_KAFKA_SSL: true (the system's CAs) or the path of a PEM file with the brokers' CA. */
+function kafkaSsl(env: NodeJS.ProcessEnv): boolean | { ca: string } | undefined {
+  const raw = env.LAMINA_KAFKA_SSL?.trim();
+  if (!raw || raw === 'false') return undefined;
+  if (raw === 'true') return true;
+  try {
+    return { ca: readFileSync(resolve(raw), 'utf8') };
+  } catch (cause) {
+    throw new ConfigError(`LAMINA_KAFKA_SSL is '${raw}': give true, or the path of a readable PEM file with the brokers' CA (${(cause as Error).message})`, { cause });
+  }
+}
+
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer (milliseconds), got '${raw}'`);
   return value;
+}
+
+function withKafkaSecurity<T extends object>(env: NodeJS.ProcessEnv, kafka: T): T & { sasl?: KafkaSasl; ssl?: boolean | { ca: string } } {
+  const sasl = kafkaSasl(env);
+  const ssl = kafkaSsl(env);
+  return { ...kafka, ...(sasl ? { sasl } : {}), ...(ssl !== undefined ? { ssl } : {}) };
 }
 
 export function readRuntimeOptions(env: NodeJS.ProcessEnv = process.env): RuntimeOptions {
@@ -62,7 +97,7 @@ export function readRuntimeOptions(env: NodeJS.ProcessEnv = process.env): Runtim
     port,
     logLevel: env.LAMINA_LOG_LEVEL ?? 'info',
     topic: env.LAMINA_TOPIC || undefined,
-    kafka: brokers.length > 0 ? { brokers, clientId: env.LAMINA_KAFKA_CLIENT_ID ?? 'lamina', sessionTimeoutMs: positiveInt(env, 'LAMINA_KAFKA_SESSION_TIMEOUT_MS', 10_000) } : undefined,
+    kafka: brokers.length > 0 ? withKafkaSecurity(env, { brokers, clientId: env.LAMINA_KAFKA_CLIENT_ID ?? 'lamina', sessionTimeoutMs: positiveInt(env, 'LAMINA_KAFKA_SESSION_TIMEOUT_MS', 10_000) }) : undefined,
     s3: bucket
       ? {
           endpoint: env.LAMINA_S3_ENDPOINT || undefined,

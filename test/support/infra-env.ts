@@ -6,6 +6,8 @@
 
 export interface InfraEnv {
   kafkaBrokers: string[];
+  /** The broker's SASL/SCRAM listener (infra/kafka-service.mjs); absent on a stack started before it existed. */
+  kafkaSasl: { brokers: string[]; username: string; password: string } | undefined;
   s3: {
     endpoint: string;
     bucket: string;
@@ -28,6 +30,9 @@ export function requireInfra(env: NodeJS.ProcessEnv = process.env): InfraEnv | u
   if (missing.length === 0) {
     return {
       kafkaBrokers: env.LAMINA_KAFKA_BROKERS!.split(',').map((b) => b.trim()).filter(Boolean),
+      kafkaSasl: env.LAMINA_STACK_KAFKA_SASL_BROKERS
+        ? { brokers: env.LAMINA_STACK_KAFKA_SASL_BROKERS.split(','), username: env.LAMINA_STACK_KAFKA_SCRAM_USER ?? '', password: env.LAMINA_STACK_KAFKA_SCRAM_PASSWORD ?? '' }
+        : undefined,
       s3: {
         endpoint: env.LAMINA_S3_ENDPOINT!,
         bucket: env.LAMINA_S3_BUCKET!,

@@ -29,6 +29,7 @@ export async function startPrivateStack(): Promise<PrivateStack> {
     LAMINA_STACK_DIR: dir,
     LAMINA_STACK_KAFKA_PORT: String(await freePort()),
     LAMINA_STACK_KAFKA_CONTROLLER_PORT: String(await freePort()),
+    LAMINA_STACK_KAFKA_SASL_PORT: String(await freePort()),
     LAMINA_STACK_MINIO_PORT: String(await freePort()),
   };
   const config = stackConfigFromEnv({ ...process.env, ...stackVars });

@@ -8,7 +8,7 @@
  */
 
 import { withDeadline } from '../../deadline.js';
-import { LaminaError, NotFoundError, UnavailableError } from '../../errors.js';
+import { LaminaError, NotFoundError, UnavailableError, ConfigError } from '../../errors.js';
 
 interface KafkaLikeError {
   name?: string;
@@ -84,6 +84,10 @@ export function kafkaErrorMapper(brokers: readonly string[]): (error: unknown, w
     const root = links[links.length - 1];
     const detail = root?.message ?? String(error);
     const type = links.map((e) => e.type).find((t) => t !== undefined);
+    // Wrong credentials or a mechanism the listener does not offer: retrying cannot help (exit 78).
+    if (links.some((e) => e.name === 'KafkaJSSASLAuthenticationError') || type === 'SASL_AUTHENTICATION_FAILED' || type === 'UNSUPPORTED_SASL_MECHANISM' || type === 'ILLEGAL_SASL_STATE') {
+      return new ConfigError(`${what}: ${where} refused the credentials (${detail}); check LAMINA_KAFKA_SASL_MECHANISM, LAMINA_KAFKA_USERNAME and LAMINA_KAFKA_PASSWORD`, { cause: error });
+    }
     if (isTopicMissing(error)) {
       return new NotFoundError(`${what}: the topic or partition does not exist on ${where} (${detail}); create the topic with ensureTopic(topic, partitions)`, { cause: error });
     }

@@ -19,7 +19,7 @@
  *   is left as it is (ensureTopic reports its real partition count).
  */
 
-import { Kafka, type Admin } from 'kafkajs';
+import { Kafka, type KafkaConfig, type Admin } from 'kafkajs';
 import { LaminaError, NotFoundError, ValidationError } from '../../errors.js';
 import type { ConsumerOptions, EventLog, LogConsumer, LogRecord, ProduceRecord, RecordPosition } from '../../ports/event-log.js';
 import { hasKafkaType, isTopicMissing, kafkaErrorMapper, withCallDeadline } from './kafka-errors.js';
@@ -59,7 +59,9 @@ export class KafkaEventLog implements EventLog {
       retry: this.options.retry,
       logLevel: kafkaLogLevel(logger),
       logCreator: pinoLogCreator(logger),
-    });
+      ...(this.options.sasl ? { sasl: this.options.sasl } : {}),
+      ...(typeof this.options.ssl === 'object' ? { ssl: { ca: [this.options.ssl.ca] } } : this.options.ssl === true ? { ssl: true } : {}),
+    } as KafkaConfig);
     this.producer = new KafkaRecordProducer(this.kafka, this.options, this.toError);
   }
 

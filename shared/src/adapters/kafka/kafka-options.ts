@@ -59,6 +59,10 @@ export interface KafkaEventLogOptions {
   readTimeoutMs?: number;
   /** A handler failed and will be retried, or kafkajs crashed a member; default: logger.warn. */
   onConsumerError?: (error: unknown, context: KafkaConsumerErrorContext) => void;
+  /** SASL authentication (a broker listener with SASL_PLAINTEXT or SASL_SSL). */
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  /** TLS to the brokers: true for the system's CAs, or the PEM of the CA that signed the brokers' certificates. */
+  ssl?: boolean | { ca: string };
 }
 
 export interface ResolvedKafkaOptions {
@@ -76,6 +80,8 @@ export interface ResolvedKafkaOptions {
   retryBackoff: { initialMs: number; maxMs: number };
   readTimeoutMs: number;
   onConsumerError: (error: unknown, context: KafkaConsumerErrorContext) => void;
+  sasl: KafkaEventLogOptions['sasl'];
+  ssl: KafkaEventLogOptions['ssl'];
 }
 
 const BROKER = /^[^\s:]+:\d{1,5}$/;
@@ -114,7 +120,10 @@ export function resolveKafkaOptions(options: KafkaEventLogOptions): ResolvedKafk
     onConsumerError:
       options.onConsumerError ??
       ((error, c) => logger.warn({ err: error, ...c }, `consumer ${c.groupId}/${c.topic} ${c.phase} failed${c.phase === 'crash' ? '' : ', retrying'}`)),
+    sasl: options.sasl,
+    ssl: options.ssl,
   };
+  if (options.sasl && (!options.sasl.username || !options.sasl.password)) throw new ConfigError('KafkaEventLog sasl needs a username and a password (LAMINA_KAFKA_USERNAME, LAMINA_KAFKA_PASSWORD)');
   const positive: [string, number][] = [
     ['connectionTimeoutMs', resolved.connectionTimeoutMs],
     ['requestTimeoutMs', resolved.requestTimeoutMs],
