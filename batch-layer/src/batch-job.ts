@@ -47,7 +47,7 @@ import { expectedRows, filesTouching } from './pipeline/file-selection.js';
 import { writeView } from './pipeline/write-views.js';
 import { gatherCheckFacts } from './pipeline/check-facts.js';
 import { evaluateDeclaredGates } from './pipeline/declared-gates.js';
-import { RunSteps, type StepContext } from './pipeline/run-steps.js';
+import { RunSteps } from './pipeline/run-steps.js';
 import { vacuumLake } from './lake-vacuum.js';
 import { BoundedEventLog } from './replay/bounded-log.js';
 import { archiveIntoScratchLake, checkReplayable, copyViewTables, replayedManifest } from './replay/replay-from-log.js';
@@ -142,7 +142,9 @@ export class BatchJob {
   /** A run's steps, under the config's step policy. */
   private newSteps(trigger: string): RunSteps {
     const { batch } = this.options.config;
-    return new RunSteps(this.history, this.options.logger, { retries: batch.stepRetries, timeoutMs: batch.stepTimeoutMinutes * 60_000, backoffMs: 1000 }, trigger);
+    return new RunSteps(this.history, this.options.logger, { retries: batch.stepRetries, timeoutMs: batch.stepTimeoutMinutes * 60_000, backoffMs: 1000 }, trigger, (name, ms) =>
+      this.metrics.stageSeconds.set({ stage: name }, ms / 1000),
+    );
   }
 
   /** What every run starts from: the lake, its log epoch (a placeholder before any process met the log) and the newest generation. */
@@ -173,18 +175,9 @@ export class BatchJob {
     if (options.fromLog) return this.replayFromLog(options);
     const { config, store, logger } = this.options;
     const started = Date.now();
-    const timings: Record<string, number> = {};
     checkWaivable(config, options.waive ?? []);
     const steps = this.newSteps(options.trigger ?? 'batch run');
-    const stage = async <T>(name: string, work: (context: StepContext) => Promise<T>): Promise<T> => {
-      const t = Date.now();
-      try {
-        return await steps.step(name, work);
-      } finally {
-        timings[name] = Date.now() - t;
-        this.metrics.stageSeconds.set({ stage: name }, timings[name]! / 1000);
-      }
-    };
+    const { timings } = steps;
     const scratch = join(this.options.scratchDir, `batch-${randomUUID()}`);
     await mkdir(scratch, { recursive: true });
     let engine: BatchEngine | undefined;
@@ -192,28 +185,28 @@ export class BatchJob {
     await steps.start();
     try {
       const { lake, epochRecord, epoch, previous } = await this.startingPoint();
-      const snapshot = await stage('snapshot', async () => {
+      const snapshot = await steps.step('snapshot', async () => {
         // Fewer, larger raw files first: the rows stay the same, the reads get cheaper.
         for (const table of lake.raw.values()) {
           await compactTable(table, { logger, coalesceBelow: previous?.watermark }).catch((error) => logger.warn({ err: error, table: table.tablePath }, 'batch: compaction failed; reading the small files as they are'));
         }
         return takeSnapshot(lake, config, previous, epoch);
       });
-      const plan = await stage('plan', () => planRun(store, config, snapshot, previous, { full: options.full, maxDeltaFilesPerDate: config.batch.maxDeltaFilesPerDate }));
+      const plan = await steps.step('plan', () => planRun(store, config, snapshot, previous, { full: options.full, maxDeltaFilesPerDate: config.batch.maxDeltaFilesPerDate }));
       steps.planned(plan.generation, plan.mode);
       // Two schedulers started at once: the second stops here, before computing anything.
       lease = await RunLease.acquire(store, plan.generation, { runId: steps.runId, holder: RunSteps.holder() }, config.batch.leaseSeconds * 1000);
       logger.info({ generation: plan.generation, mode: plan.mode, run: steps.runId, window: plan.window, views: plan.views.map((v) => ({ view: v.view.name, tasks: v.tasks.map((t) => `${t.kind}:${t.days.length || 'all'}`) })) }, 'batch: run planned');
       engine = await this.engine(scratch);
       const staged = new StagedFiles(store, scratch);
-      const computed = await stage('compute', ({ progress }) => computeViews(engine!, plan, snapshot, staged, join(scratch, 'out'), logger, dedupWindowOf(config), (done, total, rows) => progress(done, total, 'engine calls', rows)));
+      const computed = await steps.step('compute', ({ progress }) => computeViews(engine!, plan, snapshot, staged, join(scratch, 'out'), logger, dedupWindowOf(config), (done, total, rows) => progress(done, total, 'engine calls', rows)));
       const counted = computed.counts.reduce((n, c) => n + c.rows, 0);
       const events = (plan.mode === 'incremental' ? plan.previous!.events : 0) + counted;
       const duplicates = (plan.mode === 'incremental' ? (plan.previous!.duplicates ?? 0) : 0) + computed.counts.reduce((n, c) => n + c.duplicates, 0);
       const quarantined = expectedRows(snapshot.quarantine.files, plan.coverage) ?? 0;
       const times = [...computed.counts.map((c) => c.maxLogTime), plan.mode === 'incremental' ? plan.previous!.watermarkTime : null].filter((t): t is number => t !== null);
       steps.written(computed.views.reduce((n, v) => n + v.tasks.reduce((m, t) => m + t.files.reduce((k, f) => k + f.rows, 0), 0), 0));
-      const quality = await stage('check', async () => {
+      const quality = await steps.step('check', async () => {
         const builtIn = runQualityGates(config, {
           reads: computed.counts.map((c) => ({ type: c.type, counted: c.rows, expected: expectedRows(snapshot.raw.get(c.type)!.files, plan.window) })),
           events,
@@ -251,7 +244,7 @@ export class BatchJob {
         throw new QualityGateError(message, manifest);
       }
       const views: Record<string, ViewTableRef> = {};
-      await stage('write', async ({ progress }) => {
+      await steps.step('write', async ({ progress }) => {
         const rollups = new Map<string, NonNullable<ViewTableRef['rollups']>>();
         for (const [i, view] of computed.views.entries()) {
           lease!.check();
@@ -269,7 +262,7 @@ export class BatchJob {
       lease.check();
       timings.total = Date.now() - started;
       // Publish: one create-only write; of two racing runs exactly one publishes this number.
-      await stage('publish', () => this.generations.publish(manifest));
+      await steps.step('publish', () => this.generations.publish(manifest));
       this.metrics.runs.inc({ outcome: 'published' });
       this.metrics.generation.set(plan.generation);
       this.metrics.events.set(events);
@@ -342,18 +335,12 @@ export class BatchJob {
       this.metrics.generation.set(generation);
       this.metrics.events.set(manifest.events);
       logger.info({ generation, events: manifest.events, duplicates: manifest.duplicates, watermark: manifest.watermark, source: 'log' }, 'batch: generation published from the log');
-      await steps.step('clean up', async () => {
-        await rm(scratch, { recursive: true, force: true });
-        await lease!.release();
-      });
+      await this.cleanUp(steps, scratch, undefined, lease, true);
       await steps.finish('published');
       return manifest;
     } catch (error) {
       this.metrics.runs.inc({ outcome: error instanceof LeaseHeldError ? 'lease_held' : 'error' });
-      await steps.step('clean up', async () => {
-        await rm(scratch, { recursive: true, force: true });
-        await lease?.release();
-      }).catch(() => undefined);
+      await this.cleanUp(steps, scratch, undefined, lease).catch((cleanUpError: unknown) => logger.warn({ err: cleanUpError }, 'batch: clean-up after a failed replay failed'));
       await steps.finish(error instanceof LeaseHeldError ? 'skipped' : error instanceof QualityGateError ? 'gates_failed' : 'failed', error);
       throw error;
     }

@@ -11,6 +11,7 @@ import {
   type IngestToken,
   ViewIncompleteError,
   coverageVersion,
+  measureIndexes,
   planQuery,
   type CompiledView,
   type GroupRow,
@@ -263,8 +264,8 @@ export class QueryService {
   private batchPart(view: CompiledView, generation: LoadedGeneration, query: ViewQuery): Promise<BatchPart> {
     const table = this.grainOf(view, generation, query);
     if (!table) return Promise.resolve({ groups: new Map(), rowsScanned: 0, results: new Map() });
-    const selected = query.measures ?? view.measures.map((m) => m.name);
-    const sketches = view.measures.filter((m) => selected.includes(m.name) && (m.measure.kind === 'distinct' || m.measure.kind === 'quantile')).length;
+    const selected = measureIndexes(view, query);
+    const sketches = selected.filter((i) => view.measures[i]!.measure.kind === 'distinct' || view.measures[i]!.measure.kind === 'quantile').length;
     return this.batchParts.get(this.partKey(table, query), selected.length, sketches, async () => {
       const chunks = await this.generations.chunksOf(view, table, query.from, query.to);
       const scan = await scanChunks(view, query, chunks, this.dictionaries);

@@ -34,6 +34,8 @@ const PROGRESS_WRITE_MS = 1000;
 
 export class RunSteps {
   readonly record: RunRecord;
+  /** Wall time of each finished step (all attempts), by name: what the manifest's timingsMs holds. */
+  readonly timings: Record<string, number> = {};
   private lastWrite = 0;
   private writing: Promise<void> = Promise.resolve();
 
@@ -42,6 +44,8 @@ export class RunSteps {
     private readonly logger: Logger,
     private readonly policy: StepPolicy,
     trigger: string,
+    /** Told each step's wall time when it ends, succeeded or failed (the step duration metric). */
+    private readonly onStepEnd: (name: string, ms: number) => void = () => {},
   ) {
     this.record = {
       id: randomUUID(), generation: null, status: 'running', trigger, startedAt: new Date().toISOString(), finishedAt: null, mode: null,
@@ -112,6 +116,10 @@ export class RunSteps {
         throw error;
       } finally {
         clearTimeout(timer);
+        if (step.ms !== null) {
+          this.timings[name] = step.ms;
+          this.onStepEnd(name, step.ms);
+        }
       }
     }
   }

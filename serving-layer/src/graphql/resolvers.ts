@@ -88,7 +88,14 @@ function toRows(view: string, granularity: string, rows: readonly ResultRow[]): 
   const names = new Map<string, string>();
   const all = granularity === 'ALL';
   let overflow: { measure: string; groups: number; example: Record<string, string | null> } | undefined;
-  for (const row of rows) {
+  // One pass: the rows are built and checked for values a Float cannot carry together.
+  const out = rows.map((row) => {
+    const o: Record<string, unknown> = { bucket: all ? null : row.bucket };
+    for (const d in row.dims) {
+      let name = names.get(d);
+      if (name === undefined) names.set(d, (name = gqlName(d)));
+      o[name] = row.dims[d];
+    }
     for (const m in row.values) {
       const v = row.values[m];
       if (typeof v === 'number' && !Number.isFinite(v)) {
@@ -97,18 +104,11 @@ function toRows(view: string, granularity: string, rows: readonly ResultRow[]): 
         break;
       }
     }
-  }
-  if (overflow) throw new MeasureOverflowError(view, overflow.measure, overflow.groups, overflow.example);
-  return rows.map((row) => {
-    const out: Record<string, unknown> = { bucket: all ? null : row.bucket };
-    for (const d in row.dims) {
-      let name = names.get(d);
-      if (name === undefined) names.set(d, (name = gqlName(d)));
-      out[name] = row.dims[d];
-    }
-    Object.assign(out, row.values);
-    return out;
+    Object.assign(o, row.values);
+    return o;
   });
+  if (overflow) throw new MeasureOverflowError(view, overflow.measure, overflow.groups, overflow.example);
+  return out;
 }
 
 /** Answers one view field: the query service's answer, recorded for extensions.lamina. */

@@ -69,32 +69,37 @@ export class RunHistory {
 
   /** The newest `limit` runs, newest first. */
   async recent(limit: number): Promise<RunRecord[]> {
-    const keys: string[] = [];
-    for await (const info of this.store.list(lakeLayout.runsPrefix)) if (keyPattern.test(info.key)) keys.push(info.key);
-    const newest = keys.slice(-limit).reverse();
-    return Promise.all(newest.map((key) => this.read(key)));
+    const keys = await this.keys();
+    return Promise.all(keys.slice(-limit).reverse().map((k) => this.read(k.key)));
   }
 
   /** The newest `limit` runs that published a generation, newest first (the references of the history gates). */
   async recentPublished(limit: number): Promise<RunRecord[]> {
+    const keys = (await this.keys()).reverse();
     const found: RunRecord[] = [];
-    // Failed runs are usually few among the newest; read in pages until enough published ones are found.
-    for (let page = Math.max(limit * 2, 10); ; page *= 4) {
-      const runs = await this.recent(page);
-      found.length = 0;
+    // One listing; records read newest first, a page at a time, until enough published ones are found.
+    const page = Math.max(limit * 2, 10);
+    for (let at = 0; at < keys.length && found.length < limit; at += page) {
+      const runs = await Promise.all(keys.slice(at, at + page).map((k) => this.read(k.key)));
       for (const run of runs) if (run.status === 'published' && found.length < limit) found.push(run);
-      if (found.length >= limit || runs.length < page) return found;
     }
+    return found;
   }
 
   /** Keys of runs that started before `before` (ms), oldest first, sparing the newest `keep` runs: what vacuum may remove. */
   async removableKeys(before: number, keep: number): Promise<string[]> {
+    const keys = await this.keys();
+    return keys.slice(0, Math.max(0, keys.length - keep)).filter((k) => k.started < before).map((k) => k.key);
+  }
+
+  /** Every run record's key and start (ms), oldest first. */
+  private async keys(): Promise<{ key: string; started: number }[]> {
     const keys: { key: string; started: number }[] = [];
     for await (const info of this.store.list(lakeLayout.runsPrefix)) {
       const m = keyPattern.exec(info.key);
       if (m) keys.push({ key: info.key, started: Number(m[1]) });
     }
-    return keys.slice(0, Math.max(0, keys.length - keep)).filter((k) => k.started < before).map((k) => k.key);
+    return keys;
   }
 
   private async read(key: string): Promise<RunRecord> {

@@ -44,12 +44,12 @@ export class RunLease {
   /** Takes the lease on `generation` or throws LeaseHeldError naming the run that holds it. */
   static async acquire(store: ObjectStore, generation: number, who: { runId: string; holder: string }, ttlMs: number, now = Date.now): Promise<RunLease> {
     const prefix = `${lakeLayout.leasePrefix}${String(generation).padStart(20, '0')}.`;
+    // Takes are listed in key order (zero-padded): only the newest one says whether the lease is held.
+    let newestKey: string | undefined;
+    for await (const info of store.list(prefix)) newestKey = info.key;
     let newest: { take: number; body: LeaseBody } | undefined;
-    for await (const info of store.list(prefix)) {
-      const take = Number(info.key.slice(prefix.length, prefix.length + 4));
-      const bytes = await store.tryGet(info.key);
-      if (bytes && (!newest || take > newest.take)) newest = { take, body: JSON.parse(decoder.decode(bytes)) as LeaseBody };
-    }
+    const bytes = newestKey === undefined ? undefined : await store.tryGet(newestKey);
+    if (newestKey !== undefined && bytes) newest = { take: Number(newestKey.slice(prefix.length, prefix.length + 4)), body: JSON.parse(decoder.decode(bytes)) as LeaseBody };
     if (newest && Date.parse(newest.body.expiresAt) > now()) {
       throw new LeaseHeldError(`generation ${generation} is being computed by run ${newest.body.runId} on ${newest.body.holder} (lease until ${newest.body.expiresAt}); this run stops without computing — retry after that run ends`, newest.body);
     }
