@@ -191,7 +191,7 @@ test('DuckDB SQL and the TypeScript fold build identical states for every measur
             outputDir,
           });
           const sqlRows: GroupRow[] = [];
-          for (const file of out) viewRowsFromArrow(view, decodeParquet(await readFile(file.path), file.path), sqlRows);
+          for (const file of out) viewRowsFromArrow(view, await decodeParquet(await readFile(file.path), file.path), sqlRows);
           const ts = foldTs(view, counted);
           const scale = magnitudes(view, counted);
           assert.equal(sqlRows.length, ts.size, `${view.name}: group count`);

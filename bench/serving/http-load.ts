@@ -1,7 +1,9 @@
 /**
  * HTTP load for the serving benchmark: autocannon runs (a GraphQL answer with `errors` counts as a
- * failure, not a request served), a dashboard that polls once a second, and a /healthz prober.
+ * failure, not a request served), a dashboard that polls once a second, and a /healthz prober (in a
+ * process of its own).
  */
+import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -65,24 +67,18 @@ export function pollEverySecond(base: string, queries: readonly string[]): { sto
   };
 }
 
-/** GET `url` every `everyMs` until stopped: each answer's latency (ms). */
+/** GET `url` every `everyMs` from a child process (probe-child.ts) until stopped: each answer's latency (ms). */
 export function probe(url: string, everyMs: number): { stop(): Promise<number[]> } {
-  const latencies: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      const response = await fetch(url);
-      await response.arrayBuffer();
-      latencies.push(performance.now() - started);
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  })();
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./probe-child.ts', import.meta.url).pathname, url, String(everyMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   return {
     async stop() {
-      running = false;
-      await loop;
-      return latencies;
+      child.stdin.end();
+      const code = await exited;
+      if (code !== 0) throw new Error(`the /healthz prober exited with ${code}`);
+      return JSON.parse(out.trim().split('\n').at(-1)!) as number[];
     },
   };
 }
@@ -91,4 +87,27 @@ export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** POSTs `body` to `url` every `everyMs` until stopped (a steady trickle of events): how many were accepted. */
+export function trickle(url: string, body: string, everyMs: number): { stop(): Promise<{ posted: number; failed: number }> } {
+  let posted = 0;
+  let failed = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(() => undefined);
+      if (res?.ok) posted++;
+      else failed++;
+      await res?.arrayBuffer().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { posted, failed };
+    },
+  };
 }

@@ -13,7 +13,7 @@ import type { LoadedGeneration } from './loaded-generations.js';
 import type { BatchPart } from './store/batch-part-cache.js';
 import { groupId } from './store/batch-scan.js';
 import type { Dictionaries } from './store/dimension-dictionary.js';
-import { nextTurn } from './event-loop-turn.js';
+import { TimeSlice } from './event-loop-turn.js';
 
 export interface RowWindow {
   offset: number;
@@ -29,9 +29,6 @@ export interface AnswerRowsDeps {
 }
 
 const SKETCHES = new Set(['distinct', 'quantile']);
-/** Groups merged or finished between two turns of the event loop (ingest and /healthz go between). */
-const YIELD_EVERY = 1024;
-
 export class AnswerRows {
   constructor(private readonly deps: AnswerRowsDeps) {}
 
@@ -62,10 +59,11 @@ export class AnswerRows {
     const key = this.keyOf(view, groupBy);
     const { measures } = view;
     const overlay = new Map<string, GroupRow>();
-    let done = 0;
+    // Merging and finishing groups take turns with ingest and /healthz.
+    const slice = new TimeSlice();
     for (const part of parts) {
       for (const row of part.rows) {
-        if (++done % YIELD_EVERY === 0) await nextTurn();
+        if (slice.due()) await slice.take();
         const k = key(row.bucket, row.dims);
         let merged = overlay.get(k);
         if (!merged) {
@@ -80,7 +78,7 @@ export class AnswerRows {
     const results: ResultRow[] = [];
     for (const [k, group] of batch.groups) {
       // Finishing a sketch (a dense HyperLogLog's estimate reads 16k registers) is not free: take turns.
-      if (++done % YIELD_EVERY === 0) await nextTurn();
+      if (slice.due()) await slice.take();
       if (overlay.has(k)) continue;
       let cached = batch.results.get(k);
       if (!cached) batch.results.set(k, (cached = resultRow(view, groupBy, selected, group)));

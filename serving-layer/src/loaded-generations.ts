@@ -53,6 +53,8 @@ export class LoadedGenerations {
   private readonly loaded = new Map<number, LoadedGeneration>();
   private loading: Promise<void> | undefined;
   private readonly deltaTables = new Map<string, DeltaTable>();
+  /** Run on a generation after its snapshots are read and before queries see it (see QueryService.warm). */
+  private readonly warmUps: ((generation: LoadedGeneration) => Promise<void>)[] = [];
   readonly views: CompiledView[];
 
   constructor(
@@ -74,6 +76,11 @@ export class LoadedGenerations {
 
   get(generation: number): LoadedGeneration | undefined {
     return this.loaded.get(generation);
+  }
+
+  /** Work to do on each new generation before it is served (a failure is logged, not fatal). */
+  onBeforeServing(warmUp: (generation: LoadedGeneration) => Promise<void>): void {
+    this.warmUps.push(warmUp);
   }
 
   /** Loads the newest published generation if it is not loaded yet (one load at a time). */
@@ -109,11 +116,17 @@ export class LoadedGenerations {
       const grains: [RollUp, Omit<ViewTableRef, 'rollups'>][] = [[view.granularity, ref], ...Object.entries(ref.rollups ?? {}).map(([g, r]) => [g as RollUp, r] as [RollUp, Omit<ViewTableRef, 'rollups'>])];
       tables.set(view.name, await Promise.all(grains.map(([granularity, r]) => this.grainTable(granularity, r))));
     }
-    this.loaded.set(manifest.generation, { manifest, tables, incomplete });
+    const loaded: LoadedGeneration = { manifest, tables, incomplete };
+    const read = Date.now();
+    for (const warmUp of this.warmUps) {
+      await warmUp(loaded).catch((error: unknown) => this.logger.warn({ err: error, generation: manifest.generation }, 'serving: warming the new generation failed; its first queries compute in full'));
+    }
+    const warmMs = Date.now() - read;
+    this.loaded.set(manifest.generation, loaded);
     const keep = this.list().slice(0, 2).map((g) => g.manifest.generation);
     for (const g of [...this.loaded.keys()]) if (!keep.includes(g)) this.loaded.delete(g);
     if (incomplete.size > 0) this.logger.warn({ generation: manifest.generation, views: [...incomplete] }, 'serving: these views are newer than the generation\'s batch views; they answer VIEW_INCOMPLETE until a batch run computes them');
-    this.logger.info({ generation: manifest.generation, ms: Date.now() - started }, 'serving: generation loaded');
+    this.logger.info({ generation: manifest.generation, ms: Date.now() - started, warmMs }, 'serving: generation loaded');
   }
 
   private async grainTable(granularity: RollUp, ref: Omit<ViewTableRef, 'rollups'>): Promise<GrainTable> {

@@ -151,3 +151,29 @@ test('a repeated query whose realtime part has not moved reuses it: the speed in
     await lamina.stop();
   }
 });
+
+test('a new generation is warmed before it is served: the recent queries\' batch parts are computed ahead, and their next asking scans nothing', { timeout: 120_000 }, async () => {
+  const config = testConfig({ serving: { cachedQueries: 16, consistencyWaitMs: 5000 } });
+  const lamina = await InProcessLamina.start(config);
+  try {
+    await lamina.serving.ingest.ingest(Array.from({ length: 600 }, (_, i) => pv(i)));
+    await lamina.archiver.catchUp();
+    await lamina.runBatch();
+    await lamina.waitForRealtime();
+    const allTime: ViewQuery = { granularity: 'all', groupBy: ['url', 'country'] };
+    const views = async () => (await lamina.serving.queries.query('pageviews', allTime)).rows.reduce((n, r) => n + (r.values.views as number), 0);
+    assert.equal(await views(), 600);
+    await lamina.serving.ingest.ingest(Array.from({ length: 400 }, (_, i) => pv(600 + i)));
+    await lamina.archiver.catchUp();
+    const before = await scanned(lamina);
+    const manifest = await lamina.runBatch();
+    assert.equal(manifest.generation, 2);
+    const warmed = await scanned(lamina);
+    assert.ok((warmed.day ?? 0) > (before.day ?? 0), `loading generation 2 scanned the all-time query's day rows ahead (${JSON.stringify(before)} -> ${JSON.stringify(warmed)})`);
+    await lamina.waitForRealtime();
+    assert.equal(await views(), 1000, 'the warmed part answers exactly');
+    assert.deepEqual(await scanned(lamina), warmed, 'the first asking on generation 2 scanned nothing');
+  } finally {
+    await lamina.stop();
+  }
+});

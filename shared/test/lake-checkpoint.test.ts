@@ -316,7 +316,7 @@ describe('Delta checkpoints: content', () => {
     const info = await table.checkpoint();
     assert.deepEqual({ ...info, sizeInBytes: 0 }, { version: 2, size: 6, sizeInBytes: 0, numOfAddFiles: 2, created: true });
 
-    const file = decodeParquet(await store.get(`${path}/_delta_log/${pad(2)}.checkpoint.parquet`), 'cp');
+    const file = await decodeParquet(await store.get(`${path}/_delta_log/${pad(2)}.checkpoint.parquet`), 'cp');
     assert.deepEqual(file.schema.fields.map((f) => f.name), ['txn', 'add', 'remove', 'metaData', 'protocol']);
     const rows = file.toArray().map((r) => r.toJSON());
     const kinds = rows.map((r) => Object.keys(r).filter((k) => r[k] != null));

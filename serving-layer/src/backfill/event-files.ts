@@ -60,7 +60,7 @@ async function* jsonLines(path: string, options: EventFileOptions): AsyncGenerat
 }
 
 async function* parquetEvents(path: string, config: LaminaConfig, options: EventFileOptions): AsyncGenerator<SourcedEvent[]> {
-  const table = decodeParquet(await readFile(path), path);
+  const table = await decodeParquet(await readFile(path), path);
   const names = table.schema.fields.map((f) => f.name);
   const column = (...candidates: string[]) => {
     const name = candidates.find((c) => names.includes(c));

@@ -10,6 +10,7 @@ import type { LoadedGenerations } from '../loaded-generations.js';
 import { DateTime } from './scalars.js';
 import { requestedRowFields } from './requested-fields.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { TimeSlice } from '../event-loop-turn.js';
 
 export interface LaminaContext {
   laminaAnswers?: Record<string, AnswerMeta>;
@@ -83,13 +84,20 @@ export class MeasureOverflowError extends LaminaError {
   }
 }
 
-/** Result rows as GraphQL objects; dimension names are mapped once per answer, not once per row. */
-function toRows(view: string, granularity: string, rows: readonly ResultRow[]): Record<string, unknown>[] {
+/**
+ * Result rows as GraphQL objects; dimension names are mapped once per answer, not once per row. Taking
+ * turns (fifteen thousand rows are 10–20 ms of work).
+ */
+async function toRows(view: string, granularity: string, rows: readonly ResultRow[]): Promise<Record<string, unknown>[]> {
   const names = new Map<string, string>();
   const all = granularity === 'ALL';
   let overflow: { measure: string; groups: number; example: Record<string, string | null> } | undefined;
+  const slice = new TimeSlice();
+  const out = new Array<Record<string, unknown>>(rows.length);
   // One pass: the rows are built and checked for values a Float cannot carry together.
-  const out = rows.map((row) => {
+  for (let r = 0; r < rows.length; r++) {
+    if (slice.due()) await slice.take();
+    const row = rows[r]!;
     const o: Record<string, unknown> = { bucket: all ? null : row.bucket };
     for (const d in row.dims) {
       let name = names.get(d);
@@ -105,8 +113,8 @@ function toRows(view: string, granularity: string, rows: readonly ResultRow[]): 
       }
     }
     Object.assign(o, row.values);
-    return o;
-  });
+    out[r] = o;
+  }
   if (overflow) throw new MeasureOverflowError(view, overflow.measure, overflow.groups, overflow.example);
   return out;
 }
@@ -116,7 +124,7 @@ export async function answerView(queries: QueryService, view: CompiledView, args
   const { query, orderBy, page, consistentWith } = toViewQuery(view, args, requested);
   const answer = await queries.query(view.name, query, orderBy, page.limit, { offset: page.offset, ...(consistentWith ? { consistentWith } : {}) });
   const nextCursor = answer.hasMore ? encodeCursor(page.offset + answer.rows.length) : null;
-  return { answer, rows: toRows(view.name, args.granularity, answer.rows), nextCursor };
+  return { answer, rows: await toRows(view.name, args.granularity, answer.rows), nextCursor };
 }
 
 export function buildResolvers(views: readonly CompiledView[], deps: ResolverDeps) {

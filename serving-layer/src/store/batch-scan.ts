@@ -4,15 +4,15 @@
  * the measures it selects — straight from the stored columns, with no object and no string per row.
  * A group is a slot found by a number (the bucket's ordinal and the mixed-radix number of its
  * dimension ids); plain measures add into typed columns, sketches merge their stored bytes. Group
- * rows (with the string keys the rest of serving uses) are built once per group at the end. It
- * yields to the event loop every few thousand rows, so ingest and /healthz never wait behind a scan.
+ * rows (with the string keys the rest of serving uses) are built once per group at the end. It takes
+ * a turn of the event loop every few milliseconds (TimeSlice), so ingest and /healthz never wait
+ * behind a scan.
  */
 import { dimensionMatcher, measureIndexes, planQuery, zonedBucketStart, type AvgState, type CompiledView, type EncodedRuns, type GroupRow, type ViewQuery } from '@lamina/shared';
 import type { Dictionaries, DimensionDictionary } from './dimension-dictionary.js';
 import type { ViewChunk } from './view-chunk.js';
-import { nextTurn } from '../event-loop-turn.js';
+import { TimeSlice } from '../event-loop-turn.js';
 
-const YIELD_EVERY = 8192;
 /** Past this many dimension combinations, group slots are found by string keys (still one per group, not per row). */
 const NUMERIC_COMBOS = 2 ** 32;
 
@@ -198,6 +198,7 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
   const sketchMeasures = selected.filter((i) => acc.sketches[i] !== undefined);
   const kinds = view.measures.map((m) => m.measure.kind);
   let scanned = 0;
+  const slice = new TimeSlice();
 
   for (let c = 0; c < chunks.length; c++) {
     const chunk = chunks[c]!;
@@ -208,7 +209,8 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
     let ordinal = 0;
     let wantedHere: Set<number> | undefined;
     rows: for (let r = start; r < end; r++) {
-      if (++scanned % YIELD_EVERY === 0) await nextTurn();
+      scanned++;
+      if (slice.due()) await slice.take();
       for (let f = 0; f < filters.length; f++) {
         const filter = filters[f]!;
         const id = chunk.dims[filter.index]![r]!;
@@ -274,8 +276,8 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
   const groups = new Map<string, GroupRow>();
   const ids = new Array<number>(groupDims);
   for (let slot = 0; slot < slotBucket.length; slot++) {
-    // Sketch states are merged here, a group at a time: yield as the row loop does.
-    if (slot % 1024 === 1023) await nextTurn();
+    // Sketch states are merged here, a group at a time: take turns as the row loop does.
+    if (slice.due()) await slice.take();
     let combo = slotIds[slot]!;
     for (let g = groupDims - 1; g >= 0; g--) {
       ids[g] = (combo % radices[g]!) - 1;

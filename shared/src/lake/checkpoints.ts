@@ -47,7 +47,7 @@ export async function writeCheckpoint(store: ObjectStore, tablePath: string, sta
 /** The state stored in the classic checkpoint of `version`. NotFoundError if it does not exist. */
 export async function readCheckpoint(store: ObjectStore, tablePath: string, version: number): Promise<ReplayState> {
   const key = checkpointKey(tablePath, version);
-  const actions = checkpointActions(decodeParquet(await store.get(key), key), key);
+  const actions = checkpointActions(await decodeParquet(await store.get(key), key), key);
   const state = ReplayState.fromCheckpoint(tablePath, version, actions);
   if (!state.protocol || !state.metadata) throw new CorruptDataError(`${key} holds no protocol or metaData row; it is not a complete checkpoint`);
   return state;

@@ -56,7 +56,7 @@ export async function putParquetFile(store: ObjectStore, layout: TableLayout, by
 export async function readDataFile(store: ObjectStore, layout: TableLayout, add: AddFile): Promise<arrow.Table> {
   if (add.deletionVector) throw new ValidationError(`file ${add.path} has a deletion vector; Lamina cannot read tables with deletion vectors`);
   const key = dataFileKey(layout.tablePath, add.path);
-  const file = decodeParquet(await store.get(key), key);
+  const file = await decodeParquet(await store.get(key), key);
   const columns: Record<string, arrow.Vector> = {};
   for (const field of layout.fields) {
     const type = arrowTypeOf(field.type);

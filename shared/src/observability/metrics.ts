@@ -5,12 +5,16 @@
  */
 import type { ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { parquetWasmBytes } from '../lake/parquet-io.js';
 
 export { Registry };
 
 export function createRegistry(options: { defaultMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'lamina_process_' });
+  if (options.defaultMetrics) {
+    collectDefaultMetrics({ register: registry, prefix: 'lamina_process_' });
+    collectedGauge(registry, 'lamina_process_parquet_wasm_bytes', 'WebAssembly memory of the Parquet codec (grows to the largest file read or written, never shrinks)', [], (g) => g.set(parquetWasmBytes()));
+  }
   return registry;
 }
 

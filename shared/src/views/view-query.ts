@@ -128,43 +128,36 @@ export function orderResults(view: CompiledView, query: ViewQuery, results: Resu
       throw new ValidationError(`cannot order by '${o.field}': it is neither 'bucket', a grouped dimension nor a measure of view '${view.name}' the query selects`);
     }
   }
-  // Sort keys as numbers, computed once per row: a dimension's values by their rank among the
-  // distinct values (a few hundred string compares instead of one per comparison), nulls first.
+  // Sort keys as ranks, computed once per row: a column's distinct values are sorted once (a few
+  // hundred string compares, not one per comparison), nulls before every value. DESC reverses ranks.
   const n = results.length;
   const columns = order.map((o) => {
-    const sign = o.direction === 'ASC' ? 1 : -1;
-    const values = new Float64Array(n);
-    const nulls = new Uint8Array(n);
-    if (o.field === 'bucket') {
-      for (let r = 0; r < n; r++) values[r] = results[r]!.bucket;
-    } else if (groupBy.includes(o.field)) {
-      const distinct = new Map<string, number>();
-      for (let r = 0; r < n; r++) {
-        const v = results[r]!.dims[o.field];
-        if (v === null || v === undefined) nulls[r] = 1;
-        else distinct.set(v, 0);
-      }
-      [...distinct.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).forEach((v, rank) => distinct.set(v, rank));
-      for (let r = 0; r < n; r++) if (nulls[r] === 0) values[r] = distinct.get(results[r]!.dims[o.field] as string)!;
-    } else {
-      for (let r = 0; r < n; r++) {
-        const v = results[r]!.values[o.field];
-        if (v === null || v === undefined) nulls[r] = 1;
-        else values[r] = v;
-      }
-    }
-    return { sign, values, nulls };
+    const raw = new Array<string | number | null>(n);
+    if (o.field === 'bucket') for (let r = 0; r < n; r++) raw[r] = results[r]!.bucket;
+    else if (groupBy.includes(o.field)) for (let r = 0; r < n; r++) raw[r] = results[r]!.dims[o.field] ?? null;
+    else for (let r = 0; r < n; r++) raw[r] = (results[r]!.values[o.field] as number | null | undefined) ?? null;
+    return ranked(raw, o.direction === 'DESC');
   });
+  // All columns' ranks fit one exact number with the row's index: one native numeric sort, stable.
+  let radix = n;
+  for (const c of columns) radix *= c.distinct;
+  if (radix <= Number.MAX_SAFE_INTEGER && (limit === undefined || limit >= n / 4)) {
+    const keys = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      let key = 0;
+      for (let k = 0; k < columns.length; k++) key = key * columns[k]!.distinct + columns[k]!.ranks[r]!;
+      keys[r] = key * n + r;
+    }
+    keys.sort();
+    const end = limit === undefined ? n : Math.min(limit, n);
+    const out = new Array<ResultRow>(end);
+    for (let i = 0; i < end; i++) out[i] = results[keys[i]! % n]!;
+    return out;
+  }
   const cmp = (a: number, b: number): number => {
     for (let k = 0; k < columns.length; k++) {
-      const { sign, values, nulls } = columns[k]!;
-      const na = nulls[a]!;
-      const nb = nulls[b]!;
-      if (na !== nb) return sign * (na === 1 ? -1 : 1);
-      if (na === 1) continue;
-      const x = values[a]!;
-      const y = values[b]!;
-      if (x !== y) return sign * (x < y ? -1 : 1);
+      const ranks = columns[k]!.ranks;
+      if (ranks[a] !== ranks[b]) return ranks[a]! < ranks[b]! ? -1 : 1;
     }
     return 0;
   };
@@ -175,6 +168,25 @@ export function orderResults(view: CompiledView, query: ViewQuery, results: Resu
   const out = new Array<ResultRow>(end);
   for (let i = 0; i < end; i++) out[i] = results[indexes[i]!]!;
   return out;
+}
+
+/**
+ * Each value's rank among the distinct values (0 for null, then ascending; reversed when `descending`,
+ * so nulls come last then), and how many ranks there are.
+ */
+function ranked(values: readonly (string | number | null)[], descending: boolean): { ranks: Uint32Array; distinct: number } {
+  const distinct = new Map<string | number, number>();
+  for (const v of values) if (v !== null) distinct.set(v, 0);
+  const sorted = [...distinct.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  sorted.forEach((v, i) => distinct.set(v, i + 1));
+  const top = sorted.length;
+  const ranks = new Uint32Array(values.length);
+  for (let r = 0; r < values.length; r++) {
+    const v = values[r]!;
+    const rank = v === null ? 0 : distinct.get(v)!;
+    ranks[r] = descending ? top - rank : rank;
+  }
+  return { ranks, distinct: top + 1 };
 }
 
 /**
