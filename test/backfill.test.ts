@@ -44,7 +44,7 @@ test('lamina backfill imports JSON lines and Parquet, reports rejects by line, a
     // 100 purchases as a raw table would hold them: _id, _ts (a timestamp), typed field columns, no type column.
     const n = 100;
     const parquet = join(dir, 'purchases.parquet');
-    await writeFile(parquet, encodeParquet(new arrow.Table({
+    await writeFile(parquet, await encodeParquet(new arrow.Table({
       _id: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => `p-${run}-${i}`), new arrow.Utf8()),
       _ts: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => DAY + i * 600_000), new arrow.TimestampMicrosecond('UTC')),
       _partition: arrow.vectorFromArray(Array.from({ length: n }, () => 0), new arrow.Int32()),

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedEventLog } from '@lamina/shared';
 import { graphql, pageViews, postEvents } from './support/http.js';
-import { kill9, startChild, stopGracefully } from './support/child-lamina.js';
+import { kill9, recordsInLog, startChild, stopGracefully } from './support/child-lamina.js';
 
 const TOTAL = '{ pageviews(granularity: ALL, groupBy: []) { views } }';
 
@@ -26,15 +25,6 @@ async function waitForViews(base: string, atLeast: number): Promise<number> {
     if (views < atLeast) await new Promise((r) => setTimeout(r, 25));
   }
   return views;
-}
-
-async function recordsInLog(dataDir: string): Promise<number> {
-  const log = await EmbeddedEventLog.open({ dir: join(dataDir, 'log') });
-  try {
-    return (await log.endOffsets('events')).reduce((a, b) => a + b, 0);
-  } finally {
-    await log.close();
-  }
 }
 
 test('kill -9 mid-ingest and mid-batch loses no acknowledged event and counts none twice', { timeout: 180_000 }, async () => {

@@ -175,7 +175,7 @@ test('DuckDB SQL and the TypeScript fold build identical states for every measur
             mine.filter((_, i) => i % filesPerType === f).forEach(({ e, p }) => builder.add(e, { epoch: 0, ...p, logTime: BASE }));
             for (const { day, table } of builder.tables()) {
               const path = join(dir, `r${run}-${type}-${f}-${day}.parquet`);
-              await writeFile(path, encodeParquet(table.select(schema.fields.filter((x) => x.name !== '_date').map((x) => x.name))));
+              await writeFile(path, await encodeParquet(table.select(schema.fields.filter((x) => x.name !== '_date').map((x) => x.name))));
               files.push(path);
             }
           }

@@ -1,6 +1,8 @@
 /** Runs `lamina dev` as a real child process, so tests can kill -9 it. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { EmbeddedEventLog } from '@lamina/shared';
 
 export interface ChildLamina {
   process: ChildProcess;
@@ -49,4 +51,14 @@ export async function stopGracefully(child: ChildLamina): Promise<number | null>
   const exited = new Promise<number | null>((resolve) => child.process.once('exit', (code) => resolve(code)));
   child.process.kill('SIGTERM');
   return exited;
+}
+
+/** Records in an embedded data folder's log, summed over partitions (read with Lamina stopped: it holds the log's lock). */
+export async function recordsInLog(dataDir: string): Promise<number> {
+  const log = await EmbeddedEventLog.open({ dir: join(dataDir, 'log') });
+  try {
+    return (await log.endOffsets('events')).reduce((a, b) => a + b, 0);
+  } finally {
+    await log.close();
+  }
 }

@@ -32,7 +32,7 @@ export async function writeDataFile(store: ObjectStore, layout: TableLayout, tab
   const partitionValues = uniformPartitionValues(layout, table);
   const dataFields = layout.fields.filter((f) => !layout.partitionColumns.includes(f.name));
   const fileTable = conform(table, dataFields);
-  return putParquetFile(store, layout, encodeParquet(fileTable), partitionValues, computeStats(fileTable, dataFields), options);
+  return putParquetFile(store, layout, await encodeParquet(fileTable), partitionValues, computeStats(fileTable, dataFields), options);
 }
 
 /**

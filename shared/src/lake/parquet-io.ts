@@ -11,10 +11,35 @@ const CODECS = { zstd: pw.Compression.ZSTD, snappy: pw.Compression.SNAPPY } as c
 /** Rows per row group: small enough that a reader decodes a bounded slice at a time (see decodeParquet). */
 const ROW_GROUP_ROWS = 131_072;
 
-/** ZSTD unless told otherwise (checkpoints use SNAPPY, the codec every Delta reader has). */
-export function encodeParquet(table: arrow.Table, options: { compression?: keyof typeof CODECS } = {}): Uint8Array {
+/**
+ * ZSTD unless told otherwise (checkpoints use SNAPPY, the codec every Delta reader has). A table past
+ * one row group is streamed into the writer a row group at a time: handed over whole, its Arrow copy,
+ * the writer's buffers and the file sat in WebAssembly memory at once, and that memory never shrinks
+ * (a day's view rewrite left its size behind in the process for good).
+ */
+export async function encodeParquet(table: arrow.Table, options: { compression?: keyof typeof CODECS } = {}): Promise<Uint8Array> {
   const props = new pw.WriterPropertiesBuilder().setCompression(CODECS[options.compression ?? 'zstd']).setMaxRowGroupSize(ROW_GROUP_ROWS).build();
-  return pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), props);
+  if (table.numRows <= ROW_GROUP_ROWS) return pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), props);
+  let start = 0;
+  const batches = new ReadableStream<pw.RecordBatch>({
+    pull(controller) {
+      if (start >= table.numRows) return controller.close();
+      const slice = pw.Table.fromIPCStream(arrow.tableToIPC(table.slice(start, start + ROW_GROUP_ROWS), 'stream'));
+      start += ROW_GROUP_ROWS;
+      for (const batch of slice.recordBatches()) controller.enqueue(batch);
+      slice.free();
+    },
+  });
+  const chunks: Uint8Array[] = [];
+  const reader = ((await pw.transformParquetStream(batches, props)) as ReadableStream<Uint8Array>).getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 /**

@@ -185,7 +185,7 @@ export class DuckDbEngine implements BatchEngine {
   private async relation(input: RawInput, scratch: string, role = 'input'): Promise<string> {
     const schema = new arrow.Schema([...input.columns].map(([name, type]) => new arrow.Field(name, arrowTypeOf(type as DeltaPrimitive), true)));
     const schemaFile = join(scratch, `schema-${role}-${input.eventType}.parquet`);
-    await writeFile(schemaFile, encodeParquet(new arrow.Table(schema)));
+    await writeFile(schemaFile, await encodeParquet(new arrow.Table(schema)));
     return duckdbDialect.readParquet([schemaFile, ...input.files]);
   }
 
