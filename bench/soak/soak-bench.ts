@@ -20,6 +20,8 @@ interface Sample {
   atS: number;
   rssMB: number;
   stateRows: number;
+  heapMB: number;
+  wasmMB: number;
   generation: number;
   accepted: number;
 }
@@ -48,11 +50,14 @@ export async function runSoakBench(options: { smoke: boolean }): Promise<void> {
   let sent = 0;
   let failed = 0;
   const started = Date.now();
+  const inFlight = new Set<Promise<unknown>>();
   // The load: a request of 100 events every 100 ms, whatever the answers take (a fixed rate, not a closed loop).
   const load = setInterval(() => {
     const body = JSON.stringify(pageViews(EVENTS_PER_SECOND / 10, sent));
     sent += EVENTS_PER_SECOND / 10;
-    fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => (r.ok ? r.arrayBuffer() : ((failed += 1), r.arrayBuffer())), () => (failed += 1));
+    const request = fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => (r.ok ? r.arrayBuffer() : ((failed += 1), r.arrayBuffer())), () => (failed += 1));
+    inFlight.add(request);
+    void request.finally(() => inFlight.delete(request));
   }, 100);
   try {
     while (Date.now() - started < minutes * 60_000) {
@@ -62,14 +67,17 @@ export async function runSoakBench(options: { smoke: boolean }): Promise<void> {
         atS: Math.round((Date.now() - started) / 1000),
         rssMB: Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024,
         stateRows: await metric(base, 'lamina_speed_state_rows'),
+        heapMB: (await metric(base, 'lamina_process_nodejs_heap_size_used_bytes')) / 2 ** 20,
+        wasmMB: (await metric(base, 'lamina_process_parquet_wasm_bytes')) / 2 ** 20,
         generation: await metric(base, 'lamina_batch_published_generation'),
         accepted: await metric(base, 'lamina_ingest_events_accepted_total'),
       });
       const last = samples.at(-1)!;
-      console.error(`[bench soak] ${last.atS} s: RSS ${last.rssMB.toFixed(0)} MB, realtime rows ${last.stateRows}, generation ${last.generation}, ${last.accepted} events accepted`);
+      console.error(`[bench soak] ${last.atS} s: RSS ${last.rssMB.toFixed(0)} MB (V8 heap ${last.heapMB.toFixed(0)}, Parquet wasm ${last.wasmMB.toFixed(0)}), realtime rows ${last.stateRows}, generation ${last.generation}, ${last.accepted} events accepted`);
     }
   } finally {
     clearInterval(load);
+    await Promise.allSettled([...inFlight]); // answered before the process stops, not cut off by it
     await lamina.stop();
     await rm(dir, { recursive: true, force: true });
   }
@@ -96,9 +104,9 @@ async function report(samples: Sample[], run: { minutes: number; sent: number; f
     `${EVENTS_PER_SECOND.toLocaleString('en')} events/s (a request of 100 every 100 ms, example config: 500 urls, 5 countries, 5,000 users), a batch every`,
     `${BATCH_EVERY_MINUTES} minutes (batch.schedule). ${run.sent.toLocaleString('en')} events sent, ${run.failed} requests failed. Sampled every 10 s; a cycle is the time one generation is served.`,
     '',
-    '| generation | samples | RSS min / peak | realtime state rows min / peak |',
-    '|---|---|---|---|',
-    ...[...cycles.entries()].map(([g, c]) => `| ${g} | ${c.length} | ${Math.min(...c.map((s) => s.rssMB)).toFixed(0)} / ${peak(c, (s) => s.rssMB).toFixed(0)} MB | ${Math.min(...c.map((s) => s.stateRows)).toLocaleString('en')} / ${peak(c, (s) => s.stateRows).toLocaleString('en')} |`),
+    '| generation | samples | RSS min / peak | V8 heap used min / peak | Parquet WebAssembly memory peak | realtime state rows min / peak |',
+    '|---|---|---|---|---|---|',
+    ...[...cycles.entries()].map(([g, c]) => `| ${g} | ${c.length} | ${floor(c, (s) => s.rssMB).toFixed(0)} / ${peak(c, (s) => s.rssMB).toFixed(0)} MB | ${floor(c, (s) => s.heapMB).toFixed(0)} / ${peak(c, (s) => s.heapMB).toFixed(0)} MB | ${peak(c, (s) => s.wasmMB).toFixed(0)} MB | ${floor(c, (s) => s.stateRows).toLocaleString('en')} / ${peak(c, (s) => s.stateRows).toLocaleString('en')} |`),
     '',
     '| goal | measured | met |',
     '|---|---|---|',
