@@ -12,19 +12,45 @@ const execFileAsync = promisify(execFile);
 
 export const KAFKA_MARKER = 'kafka.Kafka';
 
-function serverProperties({ dataDir, brokerPort, controllerPort, saslPort }) {
+/** The broker's TLS key and certificate (self-signed, for 127.0.0.1) and the PEM clients trust. */
+export function brokerTlsPaths(serviceDir) {
+  return { keystore: join(serviceDir, 'tls', 'broker.p12'), caPem: join(serviceDir, 'tls', 'ca.pem'), password: 'lamina-local-tls' };
+}
+
+/** Makes the broker's key pair and certificate with the JDK's keytool, once (kept with the broker's data). */
+async function ensureBrokerTls(serviceDir) {
+  const tls = brokerTlsPaths(serviceDir);
+  if (existsSync(tls.keystore) && existsSync(tls.caPem)) return tls;
+  mkdirSync(join(serviceDir, 'tls'), { recursive: true });
+  const store = ['-keystore', tls.keystore, '-storetype', 'PKCS12', '-storepass', tls.password];
+  try {
+    await execFileAsync('keytool', ['-genkeypair', '-alias', 'broker', '-keyalg', 'RSA', '-keysize', '2048', '-validity', '3650',
+      '-dname', 'CN=127.0.0.1', '-ext', 'SAN=IP:127.0.0.1,DNS:localhost', '-keypass', tls.password, ...store], { timeout: 60_000 });
+    await execFileAsync('keytool', ['-exportcert', '-rfc', '-alias', 'broker', '-file', tls.caPem, ...store], { timeout: 60_000 });
+  } catch (err) {
+    const e = /** @type {{stdout?:string, stderr?:string, message:string}} */ (err);
+    throw new Error(`making the broker's TLS certificate with keytool (JDK) failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+  return tls;
+}
+
+function serverProperties({ dataDir, brokerPort, controllerPort, saslPort, tls }) {
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    // A second listener with SASL/SCRAM, for the Kafka security tests; the plain one stays for the rest.
-    `listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+    // A second listener with SASL/SCRAM over TLS, for the Kafka security tests; the plain one stays for the rest.
+    `listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort},SASL_SSL://127.0.0.1:${saslPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort},SASL_SSL://127.0.0.1:${saslPort}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
     'sasl.enabled.mechanisms=SCRAM-SHA-512',
-    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'ssl.keystore.type=PKCS12',
+    `ssl.keystore.location=${tls.keystore}`,
+    `ssl.keystore.password=${tls.password}`,
+    `ssl.key.password=${tls.password}`,
     `log.dirs=${dataDir}`,
     // One broker: every internal topic must accept replication factor 1, or idempotent and
     // transactional producers and consumer groups hang waiting for replicas that never come.
@@ -87,7 +113,8 @@ export async function startKafka({ libDir, serviceDir, brokerPort, controllerPor
   const dataDir = join(serviceDir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const propsFile = join(serviceDir, 'server.properties');
-  writeFileSync(propsFile, serverProperties({ dataDir, brokerPort, controllerPort, saslPort }));
+  const tls = await ensureBrokerTls(serviceDir);
+  writeFileSync(propsFile, serverProperties({ dataDir, brokerPort, controllerPort, saslPort, tls }));
   writeFileSync(join(serviceDir, 'log4j.properties'), LOG4J);
 
   let clusterId = kafkaClusterId(serviceDir);

@@ -15,6 +15,8 @@ export interface StackEnv {
   LAMINA_STACK_KAFKA_SASL_BROKERS?: string;
   LAMINA_STACK_KAFKA_SCRAM_USER?: string;
   LAMINA_STACK_KAFKA_SCRAM_PASSWORD?: string;
+  /** PEM of the SASL listener's TLS certificate (self-signed): what a client trusts. */
+  LAMINA_STACK_KAFKA_TLS_CA?: string;
 }
 
 export interface ServiceStatus {

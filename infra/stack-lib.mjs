@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { KAFKA_SCRAM_USER, KAFKA_VERSION, MINIO_VERSION, stackConfigFromEnv } from './stack-config.mjs';
 import { isOurProcess, isPortFree, pickPort, readJson, stopProcess, waitUntil, withLock, writeJson } from './processes.mjs';
 import { provisionKafka, provisionMinio } from './provision.mjs';
-import { KAFKA_MARKER, ensureScramUser, kafkaClusterId, kafkaIsReady, kafkaLogTail, startKafka } from './kafka-service.mjs';
+import { KAFKA_MARKER, brokerTlsPaths, ensureScramUser, kafkaClusterId, kafkaIsReady, kafkaLogTail, startKafka } from './kafka-service.mjs';
 import { MINIO_MARKER, ensureBucket, minioIsReady, minioLogTail, s3Client, startMinio } from './minio-service.mjs';
 
 /** @typedef {import('./stack-config.mjs').StackConfig} StackConfig */
@@ -36,13 +36,13 @@ export function stackStatus(config = stackConfigFromEnv()) {
 
 /**
  * The variables Lamina's config reads, for a stack whose services listen on these ports — plus, for
- * the Kafka security tests, the broker's SASL/SCRAM listener and user (LAMINA_STACK_*: no Lamina
+ * the Kafka security tests, the broker's SASL/SCRAM-over-TLS listener, its user and CA (LAMINA_STACK_*: no Lamina
  * process reads them; a test hands them over as LAMINA_KAFKA_*).
  */
 export function stackEnv(config, { brokerPort, minioPort, saslPort }) {
   return {
     LAMINA_KAFKA_BROKERS: `127.0.0.1:${brokerPort}`,
-    ...(Number.isInteger(saslPort) ? { LAMINA_STACK_KAFKA_SASL_BROKERS: `127.0.0.1:${saslPort}`, LAMINA_STACK_KAFKA_SCRAM_USER: KAFKA_SCRAM_USER.username, LAMINA_STACK_KAFKA_SCRAM_PASSWORD: KAFKA_SCRAM_USER.password } : {}),
+    ...(Number.isInteger(saslPort) ? { LAMINA_STACK_KAFKA_SASL_BROKERS: `127.0.0.1:${saslPort}`, LAMINA_STACK_KAFKA_SCRAM_USER: KAFKA_SCRAM_USER.username, LAMINA_STACK_KAFKA_SCRAM_PASSWORD: KAFKA_SCRAM_USER.password, LAMINA_STACK_KAFKA_TLS_CA: brokerTlsPaths(paths(config).kafkaDir).caPem } : {}),
     LAMINA_TOPIC: config.topic,
     LAMINA_S3_ENDPOINT: `http://127.0.0.1:${minioPort}`,
     LAMINA_S3_BUCKET: config.bucket,

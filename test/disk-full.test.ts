@@ -27,6 +27,14 @@ async function totalViews(base: string): Promise<number | undefined> {
   return answer.errors ? undefined : (answer.data!.pageviews[0]?.views ?? 0);
 }
 
+/** A graceful stop, or kill -9 past 30 s (a test must not hang on a process that will not stop). */
+async function stopOrKill(child: ChildLamina): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), 30_000);
+  await stopGracefully(child);
+  clearTimeout(timer);
+}
+
 /** Polls the total until it is `expected`; never above `sent`. */
 async function settleViews(base: string, expected: number, sent: number): Promise<number | undefined> {
   let views: number | undefined;
@@ -41,12 +49,12 @@ async function settleViews(base: string, expected: number, sent: number): Promis
 
 test('a full data folder (ENOSPC): ingest answers 503 with the reason and keeps every acknowledged event; with space back it accepts again, and every event in the log counts once', { timeout: 240_000 }, async (t) => {
   const mountPoint = await mkdtemp(join(tmpdir(), 'lamina-full-'));
-  await run('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', mountPoint]).catch((error: Error) => {
-    throw new Error(`this test mounts a small tmpfs to fill it (run the suite as root, as CI does): ${error.message}`);
-  });
-  const dataDir = join(mountPoint, 'data');
   let child: ChildLamina | undefined;
   try {
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', mountPoint]).catch((error: Error) => {
+      throw new Error(`this test mounts a small tmpfs to fill it (run the suite as root, as CI does): ${error.message}`);
+    });
+    const dataDir = join(mountPoint, 'data');
     child = await startChild(dataDir);
     let acknowledged = 0;
     let sent = 0;
@@ -93,8 +101,9 @@ test('a full data folder (ENOSPC): ingest answers 503 with the reason and keeps 
     assert.equal(again.data?.runBatch.events, inLog, `the lake holds each event of the log once (${JSON.stringify(again.errors)})`);
     t.diagnostic(`recovery: ingest accepted ${ingestBack} ms after space came back, a batch published ${published} ms after; ${inLog - acknowledged} events of refused requests had landed in the log`);
   } finally {
-    if (child) await stopGracefully(child);
-    await run('umount', [mountPoint]).catch(() => undefined);
+    if (child) await stopOrKill(child);
+    // Lazily: the mount goes once nothing holds it, and never is the tmpfs's content removed in place.
+    await run('umount', ['-l', mountPoint]).catch(() => undefined);
     await rm(mountPoint, { recursive: true, force: true });
   }
 });

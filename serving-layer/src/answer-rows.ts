@@ -59,8 +59,8 @@ export class AnswerRows {
     const key = this.keyOf(view, groupBy);
     const { measures } = view;
     const overlay = new Map<string, GroupRow>();
-    // Merging and finishing groups take turns with ingest and /healthz.
-    const slice = new TimeSlice();
+    // Merging and finishing groups (sketches: costly each) take turns with ingest and /healthz.
+    const slice = new TimeSlice(1);
     for (const part of parts) {
       for (const row of part.rows) {
         if (slice.due()) await slice.take();

@@ -7,8 +7,8 @@ export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmedia
  * for sketches wastes turns on plain rows and one sized for plain rows holds /healthz for 100 ms.
  */
 export const SLICE_MS = 4;
-/** Items between two reads of the clock (reading it costs about as much as a plain row). */
-const CHECK_EVERY = 32;
+/** Plain rows between two reads of the clock (reading it costs about as much as a plain row). */
+const CHECK_EVERY_ROWS = 32;
 
 /**
  * A loop's time slice: call `due()` per item and `await take()` when it says so.
@@ -18,10 +18,11 @@ export class TimeSlice {
   private since = performance.now();
   private items = 0;
 
-  constructor(private readonly sliceMs = SLICE_MS) {}
+  /** `checkEvery`: items between two reads of the clock — 1 for costly items (a group whose sketches merge or finish). */
+  constructor(private readonly checkEvery = CHECK_EVERY_ROWS, private readonly sliceMs = SLICE_MS) {}
 
   due(): boolean {
-    if (++this.items % CHECK_EVERY !== 0) return false;
+    if (++this.items % this.checkEvery !== 0) return false;
     return performance.now() - this.since >= this.sliceMs;
   }
 

@@ -280,13 +280,20 @@ export class QueryService {
     const started = Date.now();
     const recent = [...this.recentParts.values()].reverse().slice(0, WARM_QUERIES);
     for (const { view, query } of recent) {
-      if (Date.now() - started > WARM_BUDGET_MS) break;
+      const left = WARM_BUDGET_MS - (Date.now() - started);
+      if (left <= 0) break;
       if (!generation.tables.has(view.name)) continue;
-      const part = await this.batchPart(view, generation, query);
+      // Past the budget (a slow store), the part goes on computing into the cache; serving does not wait.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const part = await Promise.race([
+        this.partOf(view, generation, query),
+        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), left))),
+      ]).finally(() => clearTimeout(timer));
+      if (!part) break;
       // Finished rows too (what merged() would compute on first use): those are the sketches' cost.
       const groupBy = query.groupBy ?? [...view.dimensions];
       const selected = measureIndexes(view, query);
-      const slice = new TimeSlice();
+      const slice = new TimeSlice(1);
       for (const [k, group] of part.groups) {
         if (slice.due()) await slice.take();
         if (!part.results.has(k)) part.results.set(k, resultRow(view, groupBy, selected, group));
@@ -300,6 +307,11 @@ export class QueryService {
     this.recentParts.delete(recent);
     this.recentParts.set(recent, { view, query });
     if (this.recentParts.size > WARM_QUERIES) this.recentParts.delete(this.recentParts.keys().next().value!);
+    return this.partOf(view, generation, query);
+  }
+
+  /** batchPart without recording the query as asked (what warm() computes ahead). */
+  private partOf(view: CompiledView, generation: LoadedGeneration, query: ViewQuery): Promise<BatchPart> {
     const table = this.grainOf(view, generation, query);
     if (!table) return Promise.resolve({ groups: new Map(), rowsScanned: 0, results: new Map() });
     const selected = measureIndexes(view, query);

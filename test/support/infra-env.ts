@@ -6,8 +6,8 @@
 
 export interface InfraEnv {
   kafkaBrokers: string[];
-  /** The broker's SASL/SCRAM listener (infra/kafka-service.mjs); absent on a stack started before it existed. */
-  kafkaSasl: { brokers: string[]; username: string; password: string } | undefined;
+  /** The broker's SASL/SCRAM-over-TLS listener (infra/kafka-service.mjs) and the path of its CA (PEM); absent on a stack started before it existed. */
+  kafkaSasl: { brokers: string[]; username: string; password: string; caFile: string | undefined } | undefined;
   s3: {
     endpoint: string;
     bucket: string;
@@ -31,7 +31,7 @@ export function requireInfra(env: NodeJS.ProcessEnv = process.env): InfraEnv | u
     return {
       kafkaBrokers: env.LAMINA_KAFKA_BROKERS!.split(',').map((b) => b.trim()).filter(Boolean),
       kafkaSasl: env.LAMINA_STACK_KAFKA_SASL_BROKERS
-        ? { brokers: env.LAMINA_STACK_KAFKA_SASL_BROKERS.split(','), username: env.LAMINA_STACK_KAFKA_SCRAM_USER ?? '', password: env.LAMINA_STACK_KAFKA_SCRAM_PASSWORD ?? '' }
+        ? { brokers: env.LAMINA_STACK_KAFKA_SASL_BROKERS.split(','), username: env.LAMINA_STACK_KAFKA_SCRAM_USER ?? '', password: env.LAMINA_STACK_KAFKA_SCRAM_PASSWORD ?? '', caFile: env.LAMINA_STACK_KAFKA_TLS_CA }
         : undefined,
       s3: {
         endpoint: env.LAMINA_S3_ENDPOINT!,

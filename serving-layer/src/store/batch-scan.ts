@@ -275,9 +275,10 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
 
   const groups = new Map<string, GroupRow>();
   const ids = new Array<number>(groupDims);
+  const groupSlice = new TimeSlice(1);
   for (let slot = 0; slot < slotBucket.length; slot++) {
-    // Sketch states are merged here, a group at a time: take turns as the row loop does.
-    if (slice.due()) await slice.take();
+    // Sketch states are merged here, a group at a time (each costs as much as hundreds of rows).
+    if (groupSlice.due()) await groupSlice.take();
     let combo = slotIds[slot]!;
     for (let g = groupDims - 1; g >= 0; g--) {
       ids[g] = (combo % radices[g]!) - 1;

@@ -21,25 +21,50 @@ export async function encodeParquet(table: arrow.Table, options: { compression?:
   const props = new pw.WriterPropertiesBuilder().setCompression(CODECS[options.compression ?? 'zstd']).setMaxRowGroupSize(ROW_GROUP_ROWS).build();
   if (table.numRows <= ROW_GROUP_ROWS) return pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), props);
   let start = 0;
+  let failure: unknown;
   const batches = new ReadableStream<pw.RecordBatch>({
     pull(controller) {
-      if (start >= table.numRows) return controller.close();
-      const slice = pw.Table.fromIPCStream(arrow.tableToIPC(table.slice(start, start + ROW_GROUP_ROWS), 'stream'));
-      start += ROW_GROUP_ROWS;
-      for (const batch of slice.recordBatches()) controller.enqueue(batch);
-      slice.free();
+      try {
+        if (start >= table.numRows) return controller.close();
+        const slice = pw.Table.fromIPCStream(arrow.tableToIPC(table.slice(start, start + ROW_GROUP_ROWS), 'stream'));
+        start += ROW_GROUP_ROWS;
+        for (const batch of slice.recordBatches()) controller.enqueue(batch);
+        slice.free();
+      } catch (error) {
+        // parquet-wasm's stream writer drops errors after its first batch: keep it to throw below.
+        failure = error;
+        controller.close();
+      }
     },
   });
   const chunks: Uint8Array[] = [];
   const reader = ((await pw.transformParquetStream(batches, props)) as ReadableStream<Uint8Array>).getReader();
   for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
+  if (failure !== undefined) throw failure;
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const chunk of chunks) {
     out.set(chunk, at);
     at += chunk.length;
   }
+  // The stream writer ignores failed writes after the first batch: a short file must never pass.
+  const written = await rowsInFile(out);
+  if (written !== table.numRows) throw new CorruptDataError(`the Parquet writer produced ${written} rows for a table of ${table.numRows}; nothing was stored`);
   return out;
+}
+
+/** Rows a Parquet file's footer declares. */
+async function rowsInFile(bytes: Uint8Array): Promise<number> {
+  const file = await pw.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+  const metadata = file.metadata();
+  const fileMetadata = metadata.fileMetadata();
+  try {
+    return fileMetadata.numRows();
+  } finally {
+    fileMetadata.free();
+    metadata.free();
+    file.free();
+  }
 }
 
 /**
@@ -51,11 +76,13 @@ export async function decodeParquet(bytes: Uint8Array, source: string): Promise<
   let file: pw.ParquetFile | undefined;
   try {
     file = await pw.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
-    const groups = file.metadata().numRowGroups();
-    if (groups === 0) return arrow.tableFromIPC(pw.readParquet(bytes).intoIPCStream());
+    const metadata = file.metadata();
+    const groups = metadata.numRowGroups();
+    metadata.free();
     const batches: arrow.RecordBatch[] = [];
     for (let g = 0; g < groups; g++) batches.push(...arrow.tableFromIPC((await file.read({ rowGroups: [g] })).intoIPCStream()).batches);
-    return new arrow.Table(batches);
+    // No batches (an empty file): read whole, which keeps the schema (a table of no batches has none).
+    return batches.length > 0 ? new arrow.Table(batches) : arrow.tableFromIPC(pw.readParquet(bytes).intoIPCStream());
   } catch (cause) {
     throw new CorruptDataError(`${source} is not a readable Parquet file (${String(cause)})`, { cause });
   } finally {
