@@ -82,3 +82,35 @@ test('the first copy counts; the same id in another window is another event; ded
     }
   }
 });
+
+test('over three generations, copies of events of every earlier run are dropped: a generation shares the lake keys its predecessor read and reads only its new rows', { timeout: 120_000 }, async () => {
+  const lamina = await InProcessLamina.start(testConfig());
+  try {
+    const a = Array.from({ length: 400 }, (_, i) => pv(i));
+    const b = Array.from({ length: 300 }, (_, i) => pv(1000 + i));
+    const c = Array.from({ length: 200 }, (_, i) => pv(2000 + i));
+    await lamina.serving.ingest.ingest(a);
+    await lamina.archiver.catchUp();
+    await lamina.runBatch();
+    // Generation 1's state reads the dates of a's copies from the lake.
+    await lamina.serving.ingest.ingest(a.slice(0, 100));
+    assert.equal((await totals(lamina)).views, 400);
+    await lamina.serving.ingest.ingest(b);
+    await lamina.archiver.catchUp();
+    await lamina.runBatch();
+    // Generation 2 inherits generation 1's keys of those dates and adds b (and a's copies, which the batch dropped).
+    await lamina.serving.ingest.ingest([...a.slice(100, 200), ...b.slice(0, 100)]);
+    assert.equal((await totals(lamina)).views, 700, 'copies of run 1 and run 2 events dropped on generation 2');
+    await lamina.serving.ingest.ingest(c);
+    await lamina.archiver.catchUp();
+    await lamina.runBatch();
+    await lamina.serving.ingest.ingest([...a.slice(200), ...b.slice(100), ...c]);
+    assert.equal((await totals(lamina)).views, 900, 'copies of every earlier run dropped on generation 3');
+    await lamina.archiver.catchUp();
+    const last = await lamina.runBatch();
+    assert.equal(last.events - (last.duplicates ?? 0), 900, 'the batch agrees');
+    assert.equal((await totals(lamina)).views, 900);
+  } finally {
+    await lamina.stop();
+  }
+});

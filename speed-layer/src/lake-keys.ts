@@ -6,6 +6,13 @@
  * A date is read when an event of it is first folded (the raw table is partitioned by date: its
  * files only, and of their rows only those the generation covers), then kept with the generation's
  * state. Dates without a folded event are never read.
+ *
+ * A generation's lake rows are the previous generation's plus the new ones (same epoch, watermarks
+ * only grow), so a date the previous generation has loaded is shared, not copied: the new one keeps
+ * the previous one's key sets and adds a set of the keys of its new rows only. Held twice, today's
+ * keys grew by a full copy per generation (the soak's rising floor); shared, the keys of the lake are
+ * in memory once. Past MAX_LAYERS sets a date's sets are merged into one, so lookups stay cheap and
+ * old generations' sets can go.
  */
 import {
   DeltaTable,
@@ -20,9 +27,14 @@ import {
 } from '@lamina/shared';
 
 const DAY_MS = 86_400_000;
+/** Key sets per date before they are merged into one. */
+const MAX_LAYERS = 8;
 
 export class LakeKeys {
-  private readonly dates = new Map<string, Set<string>>();
+  /** Per (type, date): key sets, the previous generations' first; a key in any of them is in the lake. */
+  private readonly dates = new Map<string, Set<string>[]>();
+  /** The previous generation's keys, when this one's rows extend its rows (see the module comment). */
+  private readonly previous: LakeKeys | undefined;
   private readonly loading = new Map<string, Promise<void>>();
   /** Nothing to look up: the generation covers no lake row (generation 0, an empty lake). */
   readonly empty: boolean;
@@ -31,16 +43,23 @@ export class LakeKeys {
     private readonly store: ObjectStore,
     private readonly manifest: GenerationManifest,
     private readonly window: DedupWindow,
+    previous?: LakeKeys,
   ) {
     this.empty = !coversEvents(manifest);
+    const extends_ = previous !== undefined && !previous.empty && previous.window === window && previous.manifest.epoch === manifest.epoch &&
+      previous.manifest.sealedEpochs.length === manifest.sealedEpochs.length &&
+      previous.manifest.watermark.every((w, p) => w <= (manifest.watermark[p] ?? 0));
+    this.previous = extends_ ? previous : undefined;
   }
 
   /** Whether the lake rows of the generation hold an earlier copy of this event (its date must be loaded). */
   has(partition: number, type: string, id: string, ts: number): boolean {
     if (this.empty) return false;
-    const keys = this.dates.get(dateKey(type, epochDay(ts)));
-    if (!keys) throw new Error(`lake keys of ${type} on day ${epochDay(ts)} are not loaded: load them before folding`);
-    return keys.has(`${partition}\u0000${duplicateKey(type, id, ts, this.window)}`);
+    const layers = this.dates.get(dateKey(type, epochDay(ts)));
+    if (!layers) throw new Error(`lake keys of ${type} on day ${epochDay(ts)} are not loaded: load them before folding`);
+    const key = `${partition}\u0000${duplicateKey(type, id, ts, this.window)}`;
+    for (let i = layers.length - 1; i >= 0; i--) if (layers[i]!.has(key)) return true;
+    return false;
   }
 
   /** Loads the dates of these events not loaded yet (a no-op, synchronously checked, when all are). */
@@ -62,6 +81,8 @@ export class LakeKeys {
 
   private async loadDate(type: string, day: number): Promise<void> {
     const keys = new Set<string>();
+    // The previous generation's sets of this date, if it has read it: only rows it does not cover are read into `keys`.
+    const inherited = this.previous?.dates.get(dateKey(type, day));
     const path = lakeLayout.rawTable(type);
     const version = this.manifest.tableVersions[path];
     if (version !== undefined) {
@@ -76,12 +97,15 @@ export class LakeKeys {
         const offsets = table.getChild('_offset')!;
         for (let i = 0; i < table.numRows; i++) {
           const partition = partitions.get(i) as number;
-          if (!this.covers(epochs.get(i) as number, partition, Number(offsets.get(i) as bigint))) continue;
+          const epoch = epochs.get(i) as number;
+          const offset = Number(offsets.get(i) as bigint);
+          if (!this.covers(epoch, partition, offset) || (inherited && this.previous!.covers(epoch, partition, offset))) continue;
           keys.add(`${partition}\u0000${duplicateKey(type, ids.get(i) as string, times.get(i) as number, this.window)}`);
         }
       }
     }
-    this.dates.set(dateKey(type, day), keys);
+    const layers = inherited ? [...inherited, keys] : [keys];
+    this.dates.set(dateKey(type, day), layers.length > MAX_LAYERS ? [new Set(layers.flatMap((l) => [...l]))] : layers);
   }
 
   /** Whether the generation covers this log position: its epoch below the watermark, an earlier one below its sealed frontier. */

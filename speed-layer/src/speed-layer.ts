@@ -271,7 +271,10 @@ export class SpeedLayer implements RealtimeSource {
   /** The state of a generation, deduplicating against its lake rows when configured. */
   private generationState(manifest: GenerationManifest): GenerationState {
     const window = dedupWindowOf(this.options.config);
-    return new GenerationState(manifest.generation, manifest.watermark, window === null ? undefined : { window, lake: new LakeKeys(this.options.store, manifest, window) });
+    if (window === null) return new GenerationState(manifest.generation, manifest.watermark, undefined);
+    // The newest older generation's keys: this one's lake rows extend its rows (LakeKeys shares them).
+    const previous = [...this.states.values()].filter((s) => s.generation < manifest.generation).sort((a, b) => b.generation - a.generation)[0];
+    return new GenerationState(manifest.generation, manifest.watermark, { window, lake: new LakeKeys(this.options.store, manifest, window, previous?.dedup?.lake) });
   }
 
   /**
