@@ -19,7 +19,8 @@ test('npm run bench -- serving --smoke runs every step on the real stack and rep
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'serving', '--smoke'], { maxBuffer: 16 * 2 ** 20 });
   assert.match(stdout, /\| 20,000 \| top \| \d+ ms \/ \d+ ms \| [\d,.]+ \(\d+ ms \/ \d+ ms\) \| [\d,.]+ \(\d+ ms \/ \d+ ms\) \| [\d.]+ \|/);
   assert.match(stdout, /\| 20,000 \| all \([\d,]+ rows\) \|/);
-  for (const goal of ['top uncached p50 ≤ 50 ms', 'all uncached ≤ 300 ms', 'cached req/s ≥ 0.5 × bare yoga', 'serve RSS ≤ 600 MB', 'new generation served ≤ 5 s', 'ingest falls ≤ 20 %', '1,000 aliases refused', '/healthz does not wait']) {
+  assert.match(stdout, /\| 20,000 \| \d+ ms \/ \d+ ms \| [\d,.]+ \| [\d,]+ \|/, 'the all-time query measured while events arrive');
+  for (const goal of ['top uncached p50 ≤ 50 ms', 'all ≤ 300 ms (p50) while events arrive', 'cached req/s ≥ 0.5 × bare yoga', 'serve RSS ≤ 600 MB', 'new generation served ≤ 5 s', 'ingest falls ≤ 20 %', '1,000 aliases refused', '/healthz does not wait']) {
     assert.ok(stdout.includes(goal), goal);
   }
   assert.doesNotMatch(stdout, /failed\*\*/, 'no request of the bench failed');
