@@ -27,6 +27,8 @@ import {
 } from '@lamina/shared';
 
 const DAY_MS = 86_400_000;
+/** How long reading keys may hold the event loop (fetches, heartbeats and queries go between). */
+const TURN_MS = 10;
 /** Key sets per date before they are merged into one. */
 const MAX_LAYERS = 8;
 
@@ -88,24 +90,49 @@ export class LakeKeys {
     if (version !== undefined) {
       const snapshot = await DeltaTable.open(this.store, path).snapshot(version);
       const date = new Date(day * DAY_MS).toISOString().slice(0, 10);
+      let since = performance.now();
       for (const file of snapshot.files.filter((f) => f.partitionValues._date === date)) {
         const table = await readDataFile(this.store, snapshot, file);
-        const ids = table.getChild('_id')!;
-        const times = table.getChild('_ts')!;
-        const epochs = table.getChild('_epoch')!;
-        const partitions = table.getChild('_partition')!;
-        const offsets = table.getChild('_offset')!;
-        for (let i = 0; i < table.numRows; i++) {
-          const partition = partitions.get(i) as number;
-          const epoch = epochs.get(i) as number;
-          const offset = Number(offsets.get(i) as bigint);
-          if (!this.covers(epoch, partition, offset) || (inherited && this.previous!.covers(epoch, partition, offset))) continue;
-          keys.add(`${partition}\u0000${duplicateKey(type, ids.get(i) as string, times.get(i) as number, this.window)}`);
+        // Batch by batch (a column's get() on one batch is direct; on the table it searches the
+        // batches), taking a turn every few ms: a compacted date of a million rows read in one go
+        // held the speed instance past its consumer-group session, and the group dropped it.
+        for (const batch of table.batches) {
+          const ids = batch.getChild('_id')!;
+          const times = batch.getChild('_ts')!;
+          const epochs = batch.getChild('_epoch')!;
+          const partitions = batch.getChild('_partition')!;
+          const offsets = batch.getChild('_offset')!;
+          for (let i = 0; i < batch.numRows; i++) {
+            const partition = partitions.get(i) as number;
+            const epoch = epochs.get(i) as number;
+            const offset = Number(offsets.get(i) as bigint);
+            if (!this.covers(epoch, partition, offset) || (inherited && this.previous!.covers(epoch, partition, offset))) continue;
+            keys.add(`${partition}\u0000${duplicateKey(type, ids.get(i) as string, times.get(i) as number, this.window)}`);
+          }
+          if (performance.now() - since > TURN_MS) {
+            await new Promise((resolve) => setImmediate(resolve));
+            since = performance.now();
+          }
         }
       }
     }
     const layers = inherited ? [...inherited, keys] : [keys];
-    this.dates.set(dateKey(type, day), layers.length > MAX_LAYERS ? [new Set(layers.flatMap((l) => [...l]))] : layers);
+    if (layers.length <= MAX_LAYERS) {
+      this.dates.set(dateKey(type, day), layers);
+      return;
+    }
+    const merged = new Set<string>();
+    let since = performance.now();
+    for (const layer of layers) {
+      for (const key of layer) {
+        merged.add(key);
+        if ((merged.size & 16383) === 0 && performance.now() - since > TURN_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
+      }
+    }
+    this.dates.set(dateKey(type, day), [merged]);
   }
 
   /** Whether the generation covers this log position: its epoch below the watermark, an earlier one below its sealed frontier. */
