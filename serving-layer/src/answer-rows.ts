@@ -8,12 +8,11 @@
  * of a day by hour merges ten groups' sketches instead of twelve thousand. The rows are the same as
  * a full computation's: the order reads no sketch, and ties keep the same order.
  */
-import { measureIndexes, orderResults, resultRow, type CompiledView, type GroupRow, type OrderBy, type RealtimePart, type ResultRow, type ViewQuery } from '@lamina/shared';
+import { measureIndexes, orderResults, resultRow, type CompiledView, type GroupRow, type OrderBy, type RealtimePart, type ResultRow, type ViewQuery, TimeSlice } from '@lamina/shared';
 import type { LoadedGeneration } from './loaded-generations.js';
 import type { BatchPart } from './store/batch-part-cache.js';
 import { groupId } from './store/batch-scan.js';
 import type { Dictionaries } from './store/dimension-dictionary.js';
-import { TimeSlice } from './event-loop-turn.js';
 
 export interface RowWindow {
   offset: number;
@@ -45,6 +44,20 @@ export class AnswerRows {
     const { rows, total } = await this.merged(view, generation, parts, earlyQuery, orderBy, end);
     const page = rows.slice(window!.offset, end);
     return { rows: await this.withLate(view, generation, parts, query, late, page), total };
+  }
+
+  /**
+   * The finished rows of every group of a batch part, computed ahead (what merged() would otherwise
+   * compute on first use): the sketches' estimates and quantiles are the cost of a cold answer.
+   */
+  async finish(view: CompiledView, batch: BatchPart, query: ViewQuery): Promise<void> {
+    const groupBy = query.groupBy ?? [...view.dimensions];
+    const selected = measureIndexes(view, query);
+    const slice = new TimeSlice(1);
+    for (const [k, group] of batch.groups) {
+      if (slice.due()) await slice.take();
+      if (!batch.results.has(k)) batch.results.set(k, resultRow(view, groupBy, selected, group));
+    }
   }
 
   /**

@@ -13,7 +13,6 @@ import {
   coverageVersion,
   measureIndexes,
   planQuery,
-  resultRow,
   type CompiledView,
   type GroupRow,
   type LaminaConfig,
@@ -27,7 +26,7 @@ import {
   counter,
   collectedGauge,
   histogram,
-  type Registry,
+  type Registry
 } from '@lamina/shared';
 import { checkCoverage, describeCoverage, type CoverageVerdict } from './coverage-check.js';
 import type { GrainTable, LoadedGeneration, LoadedGenerations } from './loaded-generations.js';
@@ -37,7 +36,6 @@ import { chooseGrain } from './store/grain-choice.js';
 import { scanChunks } from './store/batch-scan.js';
 import { AnswerRows, type RowWindow } from './answer-rows.js';
 import type { Dictionaries } from './store/dimension-dictionary.js';
-import { TimeSlice } from './event-loop-turn.js';
 
 /** Batch parts computed ahead on a new generation (see QueryService.warm), and the time that may take. */
 const WARM_QUERIES = 8;
@@ -290,14 +288,7 @@ export class QueryService {
         new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), left))),
       ]).finally(() => clearTimeout(timer));
       if (!part) break;
-      // Finished rows too (what merged() would compute on first use): those are the sketches' cost.
-      const groupBy = query.groupBy ?? [...view.dimensions];
-      const selected = measureIndexes(view, query);
-      const slice = new TimeSlice(1);
-      for (const [k, group] of part.groups) {
-        if (slice.due()) await slice.take();
-        if (!part.results.has(k)) part.results.set(k, resultRow(view, groupBy, selected, group));
-      }
+      await this.answerRows.finish(view, part, query);
     }
   }
 

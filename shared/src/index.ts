@@ -55,3 +55,4 @@ export * from './adapters/kafka/index.js';
 export * from './http/json-http.js';
 export * from './http/health-routes.js';
 export * from './deadline.js';
+export * from './event-loop-turn.js';

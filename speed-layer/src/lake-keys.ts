@@ -21,6 +21,7 @@ import {
   epochDay,
   lakeLayout,
   readDataFile,
+  TimeSlice,
   type DedupWindow,
   type GenerationManifest,
   type ObjectStore,
@@ -32,11 +33,21 @@ const TURN_MS = 10;
 /** Key sets per date before they are merged into one. */
 const MAX_LAYERS = 8;
 
+/** What a generation inherits from its predecessor: the key sets it had read, and which rows they cover. */
+interface Inherited {
+  dates: ReadonlyMap<string, readonly Set<string>[]>;
+  manifest: GenerationManifest;
+}
+
 export class LakeKeys {
   /** Per (type, date): key sets, the previous generations' first; a key in any of them is in the lake. */
   private readonly dates = new Map<string, Set<string>[]>();
-  /** The previous generation's keys, when this one's rows extend its rows (see the module comment). */
-  private readonly previous: LakeKeys | undefined;
+  /**
+   * The predecessor's key sets as they were when this generation was made, and its coverage — not the
+   * predecessor itself: holding it would chain every generation's LakeKeys since the start, and with
+   * them sets a merge had replaced.
+   */
+  private readonly inherited: Inherited | undefined;
   private readonly loading = new Map<string, Promise<void>>();
   /** Nothing to look up: the generation covers no lake row (generation 0, an empty lake). */
   readonly empty: boolean;
@@ -51,7 +62,7 @@ export class LakeKeys {
     const extends_ = previous !== undefined && !previous.empty && previous.window === window && previous.manifest.epoch === manifest.epoch &&
       previous.manifest.sealedEpochs.length === manifest.sealedEpochs.length &&
       previous.manifest.watermark.every((w, p) => w <= (manifest.watermark[p] ?? 0));
-    this.previous = extends_ ? previous : undefined;
+    this.inherited = extends_ ? { dates: new Map(previous.dates), manifest: previous.manifest } : undefined;
   }
 
   /** Whether the lake rows of the generation hold an earlier copy of this event (its date must be loaded). */
@@ -83,19 +94,20 @@ export class LakeKeys {
 
   private async loadDate(type: string, day: number): Promise<void> {
     const keys = new Set<string>();
-    // The previous generation's sets of this date, if it has read it: only rows it does not cover are read into `keys`.
-    const inherited = this.previous?.dates.get(dateKey(type, day));
+    // The predecessor's sets of this date, if it had read it: only rows it does not cover are read into `keys`.
+    const inherited = this.inherited?.dates.get(dateKey(type, day));
+    const predecessor = this.inherited?.manifest;
     const path = lakeLayout.rawTable(type);
     const version = this.manifest.tableVersions[path];
+    // A compacted date of a million rows read in one go held the speed instance past its
+    // consumer-group session, and the group dropped it: take turns.
+    const slice = new TimeSlice(1, TURN_MS);
     if (version !== undefined) {
       const snapshot = await DeltaTable.open(this.store, path).snapshot(version);
       const date = new Date(day * DAY_MS).toISOString().slice(0, 10);
-      let since = performance.now();
       for (const file of snapshot.files.filter((f) => f.partitionValues._date === date)) {
         const table = await readDataFile(this.store, snapshot, file);
-        // Batch by batch (a column's get() on one batch is direct; on the table it searches the
-        // batches), taking a turn every few ms: a compacted date of a million rows read in one go
-        // held the speed instance past its consumer-group session, and the group dropped it.
+        // Batch by batch: a column's get() on one batch is direct; on the table it searches the batches.
         for (const batch of table.batches) {
           const ids = batch.getChild('_id')!;
           const times = batch.getChild('_ts')!;
@@ -106,13 +118,10 @@ export class LakeKeys {
             const partition = partitions.get(i) as number;
             const epoch = epochs.get(i) as number;
             const offset = Number(offsets.get(i) as bigint);
-            if (!this.covers(epoch, partition, offset) || (inherited && this.previous!.covers(epoch, partition, offset))) continue;
+            if (!covers(this.manifest, epoch, partition, offset) || (inherited && covers(predecessor!, epoch, partition, offset))) continue;
             keys.add(`${partition}\u0000${duplicateKey(type, ids.get(i) as string, times.get(i) as number, this.window)}`);
           }
-          if (performance.now() - since > TURN_MS) {
-            await new Promise((resolve) => setImmediate(resolve));
-            since = performance.now();
-          }
+          if (slice.due()) await slice.take();
         }
       }
     }
@@ -122,27 +131,23 @@ export class LakeKeys {
       return;
     }
     const merged = new Set<string>();
-    let since = performance.now();
+    const mergeSlice = new TimeSlice(16_384, TURN_MS);
     for (const layer of layers) {
       for (const key of layer) {
         merged.add(key);
-        if ((merged.size & 16383) === 0 && performance.now() - since > TURN_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          since = performance.now();
-        }
+        if (mergeSlice.due()) await mergeSlice.take();
       }
     }
     this.dates.set(dateKey(type, day), [merged]);
   }
-
-  /** Whether the generation covers this log position: its epoch below the watermark, an earlier one below its sealed frontier. */
-  private covers(epoch: number, partition: number, offset: number): boolean {
-    if (epoch === this.manifest.epoch) return offset < (this.manifest.watermark[partition] ?? 0);
-    const sealed = this.manifest.sealedEpochs.find((s) => s.epoch === epoch);
-    return sealed !== undefined && offset < (sealed.frontier[partition] ?? 0);
-  }
 }
 
+/** Whether a generation covers this log position: its epoch below the watermark, an earlier one below its sealed frontier. */
+function covers(manifest: GenerationManifest, epoch: number, partition: number, offset: number): boolean {
+  if (epoch === manifest.epoch) return offset < (manifest.watermark[partition] ?? 0);
+  const sealed = manifest.sealedEpochs.find((s) => s.epoch === epoch);
+  return sealed !== undefined && offset < (sealed.frontier[partition] ?? 0);
+}
 function dateKey(type: string, day: number): string {
   return `${type}\u0000${day}`;
 }

@@ -4,13 +4,12 @@
  * `extensions.lamina` plugin.
  */
 import type { GraphQLResolveInfo } from 'graphql';
-import { LaminaError, ValidationError, graphqlFieldName as gqlName, type CompiledView, type DimensionFilter, type GenerationManifest, type RunHistory, type RunRecord, type OrderBy, type ResultRow, type RollUp, type ViewQuery } from '@lamina/shared';
+import { LaminaError, ValidationError, graphqlFieldName as gqlName, type CompiledView, type DimensionFilter, type GenerationManifest, type RunHistory, type RunRecord, type OrderBy, type ResultRow, type RollUp, type ViewQuery, TimeSlice } from '@lamina/shared';
 import type { Answer, AnswerMeta, QueryService } from '../query-service.js';
 import type { LoadedGenerations } from '../loaded-generations.js';
 import { DateTime } from './scalars.js';
 import { requestedRowFields } from './requested-fields.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { TimeSlice } from '../event-loop-turn.js';
 
 export interface LaminaContext {
   laminaAnswers?: Record<string, AnswerMeta>;

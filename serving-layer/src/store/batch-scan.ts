@@ -8,10 +8,9 @@
  * a turn of the event loop every few milliseconds (TimeSlice), so ingest and /healthz never wait
  * behind a scan.
  */
-import { dimensionMatcher, measureIndexes, planQuery, zonedBucketStart, type AvgState, type CompiledView, type EncodedRuns, type GroupRow, type ViewQuery } from '@lamina/shared';
+import { dimensionMatcher, measureIndexes, planQuery, zonedBucketStart, type AvgState, type CompiledView, type EncodedRuns, type GroupRow, type ViewQuery, TimeSlice } from '@lamina/shared';
 import type { Dictionaries, DimensionDictionary } from './dimension-dictionary.js';
 import type { ViewChunk } from './view-chunk.js';
-import { TimeSlice } from '../event-loop-turn.js';
 
 /** Past this many dimension combinations, group slots are found by string keys (still one per group, not per row). */
 const NUMERIC_COMBOS = 2 ** 32;

@@ -41,29 +41,29 @@ export async function encodeParquet(table: arrow.Table, options: { compression?:
   const reader = ((await pw.transformParquetStream(batches, props)) as ReadableStream<Uint8Array>).getReader();
   for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
   if (failure !== undefined) throw failure;
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
+  const out: Uint8Array = Buffer.concat(chunks);
   // The stream writer ignores failed writes after the first batch: a short file must never pass.
   const written = await rowsInFile(out);
   if (written !== table.numRows) throw new CorruptDataError(`the Parquet writer produced ${written} rows for a table of ${table.numRows}; nothing was stored`);
   return out;
 }
 
-/** Rows a Parquet file's footer declares. */
-async function rowsInFile(bytes: Uint8Array): Promise<number> {
+/** A Parquet file's reader over its bytes (ranges read as needed) and its footer; free both when done. */
+async function openParquet(bytes: Uint8Array): Promise<{ file: pw.ParquetFile; metadata: pw.ParquetMetaData; free(): void }> {
   const file = await pw.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
   const metadata = file.metadata();
-  const fileMetadata = metadata.fileMetadata();
+  return { file, metadata, free: () => (metadata.free(), file.free()) };
+}
+
+/** Rows a Parquet file's footer declares. */
+async function rowsInFile(bytes: Uint8Array): Promise<number> {
+  const parquet = await openParquet(bytes);
+  const fileMetadata = parquet.metadata.fileMetadata();
   try {
     return fileMetadata.numRows();
   } finally {
     fileMetadata.free();
-    metadata.free();
-    file.free();
+    parquet.free();
   }
 }
 
@@ -73,20 +73,17 @@ async function rowsInFile(bytes: Uint8Array): Promise<number> {
  * at once left 130 MB of it behind in every serving process.
  */
 export async function decodeParquet(bytes: Uint8Array, source: string): Promise<arrow.Table> {
-  let file: pw.ParquetFile | undefined;
+  let parquet: Awaited<ReturnType<typeof openParquet>> | undefined;
   try {
-    file = await pw.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
-    const metadata = file.metadata();
-    const groups = metadata.numRowGroups();
-    metadata.free();
+    parquet = await openParquet(bytes);
     const batches: arrow.RecordBatch[] = [];
-    for (let g = 0; g < groups; g++) batches.push(...arrow.tableFromIPC((await file.read({ rowGroups: [g] })).intoIPCStream()).batches);
+    for (let g = 0; g < parquet.metadata.numRowGroups(); g++) batches.push(...arrow.tableFromIPC((await parquet.file.read({ rowGroups: [g] })).intoIPCStream()).batches);
     // No batches (an empty file): read whole, which keeps the schema (a table of no batches has none).
     return batches.length > 0 ? new arrow.Table(batches) : arrow.tableFromIPC(pw.readParquet(bytes).intoIPCStream());
   } catch (cause) {
     throw new CorruptDataError(`${source} is not a readable Parquet file (${String(cause)})`, { cause });
   } finally {
-    file?.free();
+    parquet?.free();
   }
 }
 
