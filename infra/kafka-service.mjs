@@ -12,6 +12,16 @@ const execFileAsync = promisify(execFile);
 
 export const KAFKA_MARKER = 'kafka.Kafka';
 
+/** Runs a JDK tool to its end; a failure says what failed, with the tool's output. */
+async function runTool(command, args, what, timeout) {
+  try {
+    await execFileAsync(command, args, { timeout });
+  } catch (err) {
+    const e = /** @type {{stdout?:string, stderr?:string, message:string}} */ (err);
+    throw new Error(`${what} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+
 /** The broker's TLS key and certificate (self-signed, for 127.0.0.1) and the PEM clients trust. */
 export function brokerTlsPaths(serviceDir) {
   return { keystore: join(serviceDir, 'tls', 'broker.p12'), caPem: join(serviceDir, 'tls', 'ca.pem'), password: 'lamina-local-tls' };
@@ -23,14 +33,10 @@ async function ensureBrokerTls(serviceDir) {
   if (existsSync(tls.keystore) && existsSync(tls.caPem)) return tls;
   mkdirSync(join(serviceDir, 'tls'), { recursive: true });
   const store = ['-keystore', tls.keystore, '-storetype', 'PKCS12', '-storepass', tls.password];
-  try {
-    await execFileAsync('keytool', ['-genkeypair', '-alias', 'broker', '-keyalg', 'RSA', '-keysize', '2048', '-validity', '3650',
-      '-dname', 'CN=127.0.0.1', '-ext', 'SAN=IP:127.0.0.1,DNS:localhost', '-keypass', tls.password, ...store], { timeout: 60_000 });
-    await execFileAsync('keytool', ['-exportcert', '-rfc', '-alias', 'broker', '-file', tls.caPem, ...store], { timeout: 60_000 });
-  } catch (err) {
-    const e = /** @type {{stdout?:string, stderr?:string, message:string}} */ (err);
-    throw new Error(`making the broker's TLS certificate with keytool (JDK) failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
+  const what = "making the broker's TLS certificate with keytool (JDK)";
+  await runTool('keytool', ['-genkeypair', '-alias', 'broker', '-keyalg', 'RSA', '-keysize', '2048', '-validity', '3650',
+    '-dname', 'CN=127.0.0.1', '-ext', 'SAN=IP:127.0.0.1,DNS:localhost', '-keypass', tls.password, ...store], what, 60_000);
+  await runTool('keytool', ['-exportcert', '-rfc', '-alias', 'broker', '-file', tls.caPem, ...store], what, 60_000);
   return tls;
 }
 
@@ -122,12 +128,7 @@ export async function startKafka({ libDir, serviceDir, brokerPort, controllerPor
     clusterId = newClusterId();
     const formatArgs = javaArgs(libDir, serviceDir, 'kafka.tools.StorageTool',
       ['format', `--cluster-id=${clusterId}`, '--config', propsFile], ['-Xmx256m']);
-    try {
-      await execFileAsync('java', formatArgs, { timeout: 120_000 });
-    } catch (err) {
-      const e = /** @type {{stdout?:string, stderr?:string, message:string}} */ (err);
-      throw new Error(`Kafka storage format failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-    }
+    await runTool('java', formatArgs, 'Kafka storage format', 120_000);
   }
 
   const logFile = join(serviceDir, 'kafka.log');
@@ -148,12 +149,7 @@ export async function ensureScramUser({ libDir, serviceDir, brokerPort, user }) 
     '--bootstrap-server', `127.0.0.1:${brokerPort}`, '--alter', '--entity-type', 'users', '--entity-name', user.username,
     '--add-config', `SCRAM-SHA-512=[iterations=4096,password=${user.password}]`,
   ], ['-Xmx128m']);
-  try {
-    await execFileAsync('java', args, { timeout: 120_000 });
-  } catch (err) {
-    const e = /** @type {{stdout?:string, stderr?:string, message:string}} */ (err);
-    throw new Error(`creating the Kafka SCRAM user failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
+  await runTool('java', args, 'creating the Kafka SCRAM user', 120_000);
 }
 
 /** Ready = a client bootstraps, sees the broker in metadata and lists topics. */

@@ -10,12 +10,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
-import { KafkaEventLog, S3ObjectStore, type LaminaConfig, type LaminaEvent } from '@lamina/shared';
+import type { LaminaConfig, LaminaEvent } from '@lamina/shared';
 import { loadConfig } from '../cli/src/load-config.js';
-import { INFRA_SKIP_REASON, requireInfra } from './support/infra-env.js';
-import { layerEnv, startPrivateStack, type PrivateStack } from './support/private-stack.js';
+import { INFRA_SKIP_REASON, dropRunInfra, requireInfra } from './support/infra-env.js';
+import { layerEnv, runClients, startPrivateStack, type PrivateStack } from './support/private-stack.js';
 import { freePort, runLayer, runToEnd, startLayer, type LaminaProcess } from './support/processes.js';
-import { archivedOffsets, produceEvents, rawRows, readTopic, validEvents, waitFor } from './support/log-facts.js';
+import { archivedOffsets, produceEvents, rawRows, readTopic, settledEvents, validEvents, waitFor } from './support/log-facts.js';
 import { settleExact } from './support/exact-answers.js';
 import { graphql, pageViews, postEvents } from './support/http.js';
 
@@ -41,8 +41,7 @@ async function scenario(name: string) {
   const { config: base } = await loadConfig(undefined);
   const config: LaminaConfig = { ...base, topic: `lamina-${run}` };
   const env = layerEnv(stack, config.topic, `lamina-test/${run}`);
-  const log = new KafkaEventLog({ brokers: env.LAMINA_KAFKA_BROKERS!.split(','), clientId: `lamina-test-${run}` });
-  const store = new S3ObjectStore({ endpoint: env.LAMINA_S3_ENDPOINT!, bucket: env.LAMINA_S3_BUCKET!, region: env.AWS_REGION!, accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, prefix: env.LAMINA_S3_PREFIX! });
+  const { log, store } = runClients(env, `lamina-test-${run}`);
   const processes: LaminaProcess[] = [];
   const start = async (layer: 'archive' | 'speed' | 'serve', extra: Record<string, string> = {}) => {
     const port = await freePort();
@@ -58,25 +57,13 @@ async function scenario(name: string) {
     return { speed, serving };
   };
   /** The valid events on the topic, once two reads a second apart agree (late writes have landed). */
-  const eventsOnTopic = async (): Promise<LaminaEvent[]> => {
-    let previous = -1;
-    return waitFor('the topic stops growing', async () => {
-      const events = validEvents(config, await readTopic(log, config.topic));
-      if (events.length === previous) return events;
-      previous = events.length;
-      await new Promise((r) => setTimeout(r, 1000));
-      return undefined;
-    }, 60_000);
-  };
+  const eventsOnTopic = (): Promise<LaminaEvent[]> => settledEvents(log, config, { gapMs: 1000, timeoutMs: 60_000 });
   await log.ensureTopic(config.topic, config.partitions);
   return {
     config, env, log, store, start, startServing, eventsOnTopic,
     async close() {
       await Promise.all(processes.map((p) => p.stop()));
-      await log.deleteTopic(config.topic).catch(() => undefined);
-      await log.close();
-      for await (const object of store.list('')) await store.delete(object.key);
-      store.destroy();
+      await dropRunInfra(log, config.topic, store);
     },
   };
 }

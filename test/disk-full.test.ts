@@ -27,14 +27,6 @@ async function totalViews(base: string): Promise<number | undefined> {
   return answer.errors ? undefined : (answer.data!.pageviews[0]?.views ?? 0);
 }
 
-/** A graceful stop, or kill -9 past 30 s (a test must not hang on a process that will not stop). */
-async function stopOrKill(child: ChildLamina): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), 30_000);
-  await stopGracefully(child);
-  clearTimeout(timer);
-}
-
 /** Polls the total until it is `expected`; never above `sent`. */
 async function settleViews(base: string, expected: number, sent: number): Promise<number | undefined> {
   let views: number | undefined;
@@ -101,7 +93,7 @@ test('a full data folder (ENOSPC): ingest answers 503 with the reason and keeps 
     assert.equal(again.data?.runBatch.events, inLog, `the lake holds each event of the log once (${JSON.stringify(again.errors)})`);
     t.diagnostic(`recovery: ingest accepted ${ingestBack} ms after space came back, a batch published ${published} ms after; ${inLog - acknowledged} events of refused requests had landed in the log`);
   } finally {
-    if (child) await stopOrKill(child);
+    if (child) await stopGracefully(child);
     // Lazily: the mount goes once nothing holds it, and never is the tmpfs's content removed in place.
     await run('umount', ['-l', mountPoint]).catch(() => undefined);
     await rm(mountPoint, { recursive: true, force: true });

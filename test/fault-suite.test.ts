@@ -22,12 +22,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeltaTable, KafkaEventLog, S3ObjectStore, lakeLayout, type LaminaConfig, type LaminaEvent } from '@lamina/shared';
+import { DeltaTable, lakeLayout, type KafkaEventLog, type LaminaConfig } from '@lamina/shared';
 import { loadConfig } from '../cli/src/load-config.js';
-import { INFRA_SKIP_REASON, requireInfra } from './support/infra-env.js';
-import { layerEnv, startPrivateStack, type PrivateStack } from './support/private-stack.js';
+import { INFRA_SKIP_REASON, dropRunInfra, requireInfra } from './support/infra-env.js';
+import { layerEnv, runClients, startPrivateStack, type PrivateStack } from './support/private-stack.js';
 import { freePort, runToEnd, startLayer, type LaminaProcess } from './support/processes.js';
-import { archivedOffsets, produceEvents, rawRows, readTopic, validEvents, waitFor } from './support/log-facts.js';
+import { archivedOffsets, produceEvents, rawRows, settledEvents, waitFor } from './support/log-facts.js';
 import { settleExact } from './support/exact-answers.js';
 import { pageViews } from './support/http.js';
 import { startStoreProxy } from './support/store-proxy.js';
@@ -105,8 +105,7 @@ test('the fault suite: kill -9 of each layer at its worst moment, broker stopped
   const configFile = join(work, `${run}.config.mjs`);
   await writeFile(configFile, `export default ${JSON.stringify(config)};`);
   const env: Record<string, string> = { ...layerEnv(stack, config.topic, `lamina-test/${run}`), LAMINA_CONFIG: configFile };
-  const log = new KafkaEventLog({ brokers: env.LAMINA_KAFKA_BROKERS!.split(','), clientId: `lamina-test-${run}` });
-  const store = new S3ObjectStore({ endpoint: env.LAMINA_S3_ENDPOINT!, bucket: env.LAMINA_S3_BUCKET!, region: env.AWS_REGION!, accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, prefix: env.LAMINA_S3_PREFIX! });
+  const { log, store } = runClients(env, `lamina-test-${run}`);
   await log.ensureTopic(config.topic, config.partitions);
   const proxy = await startStoreProxy(env.LAMINA_S3_ENDPOINT!);
   const running = new Map<string, { process: LaminaProcess; url: string }>();
@@ -134,14 +133,7 @@ test('the fault suite: kill -9 of each layer at its worst moment, broker stopped
   /** Pauses the load, checks every count, resumes; the ms from `since` to the exact answer. */
   const exactAfter = async (label: string, since: number): Promise<number> => {
     await load.pause();
-    let previous = -1;
-    const onTopic: LaminaEvent[] = await waitFor('the topic stops growing', async () => {
-      const events = validEvents(config, await readTopic(log, config.topic));
-      if (events.length === previous) return events;
-      previous = events.length;
-      await new Promise((r) => setTimeout(r, 500));
-      return undefined;
-    }, 120_000);
+    const onTopic = await settledEvents(log, config, { gapMs: 500, timeoutMs: 120_000 });
     assert.ok(onTopic.length >= load.acknowledged && onTopic.length <= load.sent, `${label}: ${onTopic.length} on the topic, ${load.acknowledged} acknowledged, ${load.sent} sent`);
     assert.equal(new Set(onTopic.map((e) => e.id)).size, onTopic.length, `${label}: every event id once on the topic`);
     await settleExact(running.get('serve')!.url, config, onTopic, label, 120_000);
@@ -275,9 +267,6 @@ test('the fault suite: kill -9 of each layer at its worst moment, broker stopped
     await load.stop();
     await Promise.allSettled([...running.values()].map(({ process: p }) => p.stop()));
     await proxy.close();
-    await log.deleteTopic(config.topic).catch(() => undefined);
-    await log.close();
-    for await (const object of store.list('')) await store.delete(object.key);
-    store.destroy();
+    await dropRunInfra(log, config.topic, store);
   }
 });

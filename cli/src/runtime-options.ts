@@ -4,7 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '@lamina/shared';
+import { ConfigError, type KafkaEventLogOptions, type KafkaSasl } from '@lamina/shared';
+
+type KafkaSsl = NonNullable<KafkaEventLogOptions['ssl']>;
 
 export interface RuntimeOptions {
   configPath: string | undefined;
@@ -16,7 +18,7 @@ export interface RuntimeOptions {
   /** Topic name override (LAMINA_TOPIC); the config's `topic` otherwise. */
   topic: string | undefined;
   /** sessionTimeoutMs: how long before a dead group member's partitions are reassigned. */
-  kafka: { brokers: string[]; clientId: string; sessionTimeoutMs: number; sasl?: KafkaSasl; ssl?: boolean | { ca: string } } | undefined;
+  kafka: { brokers: string[]; clientId: string; sessionTimeoutMs: number; sasl?: KafkaSasl; ssl?: KafkaSsl } | undefined;
   s3: { endpoint: string | undefined; bucket: string; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; prefix: string } | undefined;
   speedUrls: string[];
   /** This process's speed instance name (distributed mode). */
@@ -42,8 +44,6 @@ function keys(env: NodeJS.ProcessEnv, name: string): string[] {
   return list;
 }
 
-type KafkaSasl = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
-
 /** LAMINA_KAFKA_SASL_MECHANISM + LAMINA_KAFKA_USERNAME/PASSWORD; the password is never echoed. */
 function kafkaSasl(env: NodeJS.ProcessEnv): KafkaSasl | undefined {
   const mechanism = env.LAMINA_KAFKA_SASL_MECHANISM?.trim().toLowerCase();
@@ -59,7 +59,7 @@ function kafkaSasl(env: NodeJS.ProcessEnv): KafkaSasl | undefined {
 }
 
 /** LAMINA_KAFKA_SSL: true (the system's CAs) or the path of a PEM file with the brokers' CA. */
-function kafkaSsl(env: NodeJS.ProcessEnv): boolean | { ca: string } | undefined {
+function kafkaSsl(env: NodeJS.ProcessEnv): KafkaSsl | undefined {
   const raw = env.LAMINA_KAFKA_SSL?.trim();
   if (!raw || raw === 'false') return undefined;
   if (raw === 'true') return true;
@@ -78,7 +78,7 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return value;
 }
 
-function withKafkaSecurity<T extends object>(env: NodeJS.ProcessEnv, kafka: T): T & { sasl?: KafkaSasl; ssl?: boolean | { ca: string } } {
+function withKafkaSecurity<T extends object>(env: NodeJS.ProcessEnv, kafka: T): T & { sasl?: KafkaSasl; ssl?: KafkaSsl } {
   const sasl = kafkaSasl(env);
   const ssl = kafkaSsl(env);
   return { ...kafka, ...(sasl ? { sasl } : {}), ...(ssl !== undefined ? { ssl } : {}) };

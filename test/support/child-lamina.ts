@@ -46,11 +46,17 @@ export async function kill9(child: ChildLamina): Promise<void> {
   await exited;
 }
 
-export async function stopGracefully(child: ChildLamina): Promise<number | null> {
-  if (child.process.exitCode !== null) return child.process.exitCode;
+/** SIGTERM and the exit code; kill -9 past `timeoutMs` (then null): a test never hangs on a process that will not stop. */
+export async function stopGracefully(child: ChildLamina, timeoutMs = 30_000): Promise<number | null> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return child.process.exitCode;
   const exited = new Promise<number | null>((resolve) => child.process.once('exit', (code) => resolve(code)));
   child.process.kill('SIGTERM');
-  return exited;
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), timeoutMs);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Records in an embedded data folder's log, summed over partitions (read with Lamina stopped: it holds the log's lock). */

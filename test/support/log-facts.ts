@@ -65,3 +65,15 @@ export async function produceEvents(log: EventLog, config: LaminaConfig, events:
   });
   for (let i = 0; i < records.length; i += 2000) await log.produce(config.topic, records.slice(i, i + 2000));
 }
+
+/** The valid events on the topic, once two reads `gapMs` apart agree (late writes have landed). */
+export async function settledEvents(log: EventLog, config: LaminaConfig, { gapMs, timeoutMs }: { gapMs: number; timeoutMs: number }): Promise<LaminaEvent[]> {
+  let previous = -1;
+  return waitFor('the topic stops growing', async () => {
+    const events = validEvents(config, await readTopic(log, config.topic));
+    if (events.length === previous) return events;
+    previous = events.length;
+    await new Promise((r) => setTimeout(r, gapMs));
+    return undefined;
+  }, timeoutMs);
+}

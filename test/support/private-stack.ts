@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stackConfigFromEnv, type StackConfig } from '../../infra/stack-config.mjs';
 import { ensureStack, stackStatus, stopStack, type StackEnv } from '../../infra/stack-lib.mjs';
+import { KafkaEventLog, S3ObjectStore } from '@lamina/shared';
 import { freePort } from './processes.js';
 
 export interface PrivateStack {
@@ -64,4 +65,12 @@ export async function startPrivateStack(): Promise<PrivateStack> {
 /** The env a Lamina layer needs to run on this stack, with its own topic and lake prefix. */
 export function layerEnv(stack: PrivateStack, topic: string, prefix: string): Record<string, string> {
   return { ...stack.env, LAMINA_TOPIC: topic, LAMINA_S3_PREFIX: prefix, LAMINA_KAFKA_SESSION_TIMEOUT_MS: '6000' };
+}
+
+/** A Kafka client and the lake's object store, for a test to read what the layers on `env` wrote. */
+export function runClients(env: Record<string, string>, clientId: string): { log: KafkaEventLog; store: S3ObjectStore } {
+  return {
+    log: new KafkaEventLog({ brokers: env.LAMINA_KAFKA_BROKERS!.split(','), clientId }),
+    store: new S3ObjectStore({ endpoint: env.LAMINA_S3_ENDPOINT!, bucket: env.LAMINA_S3_BUCKET!, region: env.AWS_REGION!, accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, prefix: env.LAMINA_S3_PREFIX! }),
+  };
 }

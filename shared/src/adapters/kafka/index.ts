@@ -1,2 +1,2 @@
 export { KafkaEventLog } from './kafka-event-log.js';
-export type { KafkaEventLogOptions, KafkaConsumerErrorContext } from './kafka-options.js';
+export type { KafkaEventLogOptions, KafkaConsumerErrorContext, KafkaSasl } from './kafka-options.js';

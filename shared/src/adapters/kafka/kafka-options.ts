@@ -14,6 +14,13 @@ export interface KafkaConsumerErrorContext {
   offset?: number;
 }
 
+/** SASL credentials for a broker listener. */
+export interface KafkaSasl {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
+}
+
 export interface KafkaEventLogOptions {
   /** `host:port` of at least one broker. */
   brokers: string[];
@@ -60,7 +67,7 @@ export interface KafkaEventLogOptions {
   /** A handler failed and will be retried, or kafkajs crashed a member; default: logger.warn. */
   onConsumerError?: (error: unknown, context: KafkaConsumerErrorContext) => void;
   /** SASL authentication (a broker listener with SASL_PLAINTEXT or SASL_SSL). */
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  sasl?: KafkaSasl;
   /** TLS to the brokers: true for the system's CAs, or the PEM of the CA that signed the brokers' certificates. */
   ssl?: boolean | { ca: string };
 }
