@@ -3,6 +3,7 @@
  * the `lamina` bin (cli/bin/lamina.mjs), the same entry point `npx lamina` and supervisors use.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -25,12 +26,45 @@ export interface StartOptions {
   nodeArgs?: string[];
 }
 
+/**
+ * A port for a child process to listen on. Port 0 would pick one from the kernel's ephemeral range,
+ * and between our check and the child's listen an outgoing connection (Kafka clients open many) can
+ * take it: CI saw EADDRINUSE that way. So ports come from below that range, are checked on every
+ * interface (layers listen on 0.0.0.0), and are never handed out twice by this process.
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORT_FLOOR + Math.floor(Math.random() * (ephemeralFloor() - PORT_FLOOR));
+    if (handedOut.has(port) || RESERVED_PORTS.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port found between ${PORT_FLOOR} and ${ephemeralFloor()} after 200 tries`);
+}
+
+const PORT_FLOOR = 20_000;
+/** The local stack's own ports (infra/stack.mjs), should a range ever reach them. */
+const RESERVED_PORTS = new Set([19_000, 19_001, 19_092, 19_093, 19_094]);
+const handedOut = new Set<number>();
+
+function ephemeralFloor(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > PORT_FLOOR + 1_000) return low;
+  } catch {
+    // Not Linux: Linux's default floor, below the IANA dynamic range (49152) too.
+  }
+  return 32_768;
+}
+
+async function bindable(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
+  });
 }
 
 /** Starts `lamina <args>` and resolves once a log line matches `ready`. */
