@@ -13,7 +13,7 @@ import { runArchiver, runBatchHistory, runBatchOnce, runBatchSchedule, runVacuum
 import { runServe, runSpeed } from './layer-commands.js';
 import { runNewEpoch, type EpochStart } from './log-commands.js';
 import { runBackfill } from './backfill-command.js';
-import { EXIT, ProcessLifetime, exitCodeOf, installCrashHandlers } from './process-lifetime.js';
+import { EXIT, ProcessLifetime, exitCodeOf, installCrashHandlers, installWarningLog } from './process-lifetime.js';
 
 async function runtime() {
   const options = readRuntimeOptions();
@@ -21,6 +21,7 @@ async function runtime() {
   const rt = createRuntime(config, options);
   // From here on (the commands' work) no crash goes unlogged; before it, parseAsync's catch reports.
   installCrashHandlers(rt.logger);
+  installWarningLog(rt.logger);
   rt.logger.info({ config: origin, topic: config.topic, partitions: config.partitions }, 'config loaded');
   return rt;
 }

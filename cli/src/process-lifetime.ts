@@ -43,6 +43,20 @@ export function installCrashHandlers(logger: Logger): void {
   process.on('uncaughtException', die('uncaught exception'));
 }
 
+/**
+ * Node's process warnings go to the structured log (level warn) instead of raw stderr lines, so a
+ * log pipeline sees them. One is dropped: kafkajs schedules its request queue's check with a
+ * negative delay (`throttledUntil` starts at -1; kafkajs issue #1751, unfixed in 2.2.4), which Node
+ * has always run after 1 ms and Node 24 now reports on every connection.
+ */
+export function installWarningLog(logger: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error) => {
+    if (warning.name === 'TimeoutNegativeWarning' && /kafkajs[\\/]src[\\/]network[\\/]requestQueue/.test(warning.stack ?? '')) return;
+    logger.warn({ warning: warning.name, stack: warning.stack }, `process warning: ${warning.message}`);
+  });
+}
+
 export interface LifetimeOptions {
   /** Stop as on SIGTERM when the parent process goes away (set when npm started us). */
   watchParent: boolean;
