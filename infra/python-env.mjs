@@ -1,6 +1,6 @@
-// A Python virtual environment with infra/python/requirements.txt, made once per pin set in the
+// A Python virtual environment from a pinned requirements file, made once per pin set in the
 // machine-wide cache (like the Kafka jars and the MinIO binary): independent readers of the lake
-// (delta-rs) for the interop tests. Assembled in a temporary folder and renamed into place, so an
+// (delta-rs, infra/python) for the interop tests, and PySpark for the Spark engine (infra/spark). Assembled in a temporary folder and renamed into place, so an
 // interrupted install never leaves an entry that looks complete.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,10 +10,10 @@ import { REPO_ROOT } from './stack-config.mjs';
 
 const REQUIREMENTS = join(REPO_ROOT, 'infra', 'python', 'requirements.txt');
 
-/** The venv folder for the current requirements (its name hashes them). */
-export function pythonEnvDir(cacheDir) {
-  const hash = createHash('sha256').update(readFileSync(REQUIREMENTS)).digest('hex').slice(0, 12);
-  return join(cacheDir, 'python', hash);
+/** The venv folder for a requirements file (its name hashes the pins), under `<cacheDir>/<kind>`. */
+export function pythonEnvDir(cacheDir, requirements = REQUIREMENTS, kind = 'python') {
+  const hash = createHash('sha256').update(readFileSync(requirements)).digest('hex').slice(0, 12);
+  return join(cacheDir, kind, hash);
 }
 
 function run(command, args, what) {
@@ -23,17 +23,17 @@ function run(command, args, what) {
 }
 
 /** Returns the venv's python, creating the venv on first use (pip from PyPI, a minute or so). */
-export function ensurePythonEnv({ cacheDir, log = () => {} }) {
-  const dir = pythonEnvDir(cacheDir);
+export function ensurePythonEnv({ cacheDir, log = () => {}, requirements = REQUIREMENTS, kind = 'python' }) {
+  const dir = pythonEnvDir(cacheDir, requirements, kind);
   const python = join(dir, 'bin', 'python');
   if (existsSync(python)) return python;
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(join(dir, '..'), { recursive: true });
-  log(`provisioning Python packages (${readFileSync(REQUIREMENTS, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).join(', ')}) -> ${dir}`);
+  log(`provisioning Python packages (${readFileSync(requirements, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).join(', ')}) -> ${dir}`);
   const started = Date.now();
   run('python3', ['-m', 'venv', tmp], 'python3 -m venv');
-  run(join(tmp, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', REQUIREMENTS], 'pip install');
+  run(join(tmp, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', requirements], 'pip install');
   // A venv's scripts name their folder; recreate it in place after the rename so they point at the final path.
   renameSync(tmp, dir);
   run('python3', ['-m', 'venv', '--upgrade', dir], 'python3 -m venv --upgrade');

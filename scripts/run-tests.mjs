@@ -4,7 +4,8 @@
 //
 // Real infrastructure: unless LAMINA_TEST_INFRA=off, the local Kafka + MinIO stack (infra/) is
 // provisioned and started first when it is not running, its env handed to the tests, and stopped
-// afterwards if this run started it; likewise a Python venv with delta-rs (infra/python-env.mjs). In CI (CI=true) a stack that cannot start fails the run;
+// afterwards if this run started it; likewise a Python venv with delta-rs (infra/python-env.mjs) and
+// one with PySpark and its jars (infra/spark-env.mjs). In CI (CI=true) a stack that cannot start fails the run;
 // elsewhere the infra tests skip, loudly.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -50,6 +51,8 @@ async function startInfra() {
     const { env, startedByUs } = await ensureStack({ log: (line) => console.error(`[stack] ${line}`) });
     console.error(`[stack] ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${startedByUs ? 'started by this run' : 'already running'})`);
     env.LAMINA_TEST_PYTHON = ensurePythonEnv({ cacheDir: stackConfigFromEnv().cacheDir, log: (line) => console.error(`[python] ${line}`) });
+    const { ensureSparkEnv } = await import('../infra/spark-env.mjs');
+    env.LAMINA_TEST_SPARK = JSON.stringify(ensureSparkEnv({ cacheDir: stackConfigFromEnv().cacheDir, log: (line) => console.error(`[spark] ${line}`) }));
     return { env, stop: async () => { if (startedByUs) await stopStack({ log: (line) => console.error(`[stack] ${line}`) }); } };
   } catch (error) {
     if (inCI) throw error;

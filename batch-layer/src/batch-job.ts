@@ -38,6 +38,7 @@ import {
 } from '@lamina/shared';
 import { compactTable } from './compactor.js';
 import { DuckDbEngine } from './engines/duckdb/duckdb-engine.js';
+import { SparkEngine } from './engines/spark/spark-engine.js';
 import { takeSnapshot } from './pipeline/lake-snapshot.js';
 import { planRun } from './pipeline/run-plan.js';
 import { StagedFiles } from './pipeline/staged-files.js';
@@ -168,7 +169,9 @@ export class BatchJob {
 
   private async engine(scratchDir: string): Promise<BatchEngine> {
     const { batch } = this.options.config;
-    return DuckDbEngine.open({ memoryLimit: batch.memoryLimit, ...(batch.threads ? { threads: batch.threads } : {}), scratchDir, logger: this.options.logger });
+    const common = { memoryLimit: batch.memoryLimit, ...(batch.threads ? { threads: batch.threads } : {}), scratchDir, logger: this.options.logger };
+    if (batch.engine === 'spark') return SparkEngine.open({ ...common, ...batch.spark });
+    return DuckDbEngine.open(common);
   }
 
   private async runOnce(options: BatchRunOptions): Promise<GenerationManifest> {

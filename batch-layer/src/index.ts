@@ -3,4 +3,5 @@ export { BatchJob, QualityGateError, type BatchAlert, type BatchJobOptions, type
 export { BatchScheduler, viewsWithoutBatchPart } from './batch-scheduler.js';
 export { compactTable, type CompactionOptions, type CompactionResult } from './compactor.js';
 export { DuckDbEngine, type DuckDbEngineOptions } from './engines/duckdb/duckdb-engine.js';
+export { SparkEngine, type SparkEngineOptions } from './engines/spark/spark-engine.js';
 export { vacuumLake, type VacuumOptions, type VacuumReport } from './lake-vacuum.js';

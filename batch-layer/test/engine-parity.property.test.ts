@@ -1,7 +1,7 @@
 /**
- * One definition, two engines: for random events (unicode, edge numbers, missing optional values,
- * defaults, duplicates, many small groups), the DuckDB SQL of every view gives the same states as the
- * TypeScript fold of the speed layer — byte for byte for sketches, exactly for counts, integer sums,
+ * One definition, three engines: for random events (unicode, edge numbers, missing optional values,
+ * defaults, duplicates, many small groups), the SQL of every view — run by DuckDB, and (fewer runs,
+ * local[2]) by Spark — gives the same states as the TypeScript fold of the speed layer — byte for byte for sketches, exactly for counts, integer sums,
  * min and max; float sums within rounding (relative 1e-9 of the sum of magnitudes).
  */
 import { test } from 'node:test';
@@ -25,11 +25,13 @@ import {
   validateConfig,
   duplicateKey,
   viewRowsFromArrow,
+  type BatchEngine,
   type CompiledView,
   type GroupRow,
   type LaminaEvent,
 } from '@lamina/shared';
-import { DuckDbEngine } from '@lamina/batch-layer';
+import { DuckDbEngine, SparkEngine } from '@lamina/batch-layer';
+import { requireSpark } from '../../test/support/infra-env.js';
 
 const config = validateConfig({
   partitions: 3,
@@ -128,9 +130,19 @@ function magnitudes(view: CompiledView, events: readonly LaminaEvent[]): Map<str
   return out;
 }
 
+const spark = requireSpark();
+
 test('DuckDB SQL and the TypeScript fold build identical states for every measure', { timeout: 600_000 }, async () => {
+  await parity((scratchDir) => DuckDbEngine.open({ memoryLimit: '1GB', threads: 2, scratchDir, logger: silentLogger }), Number(process.env.LAMINA_PROPERTY_RUNS ?? 25));
+});
+
+test('Spark SQL (local[2]) and the TypeScript fold build identical states for every measure', { skip: spark ? false : 'needs Spark', timeout: 600_000 }, async () => {
+  await parity((scratchDir) => SparkEngine.open({ master: 'local[2]', python: spark!.python, jars: spark!.jars, conf: {}, memoryLimit: '1GB', threads: 2, scratchDir, logger: silentLogger }), Number(process.env.LAMINA_PROPERTY_RUNS_SPARK ?? 4));
+});
+
+async function parity(open: (scratchDir: string) => Promise<BatchEngine>, numRuns: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'lamina-parity-'));
-  const engine = await DuckDbEngine.open({ memoryLimit: '1GB', threads: 2, scratchDir: join(dir, 'scratch'), logger: silentLogger });
+  const engine = await open(join(dir, 'scratch'));
   const validator = new EventValidator(config);
   const views = compileViews(config);
   let run = 0;
@@ -216,11 +228,11 @@ test('DuckDB SQL and the TypeScript fold build identical states for every measur
           await rm(outputDir, { recursive: true, force: true });
         }
       }),
-      { numRuns: Number(process.env.LAMINA_PROPERTY_RUNS ?? 25), endOnFailure: true },
+      { numRuns, endOnFailure: true },
     );
   } finally {
     await engine.close();
     await rm(dir, { recursive: true, force: true });
   }
-});
+}
 

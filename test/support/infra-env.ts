@@ -64,6 +64,16 @@ export function requirePython(env: NodeJS.ProcessEnv = process.env): string | un
   return undefined;
 }
 
+/** The Spark engine's settings (infra/spark-env.mjs) the test runner provisions; same rules as requireInfra. */
+export function requireSpark(env: NodeJS.ProcessEnv = process.env): { python: string; jars: string[] } | undefined {
+  const settings = env.LAMINA_TEST_SPARK?.trim();
+  if (settings) return JSON.parse(settings) as { python: string; jars: string[] };
+  const message = 'LAMINA_TEST_SPARK is not set (the test runner provisions pyspark and its jars: node scripts/run-tests.mjs, or npm test)';
+  if (env.CI === 'true') throw new Error(`${message}. In CI the Spark tests must run, not be skipped.`);
+  process.stderr.write(`\n!!! SKIPPING SPARK TESTS: ${message}\n\n`);
+  return undefined;
+}
+
 /** The environment of a `lamina` process on the stack: its config file, topic, lake prefix and scratch folder. */
 export function laminaProcessEnv(infra: InfraEnv, options: { configFile: string; topic: string; prefix: string; scratchDir: string }): Record<string, string> {
   const { kafkaBrokers, s3 } = infra;

@@ -56,3 +56,29 @@ export const duckdbDialect: SqlDialect = {
   toText: (value) => `CAST(${value} AS VARCHAR)`,
   type: (name) => name,
 };
+
+/**
+ * Spark SQL 3.5, with the session settings the Spark engine sets (spark-session.ts): ANSI mode and
+ * double-quoted identifiers (as DuckDB's), session time zone UTC. Relations are temp views the
+ * engine registers, so readParquet is not used.
+ */
+export const sparkDialect: SqlDialect = {
+  name: 'spark',
+  readParquet: () => {
+    throw new Error('the Spark engine registers its inputs as temp views (spark-engine.ts); readParquet is DuckDB-only');
+  },
+  epochMs: (ts) => `unix_millis(${ts})`,
+  md5Hex: (text) => `md5(${text})`,
+  hexToBigint: (hex) => `CAST(conv(${hex}, 16, 10) AS BIGINT)`,
+  hexFields: (fields) => `concat(${fields.map(([v, w]) => `lpad(hex(${v}), ${w}, '0')`).join(', ')})`,
+  unhex: (hex) => `unhex(${hex})`,
+  bitCount: (value) => `bit_count(${value})`,
+  xor: (a, b) => `(${a} ^ ${b})`,
+  nullSafeEquals: (a, b) => `${a} <=> ${b}`,
+  shiftRight: (value, bits) => `shiftright(${value}, ${bits})`,
+  sortedConcat: (value) => `array_join(array_sort(collect_list(${value})), '')`,
+  double: (x) => `CAST('${Object.is(x, -0) ? '-0.0' : String(x)}' AS DOUBLE)`,
+  dateOfEpochDay: (day) => `date_from_unix_date(CAST(${day} AS INT))`,
+  toText: (value) => `CAST(${value} AS STRING)`,
+  type: (name) => ({ BIGINT: 'BIGINT', DOUBLE: 'DOUBLE', BLOB: 'BINARY', VARCHAR: 'STRING', INTEGER: 'INT' })[name],
+};

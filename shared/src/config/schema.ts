@@ -69,7 +69,7 @@ export const viewSchema = z.strictObject({
   measures: z.record(name, measureSchema).refine((m) => Object.keys(m).length > 0, 'a view needs at least one measure'),
 });
 
-export const batchEngineSchema = z.enum(['duckdb']);
+export const batchEngineSchema = z.enum(['duckdb', 'spark']);
 
 export const laminaConfigSchema = z.strictObject({
   topic: z.string().min(1).default('events'),
@@ -86,8 +86,21 @@ export const laminaConfigSchema = z.strictObject({
     .strictObject({
       /** Cron expression (5 or 6 fields) for `lamina batch schedule` and embedded mode. */
       schedule: z.string().default('0 2 * * *'),
-      /** The engine that computes the views from the lake (DuckDB in-process; Spark is planned). */
+      /** The engine that computes the views from the lake: DuckDB in-process, or Spark (`batch.spark`). */
       engine: batchEngineSchema.default('duckdb'),
+      /** The Spark engine's session (docs/spark.md): used when `engine` is 'spark'. */
+      spark: z
+        .strictObject({
+          /** Spark master URL: local[2], spark://host:7077, yarn, k8s://https://host:443. */
+          master: z.string().min(1).default('local[2]'),
+          /** A Python interpreter that can import pyspark (infra/spark/requirements.txt pins the versions). */
+          python: z.string().min(1).default('python3'),
+          /** Jars for spark.jars (local paths or URLs): delta-spark, and hadoop-aws for S3A (infra/spark/packages.txt). */
+          jars: z.array(z.string().min(1)).default([]),
+          /** Further Spark settings (e.g. spark.executor.memory, fs.s3a.*); they win over Lamina's defaults. */
+          conf: z.record(z.string().min(1), z.string()).default({}),
+        })
+        .prefault({}),
       /** The engine's memory limit (DuckDB syntax, e.g. '2GB'); past it DuckDB spills to `spillDir`. */
       memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "a size such as '512MB' or '4GB'").default('2GB'),
       /** Engine threads; default: one per core. */

@@ -1,8 +1,10 @@
 /**
  * The BatchEngine port: what the batch layer asks of a columnar engine. Lamina plans (which raw files,
- * which offsets, which dates) and publishes; the engine only computes, from local Parquet files, and
- * writes view rows as Parquet files partitioned by `_date` into a local folder. Adapters: DuckDB
- * in-process (batch-layer/src/engines/duckdb); Spark is planned behind the same port.
+ * which offsets, which dates) and publishes; the engine only computes, from the Parquet files it is
+ * handed, and writes view rows as Parquet files partitioned by `_date` into a local folder, sorted by
+ * their key, one file per date (batch-layer/src/engines/view-files.ts), so that every engine writes
+ * the same bytes for the same rows. Adapters: DuckDB in-process (batch-layer/src/engines/duckdb) and
+ * Spark through a PySpark driver (batch-layer/src/engines/spark).
  */
 import type { CompiledView } from '../views/compiled-view.js';
 import type { OffsetWindow } from '../tables/offset-ranges.js';

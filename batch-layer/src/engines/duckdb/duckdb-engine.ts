@@ -1,12 +1,12 @@
 /**
  * The DuckDB adapter of the BatchEngine port: DuckDB in-process (@duckdb/node-api), reading the
  * snapshot's Parquet files from local paths (read_parquet with union_by_name, so files written before
- * a schema evolution read the new columns as null) and writing view rows with COPY … PARTITION_BY.
+ * a schema evolution read the new columns as null); view rows go through writeViewFiles (sorted, one file per date).
  * Memory is bounded by `memoryLimit`; past it DuckDB spills to `spillDir`. No extension is loaded:
  * parquet is built in, and Lamina hands it files, not table paths.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -31,8 +31,8 @@ import {
 import { writeFile } from 'node:fs/promises';
 import { duckdbDialect } from '../../sql/dialect.js';
 import { laterCopies, viewSql } from '../../sql/view-sql.js';
-import { windowPredicate } from '../../sql/window-predicate.js';
-import { quoteIdent } from '../../sql/literals.js';
+import { missingReferencesSql, rawProfileSql, rawScanSql } from '../../sql/raw-facts-sql.js';
+import { writeViewFiles } from '../view-files.js';
 
 export interface DuckDbEngineOptions {
   /** DuckDB memory_limit, e.g. '2GB'. */
@@ -45,7 +45,6 @@ export interface DuckDbEngineOptions {
 }
 
 const BOUNDS_TABLE = 'lamina_ddsketch_bounds';
-const DAY_MS = 86_400_000;
 
 export class DuckDbEngine implements BatchEngine {
   readonly name = 'duckdb';
@@ -106,8 +105,7 @@ export class DuckDbEngine implements BatchEngine {
         const ranked = await this.relation(dedup.input, scratch, 'dedup');
         await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${copies} AS ${laterCopies(duckdbDialect, dedup.window, ranked, 'k', windows, dedup.scope, relation)}`);
       }
-      const counted = copies ? `(SELECT count(*) FROM ${copies})` : '0';
-      const reader = await this.connection.runAndReadAll(`SELECT count(*) AS n, max(epoch_ms(_log_ts)) AS t, ${counted} AS d FROM ${relation} AS r WHERE ${windowPredicate(windows)}`);
+      const reader = await this.connection.runAndReadAll(rawScanSql(duckdbDialect, relation, windows, copies));
       const [n, t, d] = reader.getRows()[0]!;
       return { rows: Number(n), maxLogTime: t === null ? null : Number(t), duplicates: Number(d), ...(copies ? { copies } : {}) };
     } finally {
@@ -120,10 +118,7 @@ export class DuckDbEngine implements BatchEngine {
     try {
       const sources = await Promise.all(task.inputs.map((input) => this.relation(input, scratch)));
       const sql = viewSql(duckdbDialect, { view: task.view, sources, windows: task.windows, ...(task.dedupScope ? { dedupScope: task.dedupScope } : {}), ...(task.copies ? { copies: task.copies } : {}), boundsTable: BOUNDS_TABLE });
-      await mkdir(task.outputDir, { recursive: true });
-      const target = task.outputDir.replace(/'/g, "''");
-      await this.connection.run(`COPY (${sql}) TO '${target}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_date), FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE)`);
-      return await this.outputFiles(task.outputDir);
+      return await writeViewFiles(this.connection, task.view, sql, task.outputDir);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -133,11 +128,7 @@ export class DuckDbEngine implements BatchEngine {
     const scratch = await this.scratch();
     try {
       const relation = await this.relation(input, scratch);
-      const exprs = request.columns.flatMap((c, i) => {
-        const column = quoteIdent(c.name);
-        return [`count(*) - count(${column}) AS n${i}`, c.numeric ? `avg(${column})::DOUBLE AS m${i}` : `NULL::DOUBLE AS m${i}`];
-      });
-      const reader = await this.connection.runAndReadAll(`SELECT count(*) AS n, max(epoch_ms(_ts)) AS t${exprs.map((e) => `, ${e}`).join('')} FROM ${relation} AS r WHERE ${windowPredicate(windows)}`);
+      const reader = await this.connection.runAndReadAll(rawProfileSql(duckdbDialect, relation, windows, request));
       const row = reader.getRows()[0]!;
       const columns: RawProfile['columns'] = {};
       request.columns.forEach((c, i) => {
@@ -155,11 +146,9 @@ export class DuckDbEngine implements BatchEngine {
     try {
       const relation = await this.relation(input, scratch);
       const keys = await this.relation(referenced, scratch, 'referenced');
-      const c = quoteIdent(column);
-      const checked = `SELECT ${c} AS v FROM ${relation} AS r WHERE ${windowPredicate(windows)} AND ${c} IS NOT NULL`;
-      const missing = `SELECT v FROM (${checked}) AS x WHERE NOT EXISTS (SELECT 1 FROM ${keys} AS k WHERE k.${quoteIdent(referencedColumn)} = x.v)`;
-      const counts = (await this.connection.runAndReadAll(`SELECT (SELECT count(*) FROM (${checked}) AS a), (SELECT count(*) FROM (${missing}) AS b)`)).getRows()[0]!;
-      const examples = (await this.connection.runAndReadAll(`SELECT DISTINCT v::VARCHAR FROM (${missing}) AS m ORDER BY 1 LIMIT 5`)).getRows().map((r) => String(r[0]));
+      const sql = missingReferencesSql(duckdbDialect, relation, windows, column, keys, referencedColumn);
+      const counts = (await this.connection.runAndReadAll(sql.counts)).getRows()[0]!;
+      const examples = (await this.connection.runAndReadAll(sql.examples)).getRows().map((r) => String(r[0]));
       return { checked: Number(counts[0]), missing: Number(counts[1]), examples };
     } finally {
       await rm(scratch, { recursive: true, force: true });
@@ -187,20 +176,5 @@ export class DuckDbEngine implements BatchEngine {
     const schemaFile = join(scratch, `schema-${role}-${input.eventType}.parquet`);
     await writeFile(schemaFile, await encodeParquet(new arrow.Table(schema)));
     return duckdbDialect.readParquet([schemaFile, ...input.files]);
-  }
-
-  private async outputFiles(dir: string): Promise<ViewOutputFile[]> {
-    const files: { path: string; day: number }[] = [];
-    for (const folder of await readdir(dir)) {
-      const m = /^_date=(\d{4}-\d{2}-\d{2})$/.exec(folder);
-      if (!m) continue;
-      const day = Date.parse(`${m[1]}T00:00:00Z`) / DAY_MS;
-      for (const name of await readdir(join(dir, folder))) if (name.endsWith('.parquet')) files.push({ path: join(dir, folder, name), day });
-    }
-    if (files.length === 0) return [];
-    const list = files.map((f) => `'${f.path.replace(/'/g, "''")}'`).join(', ');
-    const reader = await this.connection.runAndReadAll(`SELECT file_name, num_rows FROM parquet_file_metadata([${list}])`);
-    const rows = new Map(reader.getRows().map(([name, n]) => [String(name), Number(n)]));
-    return files.map((f) => ({ ...f, rows: rows.get(f.path) ?? 0 }));
   }
 }

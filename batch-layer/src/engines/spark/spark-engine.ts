@@ -1,0 +1,219 @@
+/**
+ * The Spark adapter of the BatchEngine port: the same compiled SQL as DuckDB's (sparkDialect), run
+ * by a Spark session (spark-session.ts) on `local[n]` or a cluster. Spark reads the run's raw files
+ * (temp views over Parquet, schemas merged as union_by_name does) and writes each view's rows as
+ * Parquet to a scratch folder; writeViewFiles then writes them as the view table's files, so the
+ * bytes equal the DuckDB engine's for the same rows. Spark only computes: Lamina plans and publishes.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  UnavailableError,
+  ddsketchBoundsTable,
+  type BatchEngine,
+  type Logger,
+  type MissingReferences,
+  type OffsetWindow,
+  type RawDedup,
+  type RawInput,
+  type RawProfile,
+  type RawProfileRequest,
+  type RawScan,
+  type ViewComputeTask,
+  type ViewOutputFile,
+} from '@lamina/shared';
+import { sparkDialect } from '../../sql/dialect.js';
+import { stringLiteral } from '../../sql/literals.js';
+import { missingReferencesSql, rawProfileSql, rawScanSql } from '../../sql/raw-facts-sql.js';
+import { laterCopies, viewSql } from '../../sql/view-sql.js';
+import { writeViewFiles } from '../view-files.js';
+import { SparkSession } from './spark-session.js';
+
+export interface SparkEngineOptions {
+  /** Spark master URL, e.g. local[2], spark://host:7077, yarn. */
+  master: string;
+  /** A Python with pyspark (infra/spark/requirements.txt). */
+  python: string;
+  /** Jars for spark.jars (local paths or URLs): delta-spark, hadoop-aws for S3A. */
+  jars: readonly string[];
+  /** Further Spark settings; they win over Lamina's defaults. */
+  conf: Readonly<Record<string, string>>;
+  /** batch.memoryLimit: the driver's memory, and the limit of the writer's DuckDB. */
+  memoryLimit: string;
+  threads?: number;
+  /** Where Spark's outputs and per-run scratch files go (a folder the driver and Lamina share). */
+  scratchDir: string;
+  logger: Logger;
+}
+
+const BOUNDS_VIEW = 'lamina_ddsketch_bounds';
+
+/** Lamina's defaults for a session; batch.spark.conf overrides any of them. */
+export function sparkConf(options: Pick<SparkEngineOptions, 'jars' | 'conf' | 'memoryLimit' | 'threads' | 'master'>): Record<string, string> {
+  const local = /^local\b/.test(options.master);
+  return {
+    // The view SQL is written for these (dialect.ts): double-quoted identifiers need ANSI mode.
+    'spark.sql.ansi.enabled': 'true',
+    'spark.sql.ansi.doubleQuotedIdentifiers': 'true',
+    'spark.sql.session.timeZone': 'UTC',
+    'spark.ui.enabled': 'false',
+    'spark.log.level': 'WARN',
+    // A run's queries are small next to Spark's default of 200 shuffle partitions on one machine.
+    ...(local ? { 'spark.sql.shuffle.partitions': String(Math.max(2, 2 * (options.threads ?? 2))) } : {}),
+    'spark.driver.memory': sparkSize(options.memoryLimit),
+    'spark.sql.extensions': 'io.delta.sql.DeltaSparkSessionExtension',
+    'spark.sql.catalog.spark_catalog': 'org.apache.spark.sql.delta.catalog.DeltaCatalog',
+    ...(options.jars.length ? { 'spark.jars': options.jars.join(',') } : {}),
+    ...options.conf,
+  };
+}
+
+/** DuckDB-style sizes ('2GB', '512MiB') as a JVM size ('2048m'). */
+function sparkSize(size: string): string {
+  const m = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(size.trim());
+  if (!m) return '2g';
+  const scale = { kb: 1 / 1024, mb: 1, gb: 1024, tb: 1024 * 1024 }[m[2]!.toLowerCase().replace('i', '') as 'kb' | 'mb' | 'gb' | 'tb'];
+  return `${Math.max(512, Math.round(Number(m[1]) * scale))}m`;
+}
+
+export class SparkEngine implements BatchEngine {
+  readonly name = 'spark';
+  /** Numbers the session's temp views. */
+  private names = 0;
+
+  private constructor(
+    private readonly spark: SparkSession,
+    private readonly writerDb: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly options: SparkEngineOptions,
+  ) {}
+
+  static async open(options: SparkEngineOptions): Promise<SparkEngine> {
+    await mkdir(join(options.scratchDir, 'spill'), { recursive: true });
+    const spark = await SparkSession.start({ python: options.python, master: options.master, appName: 'lamina-batch', conf: sparkConf(options), logger: options.logger });
+    try {
+      const writerDb = await DuckDBInstance.create(':memory:', { memory_limit: options.memoryLimit, temp_directory: join(options.scratchDir, 'spill'), preserve_insertion_order: 'false', ...(options.threads ? { threads: String(options.threads) } : {}) }).catch((cause: Error) => {
+        throw new UnavailableError(`cannot start the view writer's DuckDB (${cause.message}); check batch.memoryLimit`, { cause });
+      });
+      const engine = new SparkEngine(spark, writerDb, await writerDb.connect(), options);
+      await engine.registerBounds();
+      return engine;
+    } catch (error) {
+      // The driver process would otherwise outlive the run that failed to open the engine.
+      await spark.stop();
+      throw error;
+    }
+  }
+
+  /** The DDSketch bounds (ddsketch-bounds.ts) as a cached temp view; JSON carries each double exactly. */
+  private async registerBounds(): Promise<void> {
+    const { key, lower, upper } = ddsketchBoundsTable();
+    const rows = Array.from(key, (k, i) => [k, lower[i], upper[i]]);
+    await this.spark.request('table', { name: BOUNDS_VIEW, schema: '`key` INT, `lower` DOUBLE, `upper` DOUBLE', rows });
+  }
+
+  /** A successful scan keeps its temp views while the session lasts: the cached copies were computed from them. */
+  async scanRaw(input: RawInput, windows: readonly OffsetWindow[], dedup?: RawDedup): Promise<RawScan> {
+    const registered: string[] = [];
+    try {
+      const relation = await this.relation(input, registered);
+      let copies: string | undefined;
+      if (dedup) {
+        // Kept (cached) for the run's views over the same windows, as the DuckDB engine's temp table.
+        copies = `lamina_copies_${this.names++}`;
+        const ranked = await this.relation(dedup.input, registered);
+        await this.spark.request('cache', { name: copies, sql: laterCopies(sparkDialect, dedup.window, ranked, 'k', windows, dedup.scope, relation) });
+      }
+      const [n, t, d] = await this.row(rawScanSql(sparkDialect, relation, windows, copies));
+      return { rows: Number(n), maxLogTime: t === null ? null : Number(t), duplicates: Number(d), ...(copies ? { copies } : {}) };
+    } catch (error) {
+      await this.release(registered);
+      throw error;
+    }
+  }
+
+  async computeView(task: ViewComputeTask): Promise<ViewOutputFile[]> {
+    const scratch = join(this.options.scratchDir, `spark-${randomUUID()}`);
+    const registered: string[] = [];
+    try {
+      const sources = [];
+      for (const input of task.inputs) sources.push(await this.relation(input, registered));
+      const sql = viewSql(sparkDialect, { view: task.view, sources, windows: task.windows, ...(task.dedupScope ? { dedupScope: task.dedupScope } : {}), ...(task.copies ? { copies: task.copies } : {}), boundsTable: BOUNDS_VIEW });
+      const computed = join(scratch, 'computed');
+      await this.spark.request('write', { sql, path: computed });
+      const files = await parquetFilesUnder(computed);
+      if (files.length === 0) return [];
+      const rows = `SELECT * FROM read_parquet([${files.map(stringLiteral).join(', ')}], hive_partitioning = true, hive_types = {'_date': DATE})`;
+      return await writeViewFiles(this.writer, task.view, rows, task.outputDir);
+    } finally {
+      await this.release(registered);
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  async profileRaw(input: RawInput, windows: readonly OffsetWindow[], request: RawProfileRequest): Promise<RawProfile> {
+    const registered: string[] = [];
+    try {
+      const row = await this.row(rawProfileSql(sparkDialect, await this.relation(input, registered), windows, request));
+      const columns: RawProfile['columns'] = {};
+      request.columns.forEach((c, i) => {
+        const mean = row[3 + 2 * i];
+        columns[c.name] = { nulls: Number(row[2 + 2 * i]), mean: mean === null ? null : Number(mean) };
+      });
+      return { rows: Number(row[0]), maxEventTime: row[1] === null ? null : Number(row[1]), columns };
+    } finally {
+      await this.release(registered);
+    }
+  }
+
+  async missingReferences(input: RawInput, windows: readonly OffsetWindow[], column: string, referenced: RawInput, referencedColumn: string): Promise<MissingReferences> {
+    const registered: string[] = [];
+    try {
+      const sql = missingReferencesSql(sparkDialect, await this.relation(input, registered), windows, column, await this.relation(referenced, registered), referencedColumn);
+      const [checked, missing] = await this.row(sql.counts);
+      const examples = ((await this.spark.request('query', { sql: sql.examples })).rows as unknown[][]).map((r) => String(r[0]));
+      return { checked: Number(checked), missing: Number(missing), examples };
+    } finally {
+      await this.release(registered);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.writer.closeSync();
+    this.writerDb.closeSync();
+    await this.spark.stop();
+  }
+
+  private async row(sql: string): Promise<unknown[]> {
+    const rows = (await this.spark.request('query', { sql })).rows as unknown[][];
+    return rows[0]!;
+  }
+
+  /** A temp view over the input's files, read with the table's schema (see spark_driver.py, register). */
+  private async relation(input: RawInput, registered: string[]): Promise<string> {
+    const schema = [...input.columns].map(([name, type]) => `\`${name.replace(/`/g, '``')}\` ${type}`).join(', ');
+    const name = `lamina_in_${this.names++}`;
+    await this.spark.request('register', { name, files: input.files, schema });
+    registered.push(name);
+    return name;
+  }
+
+
+  /** Drops a call's temp views. */
+  private async release(registered: string[]): Promise<void> {
+    await this.spark.request('drop', { names: registered }).catch(() => undefined);
+  }
+
+}
+
+async function parquetFilesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await parquetFilesUnder(path)));
+    else if (entry.name.endsWith('.parquet')) out.push(path);
+  }
+  return out.sort();
+}

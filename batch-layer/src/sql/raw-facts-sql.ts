@@ -1,0 +1,39 @@
+/**
+ * The queries behind the engine port's facts about raw tables (the complete-read count, the quality
+ * gates' profile, the referential gate), written once through the dialect so every engine asks the
+ * same question.
+ */
+import type { OffsetWindow, RawProfileRequest } from '@lamina/shared';
+import type { SqlDialect } from './dialect.js';
+import { quoteIdent } from './literals.js';
+import { windowPredicate } from './window-predicate.js';
+
+/** One row: n (rows of the windows), t (newest `_log_ts`, ms, or null), d (rows of `copies`, or 0). */
+export function rawScanSql(dialect: SqlDialect, relation: string, windows: readonly OffsetWindow[], copies?: string): string {
+  const counted = copies ? `(SELECT count(*) FROM ${copies})` : '0';
+  return `SELECT count(*) AS n, max(${dialect.epochMs('_log_ts')}) AS t, ${counted} AS d FROM ${relation} AS r WHERE ${windowPredicate(windows)}`;
+}
+
+/** One row: rows, newest `_ts` (ms), then per requested column its nulls and its mean (null unless numeric). */
+export function rawProfileSql(dialect: SqlDialect, relation: string, windows: readonly OffsetWindow[], request: RawProfileRequest): string {
+  const double = dialect.type('DOUBLE');
+  const exprs = request.columns.flatMap((c, i) => {
+    const column = quoteIdent(c.name);
+    return [`count(*) - count(${column}) AS n${i}`, c.numeric ? `CAST(avg(${column}) AS ${double}) AS m${i}` : `CAST(NULL AS ${double}) AS m${i}`];
+  });
+  return `SELECT count(*) AS n, max(${dialect.epochMs('_ts')}) AS t${exprs.map((e) => `, ${e}`).join('')} FROM ${relation} AS r WHERE ${windowPredicate(windows)}`;
+}
+
+/**
+ * The referential gate: `counts` gives one row (checked, missing); `examples` up to five missing
+ * values as text, in order.
+ */
+export function missingReferencesSql(dialect: SqlDialect, relation: string, windows: readonly OffsetWindow[], column: string, referenced: string, referencedColumn: string): { counts: string; examples: string } {
+  const c = quoteIdent(column);
+  const checked = `SELECT ${c} AS v FROM ${relation} AS r WHERE ${windowPredicate(windows)} AND ${c} IS NOT NULL`;
+  const missing = `SELECT v FROM (${checked}) AS x WHERE NOT EXISTS (SELECT 1 FROM ${referenced} AS k WHERE k.${quoteIdent(referencedColumn)} = x.v)`;
+  return {
+    counts: `SELECT (SELECT count(*) FROM (${checked}) AS a) AS checked, (SELECT count(*) FROM (${missing}) AS b) AS missing`,
+    examples: `SELECT DISTINCT ${dialect.toText('v')} AS v FROM (${missing}) AS m ORDER BY 1 LIMIT 5`,
+  };
+}

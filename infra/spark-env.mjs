@@ -1,0 +1,33 @@
+// The Spark engine's environment, made once per pin set in the machine-wide cache: a Python venv with
+// pyspark + delta-spark (infra/spark/requirements.txt) and the Maven jars of infra/spark/packages.txt,
+// resolved by Spark's own Ivy. Sessions then get the jars as local files (spark.jars), so no run
+// waits on Ivy or the network. Needs Java 17 (infra/install-apt.sh).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { REPO_ROOT } from './stack-config.mjs';
+import { ensurePythonEnv } from './python-env.mjs';
+
+const SPARK_DIR = join(REPO_ROOT, 'infra', 'spark');
+
+/** Returns `{ python, jars }` for `batch.spark` (python: the venv's interpreter; jars: local paths). */
+export function ensureSparkEnv({ cacheDir, log = () => {} }) {
+  const python = ensurePythonEnv({ cacheDir, log, requirements: join(SPARK_DIR, 'requirements.txt'), kind: 'spark' });
+  const venv = dirname(dirname(python));
+  const manifest = join(venv, 'jars.json');
+  if (existsSync(manifest)) {
+    const jars = JSON.parse(readFileSync(manifest, 'utf8'));
+    if (jars.every((jar) => existsSync(jar))) return { python, jars };
+  }
+  log(`fetching Spark's Maven packages (${readFileSync(join(SPARK_DIR, 'packages.txt'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).join(', ')})`);
+  const started = Date.now();
+  const result = spawnSync(python, [join(SPARK_DIR, 'resolve_jars.py'), join(SPARK_DIR, 'packages.txt'), join(venv, 'ivy')], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
+  if (result.error || result.status !== 0) {
+    throw new Error(`resolving Spark's jars failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ''}); is Java 17 installed?\n${(result.stderr || '').split('\n').slice(-20).join('\n')}`);
+  }
+  const jars = JSON.parse(result.stdout.trim().split('\n').pop());
+  writeFileSync(`${manifest}.tmp`, JSON.stringify(jars));
+  renameSync(`${manifest}.tmp`, manifest);
+  log(`  Spark jars ready in ${((Date.now() - started) / 1000).toFixed(0)} s (${jars.length} jars)`);
+  return { python, jars };
+}
