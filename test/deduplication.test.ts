@@ -64,15 +64,27 @@ test('the same 1,000 events posted twice — in two requests, before and after a
 });
 
 test('the first copy counts; the same id in another window is another event; deduplication off counts every copy', { timeout: 120_000 }, async () => {
-  for (const window of ['day', 'off'] as const) {
+  for (const window of ['day', 'hour', 'off'] as const) {
     const lamina = await InProcessLamina.start(testConfig({ deduplication: { window } }));
     try {
       const base = pv(7, { ts: DAY + 3_600_000, url: '/first' });
-      await lamina.serving.ingest.ingest([base, { ...pv(7, { ts: DAY + 7_200_000, url: '/later-same-day' }) }]);
+      await lamina.serving.ingest.ingest([base, pv(7, { ts: DAY + 3_600_000 + 1_800_000, url: '/same-hour' }), pv(7, { ts: DAY + 7_200_000, url: '/later-same-day' })]);
       await lamina.archiver.catchUp();
       await lamina.runBatch();
-      await lamina.serving.ingest.ingest([pv(7, { ts: DAY + 5 * 3_600_000, url: '/after-batch-same-day' }), pv(7, { ts: DAY + 86_400_000 + 60_000, url: '/next-day' })]);
-      const expected = window === 'day' ? { '/first': 1, '/next-day': 1 } : { '/first': 1, '/later-same-day': 1, '/after-batch-same-day': 1, '/next-day': 1 };
+      await lamina.serving.ingest.ingest([
+        pv(7, { ts: DAY + 3_600_000 + 60_000, url: '/after-batch-same-hour' }),
+        pv(7, { ts: DAY + 5 * 3_600_000, url: '/after-batch-same-day' }),
+        // Copies of that one, which only the speed fold has seen: in its hour, and in the next.
+        pv(7, { ts: DAY + 5 * 3_600_000 + 600_000, url: '/after-batch-its-hour' }),
+        pv(7, { ts: DAY + 6 * 3_600_000, url: '/after-batch-next-hour' }),
+        pv(7, { ts: DAY + 86_400_000 + 60_000, url: '/next-day' }),
+        pv(7, { ts: DAY + 86_400_000 + 3 * 3_600_000, url: '/next-day-later' }),
+      ]);
+      const expected = {
+        day: { '/first': 1, '/next-day': 1 },
+        hour: { '/first': 1, '/later-same-day': 1, '/after-batch-same-day': 1, '/after-batch-next-hour': 1, '/next-day': 1, '/next-day-later': 1 },
+        off: { '/first': 1, '/same-hour': 1, '/later-same-day': 1, '/after-batch-same-hour': 1, '/after-batch-same-day': 1, '/after-batch-its-hour': 1, '/after-batch-next-hour': 1, '/next-day': 1, '/next-day-later': 1 },
+      }[window];
       assert.deepEqual((await totals(lamina)).byUrl, expected, `window ${window}: realtime`);
       await lamina.archiver.catchUp();
       await lamina.runBatch();

@@ -4,7 +4,7 @@
  * delivered twice (replay, rebalance) is never counted twice. Deduplicating, an event is counted iff
  * no earlier copy of it (events/duplicates.ts) was folded here or is in the generation's lake rows.
  */
-import { ViewAggregate, duplicateKey, type CompiledView, type DedupWindow, type LaminaEvent, type PartitionCoverage } from '@lamina/shared';
+import { ViewAggregate, bucketStart, type CompiledView, type DedupWindow, type LaminaEvent, type PartitionCoverage } from '@lamina/shared';
 import type { LakeKeys } from './lake-keys.js';
 
 export interface Deduplication {
@@ -28,8 +28,11 @@ export class PartitionState {
   highWatermark: number;
   lastEventTime: number | null = null;
   ready = false;
-  /** Duplicate keys of the events folded here (deduplicating). */
-  private readonly seen = new Set<string>();
+  /**
+   * The events folded here (deduplicating): duplicateKey's identity held as type → window bucket →
+   * ids, so that no key string is built per event and each one kept costs its id only.
+   */
+  private readonly seen = new Map<string, Map<number, Set<string>>>();
 
   constructor(
     readonly partition: number,
@@ -50,15 +53,23 @@ export class PartitionState {
     if (offset < this.next) return Folded.Skipped;
     let folded = Folded.Counted;
     if (event && this.dedup) {
-      const key = duplicateKey(event.type, event.id, event.ts, this.dedup.window);
-      if (this.seen.has(key) || this.dedup.lake.has(this.partition, event.type, event.id, event.ts)) folded = Folded.Duplicate;
-      else this.seen.add(key);
+      const seen = this.seenIds(event.type, bucketStart(event.ts, this.dedup.window));
+      if (seen.has(event.id) || this.dedup.lake.has(this.partition, event.type, event.id, event.ts)) folded = Folded.Duplicate;
+      else seen.add(event.id);
     }
     if (event && folded === Folded.Counted) for (const aggregate of this.aggregates.values()) aggregate.add(event);
     this.next = offset + 1;
     this.lastEventTime = logTime;
     this.checkReady();
     return folded;
+  }
+
+  private seenIds(type: string, bucket: number): Set<string> {
+    let buckets = this.seen.get(type);
+    if (!buckets) this.seen.set(type, (buckets = new Map()));
+    let ids = buckets.get(bucket);
+    if (!ids) buckets.set(bucket, (ids = new Set()));
+    return ids;
   }
 
   /** Moves past offsets that hold no record (covered by a replay up to `offset`). */

@@ -13,11 +13,15 @@
  * keys grew by a full copy per generation (the soak's rising floor); shared, the keys of the lake are
  * in memory once. Past MAX_LAYERS sets a date's sets are merged into one, so lookups stay cheap and
  * old generations' sets can go.
+ *
+ * A date's key sets hold ids only, per bucket (bucketOf): of duplicateKey's identity, the type and the
+ * UTC day are the date's, so within a date only the partition, the window bucket and the id tell two
+ * events apart. Kept whole, each key was a chain of concatenated strings (~240 bytes a key in a heap
+ * profile); an id is the one string the Arrow column already decoded.
  */
 import {
   DeltaTable,
   coversEvents,
-  duplicateKey,
   epochDay,
   lakeLayout,
   readDataFile,
@@ -28,20 +32,24 @@ import {
 } from '@lamina/shared';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 /** How long reading keys may hold the event loop (fetches, heartbeats and queries go between). */
 const TURN_MS = 10;
 /** Key sets per date before they are merged into one. */
 const MAX_LAYERS = 8;
 
+/** One generation's keys of a date: per bucket, the ids. */
+type Layer = Map<number, Set<string>>;
+
 /** What a generation inherits from its predecessor: the key sets it had read, and which rows they cover. */
 interface Inherited {
-  dates: ReadonlyMap<string, readonly Set<string>[]>;
+  dates: ReadonlyMap<string, readonly Layer[]>;
   manifest: GenerationManifest;
 }
 
 export class LakeKeys {
   /** Per (type, date): key sets, the previous generations' first; a key in any of them is in the lake. */
-  private readonly dates = new Map<string, Set<string>[]>();
+  private readonly dates = new Map<string, Layer[]>();
   /**
    * The predecessor's key sets as they were when this generation was made, and its coverage — not the
    * predecessor itself: holding it would chain every generation's LakeKeys since the start, and with
@@ -68,10 +76,11 @@ export class LakeKeys {
   /** Whether the lake rows of the generation hold an earlier copy of this event (its date must be loaded). */
   has(partition: number, type: string, id: string, ts: number): boolean {
     if (this.empty) return false;
-    const layers = this.dates.get(dateKey(type, epochDay(ts)));
-    if (!layers) throw new Error(`lake keys of ${type} on day ${epochDay(ts)} are not loaded: load them before folding`);
-    const key = `${partition}\u0000${duplicateKey(type, id, ts, this.window)}`;
-    for (let i = layers.length - 1; i >= 0; i--) if (layers[i]!.has(key)) return true;
+    const day = epochDay(ts);
+    const layers = this.dates.get(dateKey(type, day));
+    if (!layers) throw new Error(`lake keys of ${type} on day ${day} are not loaded: load them before folding`);
+    const bucket = this.bucketOf(partition, ts, day);
+    for (let i = layers.length - 1; i >= 0; i--) if (layers[i]!.get(bucket)?.has(id)) return true;
     return false;
   }
 
@@ -93,7 +102,7 @@ export class LakeKeys {
   }
 
   private async loadDate(type: string, day: number): Promise<void> {
-    const keys = new Set<string>();
+    const keys: Layer = new Map();
     // The predecessor's sets of this date, if it had read it: only rows it does not cover are read into `keys`.
     const inherited = this.inherited?.dates.get(dateKey(type, day));
     const predecessor = this.inherited?.manifest;
@@ -119,7 +128,11 @@ export class LakeKeys {
             const epoch = epochs.get(i) as number;
             const offset = Number(offsets.get(i) as bigint);
             if (!covers(this.manifest, epoch, partition, offset) || (inherited && covers(predecessor!, epoch, partition, offset))) continue;
-            keys.add(`${partition}\u0000${duplicateKey(type, ids.get(i) as string, times.get(i) as number, this.window)}`);
+            const ts = times.get(i) as number;
+            // _date is derived from _ts (raw-table.ts); a row breaking that matches no event of this
+            // date by duplicateKey, and here would land in another partition's hour bucket.
+            if (epochDay(ts) !== day) continue;
+            idsOf(keys, this.bucketOf(partition, ts, day)).add(ids.get(i) as string);
           }
           if (slice.due()) await slice.take();
         }
@@ -130,16 +143,35 @@ export class LakeKeys {
       this.dates.set(dateKey(type, day), layers);
       return;
     }
-    const merged = new Set<string>();
+    // Into new sets: the layers' own sets are shared with the generations that hold them.
+    const merged: Layer = new Map();
     const mergeSlice = new TimeSlice(16_384, TURN_MS);
     for (const layer of layers) {
-      for (const key of layer) {
-        merged.add(key);
-        if (mergeSlice.due()) await mergeSlice.take();
+      for (const [bucket, ids] of layer) {
+        const into = idsOf(merged, bucket);
+        for (const id of ids) {
+          into.add(id);
+          if (mergeSlice.due()) await mergeSlice.take();
+        }
       }
     }
     this.dates.set(dateKey(type, day), [merged]);
   }
+
+  /**
+   * By duplicateKey, two events of one date are one event only in the same partition and window
+   * bucket: so a day window needs a bucket per partition, an hour window one per partition and UTC
+   * hour of the day (floored as bucketStart floors it).
+   */
+  private bucketOf(partition: number, ts: number, day: number): number {
+    return this.window === 'day' ? partition : partition * 24 + (Math.floor(ts / HOUR_MS) - day * 24);
+  }
+}
+
+function idsOf(layer: Layer, bucket: number): Set<string> {
+  let ids = layer.get(bucket);
+  if (!ids) layer.set(bucket, (ids = new Set()));
+  return ids;
 }
 
 /** Whether a generation covers this log position: its epoch below the watermark, an earlier one below its sealed frontier. */

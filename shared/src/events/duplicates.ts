@@ -4,7 +4,9 @@
  * order (epoch, offset) is the one counted. The batch SQL ranks rows by that order per
  * (_partition, _id, window bucket of _ts) within each raw table and keeps rank 1 (view-sql.ts); the
  * speed fold keeps the keys it has folded and the keys the generation's lake rows hold
- * (speed-layer lake-keys.ts). Both use the key below, so they agree on every event.
+ * (speed-layer generation-state.ts, lake-keys.ts). Both use the key below, so they agree on every
+ * event; the speed layer holds it taken apart (type, date, partition and bucket as map keys, then the
+ * id), since the whole string costs several times the id.
  */
 import type { LaminaConfig } from '../config/schema.js';
 import { bucketStart } from '../views/time-buckets.js';
