@@ -2,12 +2,14 @@
  * `npm run bench -- <scenario> [options]`: runs a benchmark scenario and rewrites BENCHMARKS.md.
  * Scenarios: batch (the batch layer against hand-written DuckDB SQL), serving (GraphQL latency, throughput
  * and memory in distributed mode against bare graphql-yoga; ingest under a polling dashboard), soak (embedded mode under
- * a fixed load for 10 minutes: memory and realtime state flat across generations). `--smoke` runs a tiny version
+ * a fixed load for 10 minutes: memory and realtime state flat across generations), spark (the batch run on Spark
+ * local[1] and local[2] against DuckDB). `--smoke` runs a tiny version
  * (what the test suite does so that the benches never rot).
  */
 import { runBatchBench } from './batch/batch-bench.js';
 import { runServingBench } from './serving/serving-bench.js';
 import { runSoakBench } from './soak/soak-bench.js';
+import { runSparkBench } from './spark/spark-bench.js';
 
 const [scenario, ...rest] = process.argv.slice(2);
 const smoke = rest.includes('--smoke');
@@ -15,6 +17,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   batch: () => runBatchBench({ smoke }),
   serving: () => runServingBench({ smoke }),
   soak: () => runSoakBench({ smoke }),
+  spark: () => runSparkBench({ smoke }),
 };
 if (!scenario || !scenarios[scenario]) {
   console.error(`usage: npm run bench -- <scenario> [--smoke]; scenarios: ${Object.keys(scenarios).join(', ')}`);

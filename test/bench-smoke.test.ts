@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { INFRA_SKIP_REASON, requireInfra } from './support/infra-env.js';
+import { INFRA_SKIP_REASON, requireInfra, requireSpark } from './support/infra-env.js';
 
 const run = promisify(execFile);
 
@@ -24,4 +24,12 @@ test('npm run bench -- serving --smoke runs every step on the real stack and rep
     assert.ok(stdout.includes(goal), goal);
   }
   assert.doesNotMatch(stdout, /failed\*\*/, 'no request of the bench failed');
+});
+
+const spark = requireSpark();
+
+test('npm run bench -- spark --smoke runs DuckDB and Spark on one lake and reports both', { skip: spark ? false : 'needs Spark', timeout: 300_000 }, async () => {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'spark', '--smoke'], { maxBuffer: 16 * 2 ** 20 });
+  assert.match(stdout, /\| DuckDB, 2 threads \| [\d,]+ \| [\d.]+ s \| [\d.]+ s \| 1\.0× the time \|/);
+  assert.match(stdout, /\| Spark local\[1\] \| [\d,]+ \| [\d.]+ s \| [\d.]+ s \| [\d.]+× the time \|/);
 });

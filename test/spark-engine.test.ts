@@ -1,14 +1,15 @@
 /**
  * The Spark engine against the DuckDB engine on one MinIO lake snapshot: a full run of each (Spark in
- * local[2]) must give view tables — every view, every roll-up, every date — of the same bytes, and the
- * serving layer the same answers from either generation.
+ * local[2], reading the raw files and writing its results through S3A) must give view tables — every
+ * view, every roll-up, every date — of the same bytes, and the serving layer the same answers from
+ * either generation.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { BatchJob } from '@lamina/batch-layer';
-import { DeltaTable, S3ObjectStore, createRegistry, dataFileKey, silentLogger, validateConfig, type ObjectStore, type ViewTableRef } from '@lamina/shared';
+import { DeltaTable, S3ObjectStore, createRegistry, dataFileKey, lakeLayout, silentLogger, validateConfig, type ObjectStore, type ViewTableRef } from '@lamina/shared';
 import { InProcessLamina } from './support/in-process-lamina.js';
 import { testConfig } from './support/test-config.js';
 import { requireInfra, requireSpark } from './support/infra-env.js';
@@ -73,6 +74,9 @@ test('Spark (local[2]) and DuckDB compute byte-identical view tables from one Mi
     assert.equal(sparked.generation, duck.generation + 1);
     assert.equal(sparked.events, duck.events);
     assert.deepEqual(sparked.watermark, duck.watermark, 'the same lake snapshot');
+    const left = [];
+    for await (const o of store.list(lakeLayout.engineScratchPrefix)) left.push(o.key);
+    assert.deepEqual(left, [], "Spark's results (written through S3A) are collected and deleted");
 
     let tables = 0;
     for (const [name, ref] of Object.entries(duck.views)) {

@@ -170,7 +170,8 @@ export class BatchJob {
   private async engine(scratchDir: string): Promise<BatchEngine> {
     const { batch } = this.options.config;
     const common = { memoryLimit: batch.memoryLimit, ...(batch.threads ? { threads: batch.threads } : {}), scratchDir, logger: this.options.logger };
-    if (batch.engine === 'spark') return SparkEngine.open({ ...common, ...batch.spark });
+    const remote = this.options.store.remoteLocation?.();
+    if (batch.engine === 'spark') return SparkEngine.open({ ...common, ...batch.spark, ...(remote ? { lake: { store: this.options.store, location: remote } } : {}) });
     return DuckDbEngine.open(common);
   }
 
@@ -201,7 +202,7 @@ export class BatchJob {
       lease = await RunLease.acquire(store, plan.generation, { runId: steps.runId, holder: RunSteps.holder() }, config.batch.leaseSeconds * 1000);
       logger.info({ generation: plan.generation, mode: plan.mode, run: steps.runId, window: plan.window, views: plan.views.map((v) => ({ view: v.view.name, tasks: v.tasks.map((t) => `${t.kind}:${t.days.length || 'all'}`) })) }, 'batch: run planned');
       engine = await this.engine(scratch);
-      const staged = new StagedFiles(store, scratch);
+      const staged = new StagedFiles(store, scratch, engine.storeUri?.bind(engine));
       const computed = await steps.step('compute', ({ progress }) => computeViews(engine!, plan, snapshot, staged, join(scratch, 'out'), logger, dedupWindowOf(config), (done, total, rows) => progress(done, total, 'engine calls', rows)));
       const counted = computed.counts.reduce((n, c) => n + c.rows, 0);
       const events = (plan.mode === 'incremental' ? plan.previous!.events : 0) + counted;

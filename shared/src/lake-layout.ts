@@ -23,6 +23,11 @@ export const lakeLayout = {
   runsPrefix: 'runs/',
   /** Batch leases: `runs/_lease/<20-digit generation>.<4-digit take>.json`, create-only (run-lease.ts). */
   leasePrefix: 'runs/_lease/',
+  /**
+   * What an engine outside this process (Spark on a cluster) writes for a run to collect:
+   * `runs/_scratch/<uuid>/…`, deleted once collected.
+   */
+  engineScratchPrefix: 'runs/_scratch/',
   /** A hint naming the newest published generation, so readers need not list from the start. */
   currentPointer: 'generations/CURRENT',
 } as const;

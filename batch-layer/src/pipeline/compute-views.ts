@@ -119,5 +119,5 @@ export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot:
 
 export async function rawInput(type: string, snapshot: Snapshot, files: readonly AddFile[], staged: StagedFiles): Promise<RawInput> {
   const columns = new Map(snapshot.fields.filter((f) => !snapshot.partitionColumns.includes(f.name)).map((f) => [f.name, f.type as string]));
-  return { eventType: type, files: await staged.localPaths(snapshot.tablePath, files), columns };
+  return { eventType: type, files: await staged.paths(snapshot.tablePath, files), columns };
 }

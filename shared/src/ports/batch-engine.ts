@@ -9,7 +9,7 @@
 import type { CompiledView } from '../views/compiled-view.js';
 import type { OffsetWindow } from '../tables/offset-ranges.js';
 
-/** One raw table's files, as local paths the engine can read. */
+/** One raw table's files, as paths the engine can read (local paths, or its storeUri's URIs). */
 export interface RawInput {
   eventType: string;
   files: string[];
@@ -88,6 +88,11 @@ export interface MissingReferences {
 
 export interface BatchEngine {
   readonly name: string;
+  /**
+   * When present, the engine reads the store's objects itself, at these URIs (Spark through S3A on
+   * a cluster); RawInput.files then hold URIs. Absent: it is handed local files.
+   */
+  storeUri?(key: string): string;
   /** Counts the rows of a raw table inside the windows (the complete-read check) and their newest log time. */
   scanRaw(input: RawInput, windows: readonly OffsetWindow[], dedup?: RawDedup): Promise<RawScan>;
   computeView(task: ViewComputeTask): Promise<ViewOutputFile[]>;

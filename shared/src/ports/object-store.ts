@@ -11,6 +11,17 @@ export interface ObjectInfo {
   lastModified: Date;
 }
 
+/** Where a store's objects live for an engine outside this process (Spark through Hadoop's S3A). */
+export interface RemoteLocation {
+  kind: 's3';
+  bucket: string;
+  /** '' or 'segment/…/': prepended to every key. */
+  prefix: string;
+  /** An S3-compatible server's URL (MinIO, …); absent for AWS S3. */
+  endpoint?: string;
+  region: string;
+}
+
 export interface ByteRange {
   /** First byte, inclusive. */
   start: number;
@@ -40,4 +51,6 @@ export interface ObjectStore {
    * in-process engine then reads it in place instead of through a copy. Absent on remote stores.
    */
   localPath?(key: string): string;
+  /** Where the objects are for another process, when it can reach them (absent on a local folder). No secrets: those come from the reader's own credential chain. */
+  remoteLocation?(): RemoteLocation;
 }

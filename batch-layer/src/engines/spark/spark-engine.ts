@@ -1,19 +1,27 @@
 /**
  * The Spark adapter of the BatchEngine port: the same compiled SQL as DuckDB's (sparkDialect), run
  * by a Spark session (spark-session.ts) on `local[n]` or a cluster. Spark reads the run's raw files
- * (temp views over Parquet, schemas merged as union_by_name does) and writes each view's rows as
- * Parquet to a scratch folder; writeViewFiles then writes them as the view table's files, so the
- * bytes equal the DuckDB engine's for the same rows. Spark only computes: Lamina plans and publishes.
+ * (temp views over Parquet, read with the table's schema) and writes each view's rows as Parquet;
+ * writeViewFiles then writes them as the view table's files, so the bytes equal the DuckDB engine's
+ * for the same rows. Spark only computes: Lamina plans and publishes.
+ *
+ * On an S3 lake Spark reads the raw files itself through S3A (s3a://bucket/prefix/key) and writes its
+ * results under the lake's runs/_scratch/, which Lamina collects and deletes: on a cluster the
+ * executors share no disk with Lamina. On a local lake it reads and writes local paths (local[n], or a
+ * cluster with a shared file system).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
   UnavailableError,
   ddsketchBoundsTable,
+  lakeLayout,
   type BatchEngine,
   type Logger,
+  type ObjectStore,
+  type RemoteLocation,
   type MissingReferences,
   type OffsetWindow,
   type RawDedup,
@@ -43,15 +51,17 @@ export interface SparkEngineOptions {
   /** batch.memoryLimit: the driver's memory, and the limit of the writer's DuckDB. */
   memoryLimit: string;
   threads?: number;
-  /** Where Spark's outputs and per-run scratch files go (a folder the driver and Lamina share). */
+  /** Local scratch: the view writer's spill, and Spark's results on a local lake. */
   scratchDir: string;
+  /** The lake's store when it is remote (S3): see the header. */
+  lake?: { store: ObjectStore; location: RemoteLocation };
   logger: Logger;
 }
 
 const BOUNDS_VIEW = 'lamina_ddsketch_bounds';
 
 /** Lamina's defaults for a session; batch.spark.conf overrides any of them. */
-export function sparkConf(options: Pick<SparkEngineOptions, 'jars' | 'conf' | 'memoryLimit' | 'threads' | 'master'>): Record<string, string> {
+export function sparkConf(options: Pick<SparkEngineOptions, 'jars' | 'conf' | 'memoryLimit' | 'threads' | 'master' | 'lake'>): Record<string, string> {
   const local = /^local\b/.test(options.master);
   return {
     // The view SQL is written for these (dialect.ts): double-quoted identifiers need ANSI mode.
@@ -66,8 +76,31 @@ export function sparkConf(options: Pick<SparkEngineOptions, 'jars' | 'conf' | 'm
     'spark.sql.extensions': 'io.delta.sql.DeltaSparkSessionExtension',
     'spark.sql.catalog.spark_catalog': 'org.apache.spark.sql.delta.catalog.DeltaCatalog',
     ...(options.jars.length ? { 'spark.jars': options.jars.join(',') } : {}),
+    ...(options.lake ? s3aConf(options.lake.location) : {}),
     ...options.conf,
   };
+}
+
+/**
+ * S3A settings for the lake's bucket. Credentials are not among them: S3A takes them from its own
+ * chain (Spark copies AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY into fs.s3a.*; then instance roles).
+ */
+function s3aConf(location: RemoteLocation): Record<string, string> {
+  return {
+    'spark.hadoop.fs.s3a.endpoint.region': location.region,
+    ...(location.endpoint
+      ? {
+          'spark.hadoop.fs.s3a.endpoint': location.endpoint,
+          // S3-compatible servers (MinIO) serve buckets by path, not by host name.
+          'spark.hadoop.fs.s3a.path.style.access': 'true',
+          'spark.hadoop.fs.s3a.connection.ssl.enabled': String(location.endpoint.startsWith('https:')),
+        }
+      : {}),
+  };
+}
+
+function s3aUri(location: RemoteLocation, key: string): string {
+  return `s3a://${location.bucket}/${location.prefix}${key}`;
 }
 
 /** DuckDB-style sizes ('2GB', '512MiB') as a JVM size ('2048m'). */
@@ -80,6 +113,7 @@ function sparkSize(size: string): string {
 
 export class SparkEngine implements BatchEngine {
   readonly name = 'spark';
+  readonly storeUri?: (key: string) => string;
   /** Numbers the session's temp views. */
   private names = 0;
 
@@ -88,7 +122,10 @@ export class SparkEngine implements BatchEngine {
     private readonly writerDb: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly options: SparkEngineOptions,
-  ) {}
+  ) {
+    const location = options.lake?.location;
+    if (location) this.storeUri = (key) => s3aUri(location, key);
+  }
 
   static async open(options: SparkEngineOptions): Promise<SparkEngine> {
     await mkdir(join(options.scratchDir, 'spill'), { recursive: true });
@@ -142,7 +179,7 @@ export class SparkEngine implements BatchEngine {
       for (const input of task.inputs) sources.push(await this.relation(input, registered));
       const sql = viewSql(sparkDialect, { view: task.view, sources, windows: task.windows, ...(task.dedupScope ? { dedupScope: task.dedupScope } : {}), ...(task.copies ? { copies: task.copies } : {}), boundsTable: BOUNDS_VIEW });
       const computed = join(scratch, 'computed');
-      await this.spark.request('write', { sql, path: computed });
+      await this.sparkWrite(sql, computed);
       const files = await parquetFilesUnder(computed);
       if (files.length === 0) return [];
       const rows = `SELECT * FROM read_parquet([${files.map(stringLiteral).join(', ')}], hive_partitioning = true, hive_types = {'_date': DATE})`;
@@ -184,6 +221,29 @@ export class SparkEngine implements BatchEngine {
     this.writer.closeSync();
     this.writerDb.closeSync();
     await this.spark.stop();
+  }
+
+  /** Has Spark write the rows of `sql` (partitioned by _date) and puts them under the local folder `computed`. */
+  private async sparkWrite(sql: string, computed: string): Promise<void> {
+    const lake = this.options.lake;
+    if (!lake) {
+      await this.spark.request('write', { sql, path: computed });
+      return;
+    }
+    const prefix = `${lakeLayout.engineScratchPrefix}${randomUUID()}/`;
+    try {
+      await this.spark.request('write', { sql, path: s3aUri(lake.location, prefix) });
+      for await (const object of lake.store.list(prefix)) {
+        if (!object.key.endsWith('.parquet')) continue;
+        const path = join(computed, object.key.slice(prefix.length));
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, await lake.store.get(object.key));
+      }
+    } finally {
+      const keys: string[] = [];
+      for await (const object of lake.store.list(prefix)) keys.push(object.key);
+      for (const key of keys) await lake.store.delete(key);
+    }
   }
 
   private async row(sql: string): Promise<unknown[]> {

@@ -77,7 +77,9 @@ export class SparkSession {
     const id = this.nextId++;
     const answer = new Promise<Answer>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     (this.child.stdin as Writable).write(`${JSON.stringify({ id, op, ...body })}\n`);
+    const started = performance.now();
     const result = await answer;
+    this.options.logger.debug({ op, ms: Math.round(performance.now() - started), ...(typeof body.name === 'string' ? { name: body.name } : {}) }, 'spark: request answered');
     if (result.error !== undefined) {
       const message = `Spark ${op} failed: ${result.kind}: ${result.error.split('\n')[0]}`;
       throw QUERY_ERRORS.has(result.kind ?? '') ? new LaminaError('ENGINE_QUERY_FAILED', message) : new UnavailableError(`${message}${this.lastLines()}`);

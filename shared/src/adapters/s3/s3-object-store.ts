@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
 import { NotFoundError, UnavailableError, ValidationError, unlessNotFound } from '../../errors.js';
-import type { ByteRange, ObjectInfo, ObjectStore } from '../../ports/object-store.js';
+import type { ByteRange, ObjectInfo, ObjectStore, RemoteLocation } from '../../ports/object-store.js';
 import { attemptsOf, errorNameOf, httpStatusOf, isNotFound, notFoundError, toLaminaError, type S3CallContext } from './s3-errors.js';
 import { assertValidKey, assertValidPrefix, normalizeStorePrefix, toS3Key } from './s3-keys.js';
 import { boundedRequests, logFailedAttempts, type S3Timeouts } from './s3-client-config.js';
@@ -210,6 +210,10 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** Closes the client's sockets (tests, shutdown); the store is unusable afterwards. */
+  remoteLocation(): RemoteLocation {
+    return { kind: 's3', bucket: this.bucket, prefix: this.prefix, ...(this.endpoint ? { endpoint: this.endpoint } : {}), region: this.region };
+  }
+
   destroy(): void {
     this.client.destroy();
   }
