@@ -33,13 +33,11 @@ export interface Computed {
 }
 
 /**
- * Rows one engine query reads at most (by the files' row counts), so that memory follows the largest
- * day, not the whole lake: a view's rows of an event date come from that date's raw files only.
+ * The task's files in groups of whole event dates, each group at most `maxRows` rows by the files'
+ * row counts (or one date), so that an engine's memory can follow the largest day, not the whole
+ * lake: a view's rows of an event date come from that date's raw files only.
  */
-const ROWS_PER_QUERY = 1_500_000;
-
-/** The task's files in groups of whole event dates, each group at most ROWS_PER_QUERY rows (or one date). */
-function byDays(task: ComputeTask): Map<string, AddFile[]>[] {
+function byDays(task: ComputeTask, maxRows: number): Map<string, AddFile[]>[] {
   const days = new Map<number, { rows: number; files: Map<string, AddFile[]> }>();
   for (const [type, files] of task.files) {
     for (const f of files) {
@@ -56,7 +54,7 @@ function byDays(task: ComputeTask): Map<string, AddFile[]>[] {
   let current: Map<string, AddFile[]> | undefined;
   let rows = 0;
   for (const [, entry] of [...days].sort((a, b) => a[0] - b[0])) {
-    if (!current || rows + entry.rows > ROWS_PER_QUERY) {
+    if (!current || rows + entry.rows > maxRows) {
       current = new Map();
       groups.push(current);
       rows = 0;
@@ -72,7 +70,7 @@ export type ComputeProgress = (done: number, total: number, rows: number) => voi
 
 export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot: LakeSnapshot, staged: StagedFiles, outputDir: string, logger: Logger, dedup: DedupWindow | null, onProgress: ComputeProgress = () => {}): Promise<Computed> {
   const counts: RawCount[] = [];
-  const total = snapshot.raw.size + plan.views.reduce((n, v) => n + v.tasks.reduce((m, t) => m + byDays(t).length, 0), 0);
+  const total = snapshot.raw.size + plan.views.reduce((n, v) => n + v.tasks.reduce((m, t) => m + byDays(t, engine.maxRowsPerQuery).length, 0), 0);
   let done = 0;
   let written = 0;
   onProgress(0, total, 0);
@@ -98,7 +96,7 @@ export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot:
       const started = Date.now();
       const files: ViewOutputFile[] = [];
       let rawFiles = 0;
-      for (const [j, group] of byDays(task).entries()) {
+      for (const [j, group] of byDays(task, engine.maxRowsPerQuery).entries()) {
         const inputs = await Promise.all(viewPlan.view.sources.map((type) => rawInput(type, snapshot.raw.get(type)!, group.get(type) ?? [], staged)));
         rawFiles += inputs.reduce((n, x) => n + x.files.length, 0);
         // The scan found the copies among the run's window: a task over that window reuses them.

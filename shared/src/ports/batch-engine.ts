@@ -89,6 +89,11 @@ export interface MissingReferences {
 export interface BatchEngine {
   readonly name: string;
   /**
+   * Raw rows one computeView call should read at most (whole dates are never split): DuckDB's memory
+   * follows it; a cluster is better given every date of a task at once (one job, not one per group).
+   */
+  readonly maxRowsPerQuery: number;
+  /**
    * When present, the engine reads the store's objects itself, at these URIs (Spark through S3A on
    * a cluster); RawInput.files then hold URIs. Absent: it is handed local files.
    */

@@ -61,7 +61,7 @@ export interface SparkEngineOptions {
 const BOUNDS_VIEW = 'lamina_ddsketch_bounds';
 
 /** Lamina's defaults for a session; batch.spark.conf overrides any of them. */
-export function sparkConf(options: Pick<SparkEngineOptions, 'jars' | 'conf' | 'memoryLimit' | 'threads' | 'master' | 'lake'>): Record<string, string> {
+export function sparkConf(options: Pick<SparkEngineOptions, 'jars' | 'conf' | 'memoryLimit' | 'threads' | 'master' | 'lake' | 'python'>): Record<string, string> {
   const local = /^local\b/.test(options.master);
   return {
     // The view SQL is written for these (dialect.ts): double-quoted identifiers need ANSI mode.
@@ -70,8 +70,9 @@ export function sparkConf(options: Pick<SparkEngineOptions, 'jars' | 'conf' | 'm
     'spark.sql.session.timeZone': 'UTC',
     'spark.ui.enabled': 'false',
     'spark.log.level': 'WARN',
-    // A run's queries are small next to Spark's default of 200 shuffle partitions on one machine.
-    ...(local ? { 'spark.sql.shuffle.partitions': String(Math.max(2, 2 * (options.threads ?? 2))) } : {}),
+    // On one machine: a run's queries are small next to Spark's default of 200 shuffle partitions,
+    // and Python workers (createDataFrame) must be the driver's Python, which has pyspark.
+    ...(local ? { 'spark.sql.shuffle.partitions': String(Math.max(2, 2 * (options.threads ?? 2))), 'spark.pyspark.python': options.python } : {}),
     'spark.driver.memory': sparkSize(options.memoryLimit),
     'spark.sql.extensions': 'io.delta.sql.DeltaSparkSessionExtension',
     'spark.sql.catalog.spark_catalog': 'org.apache.spark.sql.delta.catalog.DeltaCatalog',
@@ -113,6 +114,8 @@ function sparkSize(size: string): string {
 
 export class SparkEngine implements BatchEngine {
   readonly name = 'spark';
+  /** A task's dates in one Spark job: executors spill and scale; each job costs seconds of scheduling. */
+  readonly maxRowsPerQuery = Number.POSITIVE_INFINITY;
   readonly storeUri?: (key: string) => string;
   /** Numbers the session's temp views. */
   private names = 0;
