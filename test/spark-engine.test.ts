@@ -27,6 +27,10 @@ function events(): unknown[] {
   for (let i = 0; i < 300; i++) {
     out.push({ id: `po-${i}`, type: 'purchase', ts: DAY + i * 797_000, data: { country: ['DE', 'US'][i % 2], userId: `u${i % 97}`, revenue: 0.1 * (i % 13) + 9.99, ...(i % 3 ? { coupon: 'VIP' } : {}) } });
   }
+  // One hour of many fractional orders: a sum whose rounding depends on the order of its additions.
+  for (let i = 0; i < 1_500; i++) {
+    out.push({ id: `burst-${i}`, type: 'purchase', ts: DAY + 86_400_000 + i * 2_000, data: { country: 'DE', userId: `u${i % 50}`, revenue: ((i * 7_919) % 10_007) / 7 + 0.01, coupon: 'VIP' } });
+  }
   // Copies of earlier events (deduplicated by id within the day): counted once by either engine.
   return [...out, ...out.slice(100, 160)];
 }
@@ -62,10 +66,10 @@ test('Spark (local[2]) and DuckDB compute byte-identical view tables from one Mi
   const store = new S3ObjectStore({ ...infra!.s3, prefix: `lamina-test/spark-${randomUUID().slice(0, 8)}` });
   const lamina = await InProcessLamina.start(config, { store });
   try {
-    assert.equal((await lamina.serving.ingest.ingest(events())).accepted, 2_760);
+    assert.equal((await lamina.serving.ingest.ingest(events())).accepted, 4_260);
     await lamina.archiver.catchUp();
     const duck = await lamina.runBatch();
-    assert.equal(duck.events, 2_760, "every accepted event is in the lake (copies too: views drop them)");
+    assert.equal(duck.events, 4_260, "every accepted event is in the lake (copies too: views drop them)");
     const duckAnswers = await answers(lamina);
 
     const sparkConfig = validateConfig({ ...config, batch: { ...config.batch, engine: 'spark', spark: { master: 'local[2]', python: spark!.python, jars: spark!.jars, conf: {} } } });

@@ -27,6 +27,11 @@ export interface SqlDialect {
    * is far cheaper than an ordered string aggregate in both engines.
    */
   sortedConcat(value: string): string;
+  /**
+   * Aggregate: the sum of a group's non-null doubles, added in ascending order starting from 0.0, so
+   * that every engine rounds alike (0.0 for none, as coalesce(sum, 0)).
+   */
+  sortedSum(value: string): string;
   /** A double literal (exact: shortest round-trip digits, typed as DOUBLE). */
   double(x: number): string;
   /** The DATE of an epoch day number. */
@@ -51,6 +56,7 @@ export const duckdbDialect: SqlDialect = {
   nullSafeEquals: (a, b) => `${a} IS NOT DISTINCT FROM ${b}`,
   shiftRight: (value, bits) => `(${value} >> ${bits})`,
   sortedConcat: (value) => `array_to_string(list_sort(list(${value})), '')`,
+  sortedSum: (value) => `list_reduce(list_prepend(CAST(0 AS DOUBLE), list_sort(list(${value}) FILTER (WHERE ${value} IS NOT NULL))), (a, b) -> a + b)`,
   double: (x) => `CAST('${Object.is(x, -0) ? '-0.0' : String(x)}' AS DOUBLE)`,
   dateOfEpochDay: (day) => `(DATE '1970-01-01' + CAST(${day} AS INTEGER))`,
   toText: (value) => `CAST(${value} AS VARCHAR)`,
@@ -77,6 +83,7 @@ export const sparkDialect: SqlDialect = {
   nullSafeEquals: (a, b) => `${a} <=> ${b}`,
   shiftRight: (value, bits) => `shiftright(${value}, ${bits})`,
   sortedConcat: (value) => `array_join(array_sort(collect_list(${value})), '')`,
+  sortedSum: (value) => `aggregate(array_sort(collect_list(${value})), CAST(0 AS DOUBLE), (acc, v) -> acc + v)`,
   double: (x) => `CAST('${Object.is(x, -0) ? '-0.0' : String(x)}' AS DOUBLE)`,
   dateOfEpochDay: (day) => `date_from_unix_date(CAST(${day} AS INT))`,
   toText: (value) => `CAST(${value} AS STRING)`,

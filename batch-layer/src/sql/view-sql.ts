@@ -136,17 +136,21 @@ export function dedupBucket(dialect: SqlDialect, window: 'hour' | 'day'): string
 function scalarStates(m: CompiledMeasure, i: number, dialect: SqlDialect): string[] | undefined {
   const x = `x${i}`;
   const double = dialect.type('DOUBLE');
+  // A sum of fractions rounds by the order of its additions, which threads and engines choose
+  // differently; added in ascending order, it is the same double on every engine and every run
+  // (whole numbers add exactly in any order).
+  const sum = m.field?.type === 'number' ? dialect.sortedSum(x) : `coalesce(sum(${x}), 0)`;
   switch (m.measure.kind) {
     case 'count':
       return ['count(*)'];
     case 'sum':
-      return [`CAST(coalesce(sum(${x}), 0) AS ${double})`];
+      return [`CAST(${sum} AS ${double})`];
     case 'min':
       return [`CAST(min(${x}) AS ${double})`];
     case 'max':
       return [`CAST(max(${x}) AS ${double})`];
     case 'avg':
-      return [`CAST(coalesce(sum(${x}), 0) AS ${double})`, `count(${x})`];
+      return [`CAST(${sum} AS ${double})`, `count(${x})`];
     default:
       return undefined;
   }
