@@ -32,6 +32,8 @@ export interface SqlDialect {
    * that every engine rounds alike (0.0 for none, as coalesce(sum, 0)).
    */
   sortedSum(value: string): string;
+  /** Aggregate: the exact sum of a group's integers, however many (a BIGINT sum can overflow). */
+  integerSum(value: string): string;
   /** A double literal (exact: shortest round-trip digits, typed as DOUBLE). */
   double(x: number): string;
   /** The DATE of an epoch day number. */
@@ -56,6 +58,8 @@ export const duckdbDialect: SqlDialect = {
   nullSafeEquals: (a, b) => `${a} IS NOT DISTINCT FROM ${b}`,
   shiftRight: (value, bits) => `(${value} >> ${bits})`,
   sortedConcat: (value) => `array_to_string(list_sort(list(${value})), '')`,
+  // BIGINT sums into HUGEINT here: no overflow.
+  integerSum: (value) => `sum(${value})`,
   sortedSum: (value) => `list_reduce(list_prepend(CAST(0 AS DOUBLE), list_sort(list(${value}) FILTER (WHERE ${value} IS NOT NULL))), (a, b) -> a + b)`,
   double: (x) => `CAST('${Object.is(x, -0) ? '-0.0' : String(x)}' AS DOUBLE)`,
   dateOfEpochDay: (day) => `(DATE '1970-01-01' + CAST(${day} AS INTEGER))`,
@@ -83,6 +87,8 @@ export const sparkDialect: SqlDialect = {
   nullSafeEquals: (a, b) => `${a} <=> ${b}`,
   shiftRight: (value, bits) => `shiftright(${value}, ${bits})`,
   sortedConcat: (value) => `array_join(array_sort(collect_list(${value})), '')`,
+  // ANSI mode raises on a BIGINT sum past 2^63 (1,024 values near the 2^53 bound): sum as DECIMAL(38).
+  integerSum: (value) => `sum(CAST(${value} AS DECIMAL(38, 0)))`,
   sortedSum: (value) => `aggregate(array_sort(collect_list(${value})), CAST(0 AS DOUBLE), (acc, v) -> acc + v)`,
   double: (x) => `CAST('${Object.is(x, -0) ? '-0.0' : String(x)}' AS DOUBLE)`,
   dateOfEpochDay: (day) => `date_from_unix_date(CAST(${day} AS INT))`,

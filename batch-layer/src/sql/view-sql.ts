@@ -139,7 +139,7 @@ function scalarStates(m: CompiledMeasure, i: number, dialect: SqlDialect): strin
   // A sum of fractions rounds by the order of its additions, which threads and engines choose
   // differently; added in ascending order, it is the same double on every engine and every run
   // (whole numbers add exactly in any order).
-  const sum = m.field?.type === 'number' ? dialect.sortedSum(x) : `coalesce(sum(${x}), 0)`;
+  const sum = m.field?.type === 'number' ? dialect.sortedSum(x) : `coalesce(${dialect.integerSum(x)}, 0)`;
   switch (m.measure.kind) {
     case 'count':
       return ['count(*)'];

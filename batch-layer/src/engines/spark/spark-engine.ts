@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
   UnavailableError,
@@ -60,25 +60,25 @@ export interface SparkEngineOptions {
 
 const BOUNDS_VIEW = 'lamina_ddsketch_bounds';
 
-/** Lamina's defaults for a session; batch.spark.conf overrides any of them. */
+/** A session's settings: Lamina's defaults, then batch.spark.conf, then the three the SQL cannot do without. */
 export function sparkConf(options: Pick<SparkEngineOptions, 'jars' | 'conf' | 'memoryLimit' | 'threads' | 'master' | 'lake' | 'python'>): Record<string, string> {
   const local = /^local\b/.test(options.master);
   return {
-    // The view SQL is written for these (dialect.ts): double-quoted identifiers need ANSI mode.
-    'spark.sql.ansi.enabled': 'true',
-    'spark.sql.ansi.doubleQuotedIdentifiers': 'true',
-    'spark.sql.session.timeZone': 'UTC',
     'spark.ui.enabled': 'false',
     'spark.log.level': 'WARN',
     // On one machine: a run's queries are small next to Spark's default of 200 shuffle partitions,
-    // and Python workers (createDataFrame) must be the driver's Python, which has pyspark.
-    ...(local ? { 'spark.sql.shuffle.partitions': String(Math.max(2, 2 * (options.threads ?? 2))), 'spark.pyspark.python': options.python } : {}),
+    // Python workers (createDataFrame) must be the driver's Python, which has pyspark, and the
+    // driver listens on loopback (a container's host name need not resolve).
+    ...(local ? { 'spark.sql.shuffle.partitions': String(Math.max(2, 2 * (options.threads ?? 2))), 'spark.pyspark.python': options.python, 'spark.driver.bindAddress': '127.0.0.1', 'spark.driver.host': '127.0.0.1' } : {}),
     'spark.driver.memory': sparkSize(options.memoryLimit),
-    'spark.sql.extensions': 'io.delta.sql.DeltaSparkSessionExtension',
-    'spark.sql.catalog.spark_catalog': 'org.apache.spark.sql.delta.catalog.DeltaCatalog',
     ...(options.jars.length ? { 'spark.jars': options.jars.join(',') } : {}),
     ...(options.lake ? s3aConf(options.lake.location) : {}),
     ...options.conf,
+    // The view SQL is written for these (dialect.ts): double-quoted identifiers need ANSI mode, and
+    // epoch days and buckets are UTC. Not overridable.
+    'spark.sql.ansi.enabled': 'true',
+    'spark.sql.ansi.doubleQuotedIdentifiers': 'true',
+    'spark.sql.session.timeZone': 'UTC',
   };
 }
 
@@ -98,6 +98,12 @@ function s3aConf(location: RemoteLocation): Record<string, string> {
         }
       : {}),
   };
+}
+
+/** A local path as a file: URI (a bare path would be read from fs.defaultFS, HDFS on a YARN cluster); URIs as they are. */
+function fileUri(path: string): string {
+  // Not percent-encoded: Hadoop's Path takes the string as it is.
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(path) ? path : `file://${resolve(path)}`;
 }
 
 function s3aUri(location: RemoteLocation, key: string): string {
@@ -165,8 +171,10 @@ export class SparkEngine implements BatchEngine {
         copies = `lamina_copies_${this.names++}`;
         const ranked = await this.relation(dedup.input, registered);
         await this.spark.request('cache', { name: copies, sql: laterCopies(sparkDialect, dedup.window, ranked, 'k', windows, dedup.scope, relation) });
+        registered.push(copies);
       }
       const [n, t, d] = await this.row(rawScanSql(sparkDialect, relation, windows, copies));
+      // On success the views stay registered (and the copies cached) while the session lasts.
       return { rows: Number(n), maxLogTime: t === null ? null : Number(t), duplicates: Number(d), ...(copies ? { copies } : {}) };
     } catch (error) {
       await this.release(registered);
@@ -183,7 +191,7 @@ export class SparkEngine implements BatchEngine {
       const sql = viewSql(sparkDialect, { view: task.view, sources, windows: task.windows, ...(task.dedupScope ? { dedupScope: task.dedupScope } : {}), ...(task.copies ? { copies: task.copies } : {}), boundsTable: BOUNDS_VIEW });
       const computed = join(scratch, 'computed');
       await this.sparkWrite(sql, computed);
-      const files = await parquetFilesUnder(computed);
+      const files = await committedOutput(computed);
       if (files.length === 0) return [];
       const rows = `SELECT * FROM read_parquet([${files.map(stringLiteral).join(', ')}], hive_partitioning = true, hive_types = {'_date': DATE})`;
       return await writeViewFiles(this.writer, task.view, rows, task.outputDir);
@@ -230,15 +238,16 @@ export class SparkEngine implements BatchEngine {
   private async sparkWrite(sql: string, computed: string): Promise<void> {
     const lake = this.options.lake;
     if (!lake) {
-      await this.spark.request('write', { sql, path: computed });
+      await this.spark.request('write', { sql, path: fileUri(computed) });
       return;
     }
     const prefix = `${lakeLayout.engineScratchPrefix}${randomUUID()}/`;
     try {
       await this.spark.request('write', { sql, path: s3aUri(lake.location, prefix) });
       for await (const object of lake.store.list(prefix)) {
-        if (!object.key.endsWith('.parquet')) continue;
-        const path = join(computed, object.key.slice(prefix.length));
+        const relative = object.key.slice(prefix.length);
+        if (relative !== SUCCESS && !OUTPUT_FILE.test(relative)) continue;
+        const path = join(computed, relative);
         await mkdir(dirname(path), { recursive: true });
         await writeFile(path, await lake.store.get(object.key));
       }
@@ -258,7 +267,7 @@ export class SparkEngine implements BatchEngine {
   private async relation(input: RawInput, registered: string[]): Promise<string> {
     const schema = [...input.columns].map(([name, type]) => `\`${name.replace(/`/g, '``')}\` ${type}`).join(', ');
     const name = `lamina_in_${this.names++}`;
-    await this.spark.request('register', { name, files: input.files, schema });
+    await this.spark.request('register', { name, files: input.files.map(fileUri), schema });
     registered.push(name);
     return name;
   }
@@ -271,12 +280,13 @@ export class SparkEngine implements BatchEngine {
 
 }
 
-async function parquetFilesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await parquetFilesUnder(path)));
-    else if (entry.name.endsWith('.parquet')) out.push(path);
-  }
-  return out.sort();
+const SUCCESS = '_SUCCESS';
+/** A data file of Spark's committed output: `_date=YYYY-MM-DD/part-….parquet` (not `_temporary/…` leftovers of task attempts). */
+const OUTPUT_FILE = /^_date=\d{4}-\d{2}-\d{2}\/[^/_.][^/]*\.parquet$/;
+
+/** The files of Spark's committed output under `dir`; no `_SUCCESS` means the job did not commit there. */
+async function committedOutput(dir: string): Promise<string[]> {
+  const names = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  if (!names.includes(SUCCESS)) throw new UnavailableError(`Spark's output at ${dir} has no ${SUCCESS}: the job did not commit its output there (check fs.defaultFS and the output committer)`);
+  return names.filter((name) => OUTPUT_FILE.test(name.split(sep).join('/'))).map((name) => join(dir, name)).sort();
 }

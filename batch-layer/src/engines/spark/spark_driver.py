@@ -11,8 +11,36 @@ import sys
 
 
 def answer(out, message):
-    out.write(json.dumps(message, default=str) + "\n")
+    try:
+        line = json.dumps(message, default=str, allow_nan=False)
+    except ValueError:
+        # NaN or Infinity in a result: JSON has no such number, and Lamina's states never hold one.
+        line = json.dumps({"id": message["id"], "error": "a result holds a non-finite number", "kind": "ValueError"})
+    out.write(line + "\n")
     out.flush()
+
+
+def error_class(spark, error):
+    """The innermost Spark error class behind an error (a failed job wraps the executor's in SparkException)."""
+    getter = getattr(error, "getErrorClass", None)
+    found = None
+    if callable(getter):
+        try:
+            found = getter()
+        except Exception:  # noqa: BLE001 - only a hint for the error's mapping
+            found = None
+    java = getattr(error, "java_exception", None)
+    try:
+        throwable = spark._jvm.java.lang.Class.forName("org.apache.spark.SparkThrowable")
+        depth = 0
+        while java is not None and depth < 20:
+            if throwable.isInstance(java) and java.getErrorClass() is not None:
+                found = java.getErrorClass()
+            java = java.getCause()
+            depth += 1
+    except Exception:  # noqa: BLE001 - the JVM may be gone; the kind still says what failed
+        pass
+    return found
 
 
 def handle(spark, request, cached):
@@ -82,7 +110,7 @@ def main():
         try:
             answer(out, {"id": request["id"], "ok": True, **handle(spark, request, cached)})
         except Exception as error:  # noqa: BLE001 - the engine maps the kind to a typed error
-            answer(out, {"id": request["id"], "error": str(error)[:4000], "kind": type(error).__name__})
+            answer(out, {"id": request["id"], "error": str(error)[:4000], "kind": type(error).__name__, "errorClass": error_class(spark, error)})
         if request["op"] == "stop":
             break
     spark.stop()

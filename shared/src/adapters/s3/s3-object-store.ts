@@ -209,11 +209,11 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  /** Closes the client's sockets (tests, shutdown); the store is unusable afterwards. */
   remoteLocation(): RemoteLocation {
     return { kind: 's3', bucket: this.bucket, prefix: this.prefix, ...(this.endpoint ? { endpoint: this.endpoint } : {}), region: this.region };
   }
 
+  /** Closes the client's sockets (tests, shutdown); the store is unusable afterwards. */
   destroy(): void {
     this.client.destroy();
   }
