@@ -2,12 +2,11 @@
 // pyspark + delta-spark (infra/spark/requirements.txt) and the Maven jars of infra/spark/packages.txt,
 // resolved by Spark's own Ivy. Sessions then get the jars as local files (spark.jars), so no run
 // waits on Ivy or the network. Needs Java 17 (infra/install-apt.sh).
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from './stack-config.mjs';
-import { ensurePythonEnv } from './python-env.mjs';
+import { ensurePythonEnv, pinsOf, run } from './python-env.mjs';
 
 const SPARK_DIR = join(REPO_ROOT, 'infra', 'spark');
 
@@ -22,13 +21,10 @@ export function ensureSparkEnv({ cacheDir, log = () => {} }) {
     const jars = JSON.parse(readFileSync(manifest, 'utf8'));
     if (jars.every((jar) => existsSync(jar))) return { python, jars };
   }
-  log(`fetching Spark's Maven packages (${readFileSync(join(SPARK_DIR, 'packages.txt'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).join(', ')})`);
+  log(`fetching Spark's Maven packages (${pinsOf(join(SPARK_DIR, 'packages.txt')).join(', ')})`);
   const started = Date.now();
-  const result = spawnSync(python, [join(SPARK_DIR, 'resolve_jars.py'), join(SPARK_DIR, 'packages.txt'), join(venv, `ivy-${pins}`)], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
-  if (result.error || result.status !== 0) {
-    throw new Error(`resolving Spark's jars failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ''}); is Java 17 installed?\n${(result.stderr || '').split('\n').slice(-20).join('\n')}`);
-  }
-  const jars = JSON.parse(result.stdout.trim().split('\n').pop());
+  const stdout = run(python, [join(SPARK_DIR, 'resolve_jars.py'), join(SPARK_DIR, 'packages.txt'), join(venv, `ivy-${pins}`)], "resolving Spark's jars", 'is Java 17 installed?');
+  const jars = JSON.parse(stdout.trim().split('\n').pop());
   writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify(jars));
   renameSync(`${manifest}.${process.pid}.tmp`, manifest);
   log(`  Spark jars ready in ${((Date.now() - started) / 1000).toFixed(0)} s (${jars.length} jars)`);

@@ -19,14 +19,14 @@ try {
 
 // Only a service that cannot be reached is the exception; any other npm error (401, a broken lock
 // file, ERESOLVE) fails like an advisory would.
-const UNREACHABLE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E405', 'E503', 'E502']);
-const unreachable = report.statusCode === 405 || report.statusCode === 502 || report.statusCode === 503 || UNREACHABLE_CODES.has(report.code ?? report.error?.code);
-if (!unreachable && (report.statusCode !== undefined || report.error !== undefined)) {
-  console.error(`npm audit failed: ${report.message ?? report.error?.summary ?? JSON.stringify(report.error ?? report)}`);
+const failed = report.statusCode !== undefined || report.error !== undefined;
+const unreachable = [405, 502, 503].includes(report.statusCode) || ['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(report.code ?? report.error?.code);
+const why = report.message ?? report.error?.summary ?? JSON.stringify(report.error ?? report);
+if (failed && !unreachable) {
+  console.error(`npm audit failed: ${why}`);
   process.exit(1);
 }
 if (unreachable) {
-  const why = report.message ?? report.error?.summary ?? JSON.stringify(report.error);
   console.error(['', '#'.repeat(78), `# npm audit: the audit service is unreachable (${why}).`, '# Not audited: documented exception, see docs/operations.md "Dependency audit".', '#'.repeat(78), ''].join('\n'));
   process.exit(0);
 }

@@ -21,6 +21,7 @@
  */
 import {
   DeltaTable,
+  bucketStart,
   coversEvents,
   epochDay,
   lakeLayout,
@@ -160,11 +161,11 @@ export class LakeKeys {
 
   /**
    * By duplicateKey, two events of one date are one event only in the same partition and window
-   * bucket: so a day window needs a bucket per partition, an hour window one per partition and UTC
-   * hour of the day (floored as bucketStart floors it).
+   * bucket (bucketStart, which duplicateKey uses): the window's start as an hour of the date (always
+   * 0 for a day window), per partition.
    */
   private bucketOf(partition: number, ts: number, day: number): number {
-    return this.window === 'day' ? partition : partition * 24 + (Math.floor(ts / HOUR_MS) - day * 24);
+    return partition * 24 + (bucketStart(ts, this.window) - day * DAY_MS) / HOUR_MS;
   }
 }
 

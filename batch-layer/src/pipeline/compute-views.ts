@@ -70,7 +70,9 @@ export type ComputeProgress = (done: number, total: number, rows: number) => voi
 
 export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot: LakeSnapshot, staged: StagedFiles, outputDir: string, logger: Logger, dedup: DedupWindow | null, onProgress: ComputeProgress = () => {}): Promise<Computed> {
   const counts: RawCount[] = [];
-  const total = snapshot.raw.size + plan.views.reduce((n, v) => n + v.tasks.reduce((m, t) => m + byDays(t, engine.maxRowsPerQuery).length, 0), 0);
+  // Each task's queries: groups of whole dates (counted up front for the progress total).
+  const groups = plan.views.map((v) => v.tasks.map((t) => byDays(t, engine.maxRowsPerQuery)));
+  const total = snapshot.raw.size + groups.flat().reduce((n, g) => n + g.length, 0);
   let done = 0;
   let written = 0;
   onProgress(0, total, 0);
@@ -90,13 +92,13 @@ export async function computeViews(engine: BatchEngine, plan: RunPlan, snapshot:
   }
   const runWindow = JSON.stringify(plan.window);
   const views: ComputedView[] = [];
-  for (const viewPlan of plan.views) {
+  for (const [v, viewPlan] of plan.views.entries()) {
     const tasks: ComputedTask[] = [];
     for (const [i, task] of viewPlan.tasks.entries()) {
       const started = Date.now();
       const files: ViewOutputFile[] = [];
       let rawFiles = 0;
-      for (const [j, group] of byDays(task, engine.maxRowsPerQuery).entries()) {
+      for (const [j, group] of groups[v]![i]!.entries()) {
         const inputs = await Promise.all(viewPlan.view.sources.map((type) => rawInput(type, snapshot.raw.get(type)!, group.get(type) ?? [], staged)));
         rawFiles += inputs.reduce((n, x) => n + x.files.length, 0);
         // The scan found the copies among the run's window: a task over that window reuses them.

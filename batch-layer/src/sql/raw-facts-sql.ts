@@ -3,7 +3,7 @@
  * gates' profile, the referential gate), written once through the dialect so every engine asks the
  * same question.
  */
-import type { OffsetWindow, RawProfileRequest } from '@lamina/shared';
+import type { OffsetWindow, RawProfile, RawProfileRequest, RawScan } from '@lamina/shared';
 import type { SqlDialect } from './dialect.js';
 import { quoteIdent } from './literals.js';
 import { windowPredicate } from './window-predicate.js';
@@ -14,6 +14,12 @@ export function rawScanSql(dialect: SqlDialect, relation: string, windows: reado
   return `SELECT count(*) AS n, max(${dialect.epochMs('_log_ts')}) AS t, ${counted} AS d FROM ${relation} AS r WHERE ${windowPredicate(windows)}`;
 }
 
+/** The scan's facts from rawScanSql's row (numbers may come as BigInt or number, per engine). */
+export function rawScanOf(row: readonly unknown[], copies: string | undefined): RawScan {
+  const [n, t, d] = row;
+  return { rows: Number(n), maxLogTime: t === null ? null : Number(t), duplicates: Number(d), ...(copies ? { copies } : {}) };
+}
+
 /** One row: rows, newest `_ts` (ms), then per requested column its nulls and its mean (null unless numeric). */
 export function rawProfileSql(dialect: SqlDialect, relation: string, windows: readonly OffsetWindow[], request: RawProfileRequest): string {
   const double = dialect.type('DOUBLE');
@@ -22,6 +28,16 @@ export function rawProfileSql(dialect: SqlDialect, relation: string, windows: re
     return [`count(*) - count(${column}) AS n${i}`, c.numeric ? `CAST(avg(${column}) AS ${double}) AS m${i}` : `CAST(NULL AS ${double}) AS m${i}`];
   });
   return `SELECT count(*) AS n, max(${dialect.epochMs('_ts')}) AS t${exprs.map((e) => `, ${e}`).join('')} FROM ${relation} AS r WHERE ${windowPredicate(windows)}`;
+}
+
+/** The profile from rawProfileSql's row. */
+export function rawProfileOf(row: readonly unknown[], request: RawProfileRequest): RawProfile {
+  const columns: RawProfile['columns'] = {};
+  request.columns.forEach((c, i) => {
+    const mean = row[3 + 2 * i];
+    columns[c.name] = { nulls: Number(row[2 + 2 * i]), mean: mean === null ? null : Number(mean) };
+  });
+  return { rows: Number(row[0]), maxEventTime: row[1] === null ? null : Number(row[1]), columns };
 }
 
 /**

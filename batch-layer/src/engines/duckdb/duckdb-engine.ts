@@ -9,9 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
-  UnavailableError,
   arrowTypeOf,
   ddsketchBoundsTable,
   encodeParquet,
@@ -31,8 +30,9 @@ import {
 import { writeFile } from 'node:fs/promises';
 import { duckdbDialect } from '../../sql/dialect.js';
 import { laterCopies, viewSql } from '../../sql/view-sql.js';
-import { missingReferencesSql, rawProfileSql, rawScanSql } from '../../sql/raw-facts-sql.js';
+import { missingReferencesSql, rawProfileOf, rawProfileSql, rawScanOf, rawScanSql } from '../../sql/raw-facts-sql.js';
 import { writeViewFiles } from '../view-files.js';
+import { openDuckDb } from './duckdb-instance.js';
 
 export interface DuckDbEngineOptions {
   /** DuckDB memory_limit, e.g. '2GB'. */
@@ -59,24 +59,7 @@ export class DuckDbEngine implements BatchEngine {
   ) {}
 
   static async open(options: DuckDbEngineOptions): Promise<DuckDbEngine> {
-    await mkdir(join(options.scratchDir, 'spill'), { recursive: true });
-    const config: Record<string, string> = {
-      memory_limit: options.memoryLimit,
-      temp_directory: join(options.scratchDir, 'spill'),
-      // Row order is never relied on (every state is order-independent); not keeping it saves memory.
-      preserve_insertion_order: 'false',
-      enable_external_access: 'true',
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-    };
-    if (options.threads !== undefined) config.threads = String(options.threads);
-    let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(':memory:', config);
-    } catch (cause) {
-      throw new UnavailableError(`cannot start DuckDB (${(cause as Error).message}); check batch.memoryLimit and batch.threads`, { cause });
-    }
-    const connection = await instance.connect();
+    const { instance, connection } = await openDuckDb(options);
     const engine = new DuckDbEngine(instance, connection, options);
     await engine.loadBounds();
     return engine;
@@ -108,8 +91,7 @@ export class DuckDbEngine implements BatchEngine {
         await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${copies} AS ${laterCopies(duckdbDialect, dedup.window, ranked, 'k', windows, dedup.scope, relation)}`);
       }
       const reader = await this.connection.runAndReadAll(rawScanSql(duckdbDialect, relation, windows, copies));
-      const [n, t, d] = reader.getRows()[0]!;
-      return { rows: Number(n), maxLogTime: t === null ? null : Number(t), duplicates: Number(d), ...(copies ? { copies } : {}) };
+      return rawScanOf(reader.getRows()[0]!, copies);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -132,12 +114,7 @@ export class DuckDbEngine implements BatchEngine {
       const relation = await this.relation(input, scratch);
       const reader = await this.connection.runAndReadAll(rawProfileSql(duckdbDialect, relation, windows, request));
       const row = reader.getRows()[0]!;
-      const columns: RawProfile['columns'] = {};
-      request.columns.forEach((c, i) => {
-        const mean = row[3 + 2 * i];
-        columns[c.name] = { nulls: Number(row[2 + 2 * i]), mean: mean === null ? null : Number(mean) };
-      });
-      return { rows: Number(row[0]), maxEventTime: row[1] === null ? null : Number(row[1]), columns };
+      return rawProfileOf(row, request);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

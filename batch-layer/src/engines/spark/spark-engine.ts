@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   UnavailableError,
   ddsketchBoundsTable,
@@ -34,9 +34,10 @@ import {
 } from '@lamina/shared';
 import { sparkDialect } from '../../sql/dialect.js';
 import { stringLiteral } from '../../sql/literals.js';
-import { missingReferencesSql, rawProfileSql, rawScanSql } from '../../sql/raw-facts-sql.js';
+import { missingReferencesSql, rawProfileOf, rawProfileSql, rawScanOf, rawScanSql } from '../../sql/raw-facts-sql.js';
 import { laterCopies, viewSql } from '../../sql/view-sql.js';
 import { writeViewFiles } from '../view-files.js';
+import { openDuckDb } from '../duckdb/duckdb-instance.js';
 import { SparkSession } from './spark-session.js';
 
 export interface SparkEngineOptions {
@@ -137,13 +138,10 @@ export class SparkEngine implements BatchEngine {
   }
 
   static async open(options: SparkEngineOptions): Promise<SparkEngine> {
-    await mkdir(join(options.scratchDir, 'spill'), { recursive: true });
     const spark = await SparkSession.start({ python: options.python, master: options.master, appName: 'lamina-batch', conf: sparkConf(options), logger: options.logger });
     try {
-      const writerDb = await DuckDBInstance.create(':memory:', { memory_limit: options.memoryLimit, temp_directory: join(options.scratchDir, 'spill'), preserve_insertion_order: 'false', ...(options.threads ? { threads: String(options.threads) } : {}) }).catch((cause: Error) => {
-        throw new UnavailableError(`cannot start the view writer's DuckDB (${cause.message}); check batch.memoryLimit`, { cause });
-      });
-      const engine = new SparkEngine(spark, writerDb, await writerDb.connect(), options);
+      const writer = await openDuckDb(options);
+      const engine = new SparkEngine(spark, writer.instance, writer.connection, options);
       await engine.registerBounds();
       return engine;
     } catch (error) {
@@ -173,9 +171,8 @@ export class SparkEngine implements BatchEngine {
         await this.spark.request('cache', { name: copies, sql: laterCopies(sparkDialect, dedup.window, ranked, 'k', windows, dedup.scope, relation) });
         registered.push(copies);
       }
-      const [n, t, d] = await this.row(rawScanSql(sparkDialect, relation, windows, copies));
       // On success the views stay registered (and the copies cached) while the session lasts.
-      return { rows: Number(n), maxLogTime: t === null ? null : Number(t), duplicates: Number(d), ...(copies ? { copies } : {}) };
+      return rawScanOf(await this.row(rawScanSql(sparkDialect, relation, windows, copies)), copies);
     } catch (error) {
       await this.release(registered);
       throw error;
@@ -205,12 +202,7 @@ export class SparkEngine implements BatchEngine {
     const registered: string[] = [];
     try {
       const row = await this.row(rawProfileSql(sparkDialect, await this.relation(input, registered), windows, request));
-      const columns: RawProfile['columns'] = {};
-      request.columns.forEach((c, i) => {
-        const mean = row[3 + 2 * i];
-        columns[c.name] = { nulls: Number(row[2 + 2 * i]), mean: mean === null ? null : Number(mean) };
-      });
-      return { rows: Number(row[0]), maxEventTime: row[1] === null ? null : Number(row[1]), columns };
+      return rawProfileOf(row, request);
     } finally {
       await this.release(registered);
     }
@@ -242,18 +234,20 @@ export class SparkEngine implements BatchEngine {
       return;
     }
     const prefix = `${lakeLayout.engineScratchPrefix}${randomUUID()}/`;
+    const keys: string[] = [];
     try {
       await this.spark.request('write', { sql, path: s3aUri(lake.location, prefix) });
-      for await (const object of lake.store.list(prefix)) {
-        const relative = object.key.slice(prefix.length);
+      for await (const object of lake.store.list(prefix)) keys.push(object.key);
+      for (const key of keys) {
+        const relative = key.slice(prefix.length);
         if (relative !== SUCCESS && !OUTPUT_FILE.test(relative)) continue;
         const path = join(computed, relative);
         await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, await lake.store.get(object.key));
+        await writeFile(path, await lake.store.get(key));
       }
     } finally {
-      const keys: string[] = [];
-      for await (const object of lake.store.list(prefix)) keys.push(object.key);
+      // A failed write may have left task files the listing above never saw.
+      if (keys.length === 0) for await (const object of lake.store.list(prefix)) keys.push(object.key);
       for (const key of keys) await lake.store.delete(key);
     }
   }
@@ -272,12 +266,10 @@ export class SparkEngine implements BatchEngine {
     return name;
   }
 
-
   /** Drops a call's temp views. */
   private async release(registered: string[]): Promise<void> {
     await this.spark.request('drop', { names: registered }).catch(() => undefined);
   }
-
 }
 
 const SUCCESS = '_SUCCESS';

@@ -44,8 +44,6 @@ def error_class(spark, error):
 
 
 def handle(spark, request, cached):
-    from pyspark.sql.types import DoubleType, _parse_datatype_string
-
     op = request["op"]
     if op == "register":
         # The table's schema given, not inferred: a column a file lacks (added later) reads as null,
@@ -58,6 +56,8 @@ def handle(spark, request, cached):
         frame.createOrReplaceTempView(request["name"])
         return {}
     if op == "table":
+        from pyspark.sql.types import DoubleType, _parse_datatype_string
+
         # JSON has one number type: 1.0 arrives as 1, which a DOUBLE column refuses.
         schema = _parse_datatype_string(request["schema"])
         doubles = {i for i, field in enumerate(schema.fields) if isinstance(field.dataType, DoubleType)}
