@@ -16,7 +16,7 @@ import { graphql, pageViews, postEvents } from './support/http.js';
 async function boot(dataDir: string) {
   const options = readRuntimeOptions({ LAMINA_DATA_DIR: dataDir, PORT: '0', LAMINA_LOG_LEVEL: 'silent' });
   const { config } = await loadConfig(undefined);
-  const lamina = await startEmbedded(createRuntime(config, options), { schedule: false });
+  const lamina = await startEmbedded(createRuntime(config, options, 'stdout'), { schedule: false });
   return { lamina, base: `http://127.0.0.1:${lamina.port}` };
 }
 

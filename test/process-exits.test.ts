@@ -16,7 +16,7 @@ import { EmbeddedEventLog, KafkaEventLog, LocalObjectStore, S3ObjectStore, withD
 import { loadConfig } from '../cli/src/load-config.js';
 import { INFRA_SKIP_REASON, requireInfra } from './support/infra-env.js';
 import { archivedOffsets, produceEvents, rawRows, readTopic, validEvents, waitFor } from './support/log-facts.js';
-import { freePort, startLayer, type LaminaProcess } from './support/processes.js';
+import { freePort, runToEnd, startLayer, type LaminaProcess } from './support/processes.js';
 import { pageViews } from './support/http.js';
 
 const infra = requireInfra();
@@ -93,6 +93,19 @@ test('embedded: lamina archive over a backlog in the embedded log archives every
     const end = await exitWithin(archiver, 30_000);
     assert.deepEqual(end, { code: 0, signal: null });
     assert.ok(archiver.output.some((line) => line.includes('lamina archive stopped (SIGTERM)')), archiver.output.slice(-5).join('\n'));
+
+    // A one-shot command's stdout is its answer alone, its logs (and process warnings) on stderr.
+    const env = { ...EMBEDDED, LAMINA_DATA_DIR: dataDir, LAMINA_LOG_LEVEL: 'info' };
+    const batch = await runToEnd(['batch', 'run'], env, 120_000);
+    assert.equal(batch.code, 0, batch.stderr);
+    const batchLines = batch.stdout.trim().split('\n');
+    assert.equal(batchLines.length, 1, `batch run printed only its manifest:\n${batch.stdout.slice(0, 2000)}`);
+    assert.equal((JSON.parse(batchLines[0]!) as { events: number }).events, BACKLOG);
+    assert.match(batch.stderr, /"msg":"config loaded"/);
+    const history = await runToEnd(['batch', 'history', '--json'], env);
+    assert.equal(history.code, 0, history.stderr);
+    const records = history.stdout.trim().split('\n').map((line) => JSON.parse(line) as { status: string; gates: unknown[] });
+    assert.deepEqual(records.map((r) => [r.status, Array.isArray(r.gates)]), [['published', true]]);
   } finally {
     await archiver?.stop();
     await rm(dataDir, { recursive: true, force: true });

@@ -31,7 +31,7 @@ const after = validateConfig({
 
 async function boot(dataDir: string, config: LaminaConfig) {
   const options = readRuntimeOptions({ LAMINA_DATA_DIR: dataDir, PORT: '0', LAMINA_LOG_LEVEL: 'silent' });
-  const lamina = await startEmbedded(createRuntime(config, options), { schedule: false });
+  const lamina = await startEmbedded(createRuntime(config, options, 'stdout'), { schedule: false });
   return { lamina, base: `http://127.0.0.1:${lamina.port}` };
 }
 

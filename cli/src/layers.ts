@@ -30,8 +30,9 @@ export interface Runtime {
   registry: Registry;
 }
 
-export function createRuntime(config: LaminaConfig, options: RuntimeOptions): Runtime {
-  return { config, options, logger: createLogger({ level: options.logLevel }), registry: createRegistry({ defaultMetrics: true }) };
+/** `logTo`: stdout for long-running services; stderr for one-shot commands, whose stdout is their answer (a manifest, the history's JSON lines). */
+export function createRuntime(config: LaminaConfig, options: RuntimeOptions, logTo: 'stdout' | 'stderr'): Runtime {
+  return { config, options, logger: createLogger({ level: options.logLevel, to: logTo }), registry: createRegistry({ defaultMetrics: true }) };
 }
 
 export async function openEventLog(runtime: Runtime): Promise<EventLog> {

@@ -15,10 +15,11 @@ import { runNewEpoch, type EpochStart } from './log-commands.js';
 import { runBackfill } from './backfill-command.js';
 import { EXIT, ProcessLifetime, exitCodeOf, installCrashHandlers, installWarningLog } from './process-lifetime.js';
 
-async function runtime() {
+/** A command's runtime; a one-shot command logs to stderr, so its stdout holds only its answer. */
+async function runtime(logTo: 'stdout' | 'stderr' = 'stderr') {
   const options = readRuntimeOptions();
   const { config, origin } = await loadConfig(options.configPath, options.topic);
-  const rt = createRuntime(config, options);
+  const rt = createRuntime(config, options, logTo);
   // From here on (the commands' work) no crash goes unlogged; before it, parseAsync's catch reports.
   installCrashHandlers(rt.logger);
   installWarningLog(rt.logger);
@@ -28,7 +29,7 @@ async function runtime() {
 
 /** A long-running command: starts it with its lifetime (for fatal ends), then runs until stopped. */
 async function longRunning(command: string, start: (rt: Runtime, lifetime: ProcessLifetime) => Promise<() => Promise<void>>): Promise<void> {
-  const rt = await runtime();
+  const rt = await runtime('stdout');
   const lifetime = new ProcessLifetime(command, rt.logger, { watchParent: rt.options.launchedByNpm });
   lifetime.runUntilStopped(await start(rt, lifetime));
 }

@@ -21,7 +21,7 @@ export interface DemoLamina {
 export async function startDemoLamina(): Promise<DemoLamina> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lamina-dashboard-'));
   const { config } = await loadConfig(undefined);
-  const lamina = await startEmbedded(createRuntime(config, readRuntimeOptions({ LAMINA_DATA_DIR: dataDir, PORT: '0', LAMINA_LOG_LEVEL: 'silent' })), { schedule: false });
+  const lamina = await startEmbedded(createRuntime(config, readRuntimeOptions({ LAMINA_DATA_DIR: dataDir, PORT: '0', LAMINA_LOG_LEVEL: 'silent' }), 'stdout'), { schedule: false });
   return {
     lamina,
     base: `http://127.0.0.1:${lamina.port}`,

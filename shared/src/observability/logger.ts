@@ -5,11 +5,14 @@ export type { Logger };
 export interface LoggerOptions {
   level?: string;
   name?: string;
+  /** Where the JSON lines go: stdout for services; stderr for one-shot commands, whose stdout is their answer. */
+  to?: 'stdout' | 'stderr';
 }
 
-/** Structured JSON logs on stdout (pino); one child logger per layer names its source. */
+/** Structured JSON logs (pino); one child logger per layer names its source. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino({ level: options.level ?? 'info', name: options.name ?? 'lamina', base: undefined });
+  const settings = { level: options.level ?? 'info', name: options.name ?? 'lamina', base: undefined };
+  return options.to === 'stderr' ? pino(settings, pino.destination({ fd: 2, sync: true })) : pino(settings);
 }
 
 /** For tests and tools that want no output. */
