@@ -97,12 +97,12 @@ export class IngestService {
     const { maxPastDays, maxFutureMinutes } = this.config.ingest;
     const earliest = now - maxPastDays * DAY_MS;
     const latest = now + maxFutureMinutes * 60_000;
+    if (event.ts >= earliest && event.ts <= latest) return undefined;
     const at = Math.abs(event.ts) <= 8.64e15 ? new Date(event.ts).toISOString() : `${event.ts} ms`;
     if (event.ts < earliest) {
       const seconds = event.ts < SECONDS_LOOK ? `; it looks like epoch seconds — send milliseconds (${event.ts} × 1000) or an ISO-8601 date-time` : '';
       return `ts: ${at} is more than ${maxPastDays} days ago (ingest.maxPastDays)${seconds}`;
     }
-    if (event.ts > latest) return `ts: ${at} is more than ${maxFutureMinutes} minutes ahead of this server's clock (ingest.maxFutureMinutes)`;
-    return undefined;
+    return `ts: ${at} is more than ${maxFutureMinutes} minutes ahead of this server's clock (ingest.maxFutureMinutes)`;
   }
 }

@@ -8,6 +8,7 @@ const GOLDEN = '0800cc0404a881092e83';
 import { createHash } from 'node:crypto';
 import { distinctMeasure, HLL_MAX_RANK, HLL_REGISTERS, HyperLogLog, MEASURE_FORMAT, hllPosition } from '../src/measures/index.js';
 import { CorruptDataError } from '../src/errors.js';
+import { md5Prefix } from '../src/measures/md5-prefix.js';
 
 const STANDARD_ERROR = 1.04 / Math.sqrt(HLL_REGISTERS); // ≈ 0.81%
 
@@ -52,6 +53,19 @@ describe('distinct accuracy', () => {
     assert.equal(hex(sketchOf([7]).encode()), hex(sketchOf(['7']).encode()));
     assert.equal(hex(sketchOf([7n]).encode()), hex(sketchOf(['7']).encode()));
     assert.notEqual(hex(sketchOf([7]).encode()), hex(sketchOf([8]).encode()));
+  });
+
+  test('md5Prefix equals node:crypto MD5 for any string (every UTF-8 length, block boundaries, lone surrogates)', () => {
+    const out = new Int32Array(2);
+    const check = (text: string) => {
+      md5Prefix(text, out);
+      const mine = Buffer.alloc(8);
+      mine.writeInt32LE(out[0]!, 0);
+      mine.writeInt32LE(out[1]!, 4);
+      assert.equal(mine.toString('hex'), createHash('md5').update(text, 'utf8').digest('hex').slice(0, 16), JSON.stringify(text));
+    };
+    for (let n = 0; n <= 130; n++) check('é'.repeat(n % 3) + 'x'.repeat(n));
+    fc.assert(fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ maxLength: 2000 })), (text) => check(text)), { numRuns: 2000 });
   });
 
   test('golden encoding: the hash and layout are frozen (a change breaks every stored sketch)', () => {

@@ -28,28 +28,31 @@ export function parseTimestamp(value: unknown): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-type Checked = { ok: true; value: unknown } | { ok: false; reason: string };
+/** Why a value was refused; checkValue returns it in place of the value (no result object per field). */
+class Refusal {
+  constructor(readonly reason: string) {}
+}
 
-/** Checks one value against its declared type and returns its normalised form. */
-function checkValue(type: FieldType, value: unknown): Checked {
+/** Checks one value against its declared type: its normalised form, or a Refusal. */
+function checkValue(type: FieldType, value: unknown): unknown {
   switch (type) {
     case 'string':
-      if (typeof value !== 'string') return { ok: false, reason: `expected a string, got ${describe(value)}` };
-      return wellFormed(value) ? { ok: true, value } : { ok: false, reason: 'contains a lone UTF-16 surrogate, which UTF-8 cannot hold' };
+      if (typeof value !== 'string') return new Refusal(`expected a string, got ${describe(value)}`);
+      return wellFormed(value) ? value : new Refusal('contains a lone UTF-16 surrogate, which UTF-8 cannot hold');
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return { ok: false, reason: `expected a finite number, got ${describe(value)}` };
+      if (typeof value !== 'number' || !Number.isFinite(value)) return new Refusal(`expected a finite number, got ${describe(value)}`);
       // Past 2^53 a sum of a few such values overflows or loses every unit: no engine counts it alike.
-      if (Math.abs(value) > Number.MAX_SAFE_INTEGER) return { ok: false, reason: `${value} is beyond ±2^53 (${Number.MAX_SAFE_INTEGER}); sums of such values overflow or lose all precision` };
-      return { ok: true, value: value === 0 ? 0 : value };
+      if (Math.abs(value) > Number.MAX_SAFE_INTEGER) return new Refusal(`${value} is beyond ±2^53 (${Number.MAX_SAFE_INTEGER}); sums of such values overflow or lose all precision`);
+      return value === 0 ? 0 : value;
     case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) return { ok: false, reason: `expected an integer, got ${describe(value)}` };
-      if (!Number.isSafeInteger(value)) return { ok: false, reason: `${value} is beyond ±2^53, which JSON numbers cannot carry exactly` };
-      return { ok: true, value: value === 0 ? 0 : value };
+      if (typeof value !== 'number' || !Number.isInteger(value)) return new Refusal(`expected an integer, got ${describe(value)}`);
+      if (!Number.isSafeInteger(value)) return new Refusal(`${value} is beyond ±2^53, which JSON numbers cannot carry exactly`);
+      return value === 0 ? 0 : value;
     case 'boolean':
-      return typeof value === 'boolean' ? { ok: true, value } : { ok: false, reason: `expected true or false, got ${describe(value)}` };
+      return typeof value === 'boolean' ? value : new Refusal(`expected true or false, got ${describe(value)}`);
     case 'timestamp': {
       const ms = parseTimestamp(value);
-      return ms === undefined ? { ok: false, reason: TIMESTAMP_HELP } : { ok: true, value: ms };
+      return ms === undefined ? new Refusal(TIMESTAMP_HELP) : ms;
     }
   }
 }
@@ -108,30 +111,40 @@ export class EventValidator {
     const rules = this.rules.get(type as string);
     if (!rules) return { ok: false, reason: `type: unknown event type '${shortText(type as string)}' (declared: ${[...this.rules.keys()].join(', ')})` };
 
+    // Copied on the first change: most events need none, and the input must stay as the caller gave it.
     let out = data as Record<string, unknown>;
     let copied = false;
-    const set = (path: string, value: unknown) => {
-      // Copy on first change: most events need none, and the input must stay as the caller gave it.
+    let refused: string[] | undefined;
+    for (const rule of rules) {
+      const value = readPath(out, rule.path);
+      let normal: unknown;
+      if (value === undefined || value === null) {
+        if (!rule.optional) (refused ??= []).push(`data.${rule.path}: required`);
+        if (!rule.optional || rule.fill === undefined) continue;
+        normal = rule.fill;
+      } else {
+        normal = checkValue(rule.type, value);
+        if (normal instanceof Refusal) {
+          (refused ??= []).push(`data.${rule.path}: ${normal.reason}`);
+          continue;
+        }
+        if (rule.min !== undefined && (normal as number) < rule.min) {
+          (refused ??= []).push(`data.${rule.path}: ${String(normal)} is below the declared minimum ${rule.min}`);
+          continue;
+        }
+        if (rule.max !== undefined && (normal as number) > rule.max) {
+          (refused ??= []).push(`data.${rule.path}: ${String(normal)} is above the declared maximum ${rule.max}`);
+          continue;
+        }
+        if (Object.is(normal, value)) continue;
+      }
       if (!copied) {
         out = structuredClone(out);
         copied = true;
       }
-      writePath(out, path, value);
-    };
-    for (const rule of rules) {
-      const value = readPath(out, rule.path);
-      if (value === undefined || value === null) {
-        if (!rule.optional) problems.push(`data.${rule.path}: required`);
-        else if (rule.fill !== undefined) set(rule.path, rule.fill);
-        continue;
-      }
-      const checked = checkValue(rule.type, value);
-      if (!checked.ok) problems.push(`data.${rule.path}: ${checked.reason}`);
-      else if (rule.min !== undefined && (checked.value as number) < rule.min) problems.push(`data.${rule.path}: ${String(checked.value)} is below the declared minimum ${rule.min}`);
-      else if (rule.max !== undefined && (checked.value as number) > rule.max) problems.push(`data.${rule.path}: ${String(checked.value)} is above the declared maximum ${rule.max}`);
-      else if (!Object.is(checked.value, value)) set(rule.path, checked.value);
+      writePath(out, rule.path, normal);
     }
-    if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
+    if (refused !== undefined) return { ok: false, reason: refused.join('; ') };
     const event: LaminaEvent = { id: id as string, type: type as string, ts: ts!, data: out };
     if (key !== undefined) event.key = key as string;
     return { ok: true, event };
@@ -161,5 +174,8 @@ const decoder = new TextDecoder();
 
 /** The canonical log encoding of an accepted event (ts as ISO so other consumers read it easily). */
 export function encodeEvent(event: LaminaEvent): string {
-  return JSON.stringify({ id: event.id, type: event.type, ts: new Date(event.ts).toISOString(), ...(event.key === undefined ? {} : { key: event.key }), data: event.data });
+  const ts = new Date(event.ts).toISOString();
+  return event.key === undefined
+    ? JSON.stringify({ id: event.id, type: event.type, ts, data: event.data })
+    : JSON.stringify({ id: event.id, type: event.type, ts, key: event.key, data: event.data });
 }

@@ -19,10 +19,10 @@
  * small groups of a view; adds and merges append, sorting waits) and a Uint8Array past
  * MEMORY_SPARSE_MAX; that choice never shows in the encoding.
  */
-import { createHash } from 'node:crypto';
 import { ByteReader, FORMAT } from './bytes.js';
 import { canonicalText } from './canonical-value.js';
 import type { EncodedRuns } from './encoded-runs.js';
+import { md5Prefix } from './md5-prefix.js';
 
 export const HLL_PRECISION = 14;
 export const HLL_REGISTERS = 1 << HLL_PRECISION;
@@ -35,18 +35,29 @@ const SPARSE_INITIAL = 8;
 
 /** (register, rank) of a value, or undefined for a missing value. */
 export function hllPosition(value: unknown): { register: number; rank: number } | undefined {
+  const entry = hllEntry(value);
+  return entry < 0 ? undefined : { register: entry >>> 6, rank: entry & 63 };
+}
+
+const digest = new Int32Array(2);
+
+/** (register << 6 | rank) of a value, or -1 for a missing value: no object per value on the fold's path. */
+function hllEntry(value: unknown): number {
   const text = canonicalText(value);
-  if (text === undefined) return undefined;
-  const d = createHash('md5').update(text, 'utf8').digest();
-  const register = ((d[0]! << 8) | d[1]!) >>> 2;
-  // w = bytes 2..7 big-endian: high 16 bits in d2..d3, low 32 bits in d4..d7.
-  const high = (d[2]! << 8) | d[3]!;
-  const low = ((d[4]! << 24) | (d[5]! << 16) | (d[6]! << 8) | d[7]!) >>> 0;
+  if (text === undefined) return -1;
+  md5Prefix(text, digest);
+  // The digest's bytes 0..7 are words 0 and 1, little-endian.
+  const a = digest[0]!;
+  const b = digest[1]!;
+  const register = (((a & 255) << 8) | ((a >>> 8) & 255)) >>> 2;
+  // w = bytes 2..7 big-endian: high 16 bits in bytes 2..3, low 32 bits in bytes 4..7.
+  const high = (((a >>> 16) & 255) << 8) | ((a >>> 24) & 255);
+  const low = (((b & 255) << 24) | (((b >>> 8) & 255) << 16) | (((b >>> 16) & 255) << 8) | ((b >>> 24) & 255)) >>> 0;
   let rank: number;
   if (low !== 0) rank = trailingZeros(low) + 1;
   else if (high !== 0) rank = 32 + trailingZeros(high) + 1;
   else rank = HLL_MAX_RANK;
-  return { register, rank };
+  return (register << 6) | rank;
 }
 
 function trailingZeros(x: number): number {
@@ -69,8 +80,8 @@ export class HyperLogLog {
 
   /** Folds one value (see the module comment); missing values are skipped. */
   addValue(value: unknown): void {
-    const at = hllPosition(value);
-    if (at) this.raise(at.register, at.rank);
+    const entry = hllEntry(value);
+    if (entry >= 0) this.raise(entry >>> 6, entry & 63);
   }
 
   raise(register: number, rank: number): void {
