@@ -44,7 +44,7 @@ import { planRun } from './pipeline/run-plan.js';
 import { StagedFiles } from './pipeline/staged-files.js';
 import { computeViews } from './pipeline/compute-views.js';
 import { runQualityGates } from './pipeline/quality-gates.js';
-import { expectedRows, filesTouching } from './pipeline/file-selection.js';
+import { expectedRows } from './pipeline/file-selection.js';
 import { writeView } from './pipeline/write-views.js';
 import { gatherCheckFacts } from './pipeline/check-facts.js';
 import { evaluateDeclaredGates } from './pipeline/declared-gates.js';

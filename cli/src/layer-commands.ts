@@ -1,7 +1,7 @@
 /** The speed and serving layers as separate processes (distributed mode). */
 import { SpeedHttpApi, SpeedLayer } from '@lamina/speed-layer';
 import { HttpRealtimeSource, ServingLayer } from '@lamina/serving-layer';
-import { ConfigError, GenerationStore } from '@lamina/shared';
+import { ConfigError } from '@lamina/shared';
 import { openEventLog, openObjectStore, startReadiness, type Runtime } from './layers.js';
 import type { ProcessLifetime } from './process-lifetime.js';
 

@@ -13,7 +13,7 @@ import { runArchiver, runBatchHistory, runBatchOnce, runBatchSchedule, runVacuum
 import { runServe, runSpeed } from './layer-commands.js';
 import { runNewEpoch, type EpochStart } from './log-commands.js';
 import { runBackfill } from './backfill-command.js';
-import { EXIT, ProcessLifetime, exitCodeOf, installCrashHandlers, installWarningLog } from './process-lifetime.js';
+import { ProcessLifetime, exitCodeOf, installCrashHandlers, installWarningLog } from './process-lifetime.js';
 
 /** A command's runtime; a one-shot command logs to stderr, so its stdout holds only its answer. */
 async function runtime(logTo: 'stdout' | 'stderr' = 'stderr') {

@@ -78,7 +78,7 @@ export class ProcessLifetime {
   constructor(
     private readonly command: string,
     private readonly logger: Logger,
-    private readonly options: LifetimeOptions,
+    options: LifetimeOptions,
   ) {
     process.on('SIGINT', () => this.end('SIGINT', EXIT.ok));
     process.on('SIGTERM', () => this.end('SIGTERM', EXIT.ok));

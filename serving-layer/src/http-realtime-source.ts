@@ -29,7 +29,7 @@ export class HttpRealtimeSource implements RealtimeSource {
     private readonly baseUrl: string,
     config: LaminaConfig,
     private readonly logger: Logger,
-    private readonly timeoutMs = 5_000,
+    timeoutMs = 5_000,
   ) {
     this.views = new Map(compileViews(config).map((v) => [v.name, v]));
     this.client = new HttpJsonClient(baseUrl, timeoutMs);

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateConfig, type RollUp, type ViewQuery } from '@lamina/shared';
+import type { RollUp, ViewQuery } from '@lamina/shared';
 import { InProcessLamina } from '../../test/support/in-process-lamina.js';
 import { assertSameRows, bruteForce } from '../../test/support/brute-force.js';
 import { testConfig } from '../../test/support/test-config.js';

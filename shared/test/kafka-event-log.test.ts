@@ -8,7 +8,7 @@ import { ConflictError, LaminaError, NotFoundError, UnavailableError } from '../
 import { createLogger } from '../src/observability/logger.js';
 import { partitionForKey } from '../src/partitioner.js';
 import type { LogRecord } from '../src/ports/event-log.js';
-import { Recorder, eventLogConformance, keyFor, readAll, waitFor } from './conformance/event-log-conformance.js';
+import { Recorder, eventLogConformance, readAll, waitFor } from './conformance/event-log-conformance.js';
 
 const infra = requireInfra();
 

@@ -10,7 +10,6 @@ import { SpeedLayer } from '@lamina/speed-layer';
 import { ServingLayer } from '@lamina/serving-layer';
 import {
   EmbeddedEventLog,
-  GenerationStore,
   LocalObjectStore,
   createRegistry,
   silentLogger,

@@ -21,7 +21,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
-import { NotFoundError, UnavailableError, ValidationError, unlessNotFound } from '../../errors.js';
+import { UnavailableError, ValidationError, unlessNotFound } from '../../errors.js';
 import type { ByteRange, ObjectInfo, ObjectStore, RemoteLocation } from '../../ports/object-store.js';
 import { attemptsOf, errorNameOf, httpStatusOf, isNotFound, notFoundError, toLaminaError, type S3CallContext } from './s3-errors.js';
 import { assertValidKey, assertValidPrefix, normalizeStorePrefix, toS3Key } from './s3-keys.js';
