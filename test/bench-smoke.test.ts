@@ -33,3 +33,16 @@ test('npm run bench -- spark --smoke runs DuckDB and Spark on one lake and repor
   assert.match(stdout, /\| DuckDB, 2 threads \| [\d,]+ \| [\d.]+ s \| [\d.]+ s \| 1\.0× the time \|/);
   assert.match(stdout, /\| Spark local\[1\] \| [\d,]+ \| [\d.]+ s \| [\d.]+ s \| [\d.]+× the time \|/);
 });
+
+test('npm run bench -- throughput --smoke measures every layer against its baseline on the real stack', { skip: infra ? false : INFRA_SKIP_REASON, timeout: 300_000 }, async () => {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'throughput', '--smoke'], { maxBuffer: 16 * 2 ** 20 });
+  const ratio = /\| ([\d.]+) (?:\(met\)|\*\*\(missed\)\*\*) \| ≥ 0\.5 \|/;
+  for (const scenario of ['HTTP ingest, embedded', 'HTTP ingest into Kafka', 'archiver, Kafka → Parquet on MinIO', 'speed fold, both default views']) {
+    const row = stdout.split('\n').find((line) => line.startsWith(`| ${scenario}`));
+    assert.ok(row, `a row for ${scenario}`);
+    assert.ok(Number(ratio.exec(row)?.[1]) > 0, `${scenario}: a positive ratio against its baseline\n${row}`);
+  }
+  assert.match(stdout, /\| freshness at 2,000 events\/s \(achieved [\d,]+\): posted → visible in GraphQL \| p50 \d+ ms, p99 \d+ ms \(3 probes\) \|/);
+  assert.match(stdout, /\| speed rebuild \(the fold from the watermark\) \| [\d.]+ s per million events at 4,000; [\d.]+ s at 8,000 \|/);
+  assert.match(stdout, /realtime state [\d,-]+ B of heap per view row .*embedded ingest [\d,-]+ B RSS per event; embedded idle RSS [\d,]+ MB/);
+});
