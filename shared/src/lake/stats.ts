@@ -4,7 +4,7 @@
  * bound cannot be expressed exactly in JSON (NaN, ±Infinity, longs beyond 2^53, long strings' max)
  * it is left out, which readers treat as "unknown".
  */
-import type * as arrow from 'apache-arrow';
+import * as arrow from 'apache-arrow';
 import type { DeltaField } from './delta-schema.js';
 
 export interface FileStats {
@@ -44,8 +44,10 @@ function columnBounds(field: DeltaField, column: arrow.Vector): Bounds | undefin
     case 'float':
     case 'double':
       return numericBounds(column, true);
-    case 'long':
-      return longBounds(column);
+    case 'long': {
+      const b = int64Bounds(column, 1);
+      return b === 'inexact' ? longBounds(column) : b;
+    }
     case 'string':
       return stringBounds(column);
     case 'date': {
@@ -53,9 +55,9 @@ function columnBounds(field: DeltaField, column: arrow.Vector): Bounds | undefin
       return b && { min: isoDate(b.min as number), max: isoDate(b.max as number) };
     }
     case 'timestamp': {
-      // apache-arrow returns microsecond timestamps as fractional epoch milliseconds; Delta stats
-      // are truncated down to milliseconds (readers know max may be up to 1 ms low).
-      const b = numericBounds(column, false);
+      // Delta stats are truncated down to milliseconds (readers know max may be up to 1 ms low).
+      const micros = column.type instanceof arrow.TimestampMicrosecond ? int64Bounds(column, 1 / 1000) : 'inexact';
+      const b = micros === 'inexact' ? numericBounds(column, false) : micros;
       return b && { min: isoTimestamp(b.min as number), max: isoTimestamp(b.max as number) };
     }
     default:
@@ -78,6 +80,28 @@ function numericBounds(column: arrow.Vector, floating: boolean): Bounds | undefi
   return { min: Number.isFinite(min) ? min : undefined, max: Number.isFinite(max) ? max : undefined };
 }
 
+/**
+ * Bounds of an Int64-backed column read from its 32-bit words in place (apache-arrow's iterator makes
+ * a BigInt of every value), times `scale`; 'inexact' when a value lies beyond ±2^53.
+ */
+function int64Bounds(column: arrow.Vector, scale: number): Bounds | undefined | 'inexact' {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const chunk of column.data) {
+    const values = chunk.values as BigInt64Array;
+    const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+    for (let i = 0; i < chunk.length; i++) {
+      if (!isValid(chunk, i)) continue;
+      const high = words[2 * i + 1]!;
+      if (high >= 0x200000 || high < -0x200000) return 'inexact';
+      const v = high * 2 ** 32 + (words[2 * i]! >>> 0);
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return min === Infinity ? undefined : { min: min * scale, max: max * scale };
+}
+
 function longBounds(column: arrow.Vector): Bounds | undefined {
   let min: bigint | undefined;
   let max: bigint | undefined;
@@ -91,40 +115,48 @@ function longBounds(column: arrow.Vector): Bounds | undefined {
   return { min: safe(min), max: safe(max) };
 }
 
+/**
+ * Over the UTF-8 bytes in place: byte order is code-point order (what engines compare), and only the
+ * two bounds are ever decoded (decoding each value took most of the archiver's stats time).
+ */
 function stringBounds(column: arrow.Vector): Bounds | undefined {
-  let min: string | undefined;
-  let max: string | undefined;
-  for (const v of column as Iterable<string | null>) {
-    if (v === null) continue;
-    if (min === undefined || compareCodePoints(v, min) < 0) min = v;
-    if (max === undefined || compareCodePoints(v, max) > 0) max = v;
+  let min: Uint8Array | undefined;
+  let max: Uint8Array | undefined;
+  for (const chunk of column.data) {
+    const offsets = chunk.valueOffsets as Int32Array;
+    const bytes = chunk.values as Uint8Array;
+    for (let i = 0; i < chunk.length; i++) {
+      if (!isValid(chunk, i)) continue;
+      // A sliced chunk's offsets start at its first row; its validity bitmap does not (chunk.offset).
+      const v = bytes.subarray(offsets[i]!, offsets[i + 1]!);
+      if (min === undefined || compareBytes(v, min) < 0) min = v;
+      if (max === undefined || compareBytes(v, max) > 0) max = v;
+    }
   }
   if (min === undefined || max === undefined) return undefined;
+  const [low, high] = [textDecoder.decode(min), textDecoder.decode(max)];
   // A prefix is <= the string, so truncating the min keeps it a valid lower bound; a truncated max
   // would be too low, so a long max is left out.
-  return { min: truncateCodePoints(min, STRING_PREFIX), max: [...max].length <= STRING_PREFIX ? max : undefined };
+  return { min: truncateCodePoints(low, STRING_PREFIX), max: [...high].length <= STRING_PREFIX ? high : undefined };
+}
+
+const textDecoder = new TextDecoder();
+
+function isValid(chunk: arrow.Data, i: number): boolean {
+  if (chunk.nullCount === 0 || !chunk.nullBitmap || chunk.nullBitmap.length === 0) return true;
+  const at = chunk.offset + i;
+  return (chunk.nullBitmap[at >> 3]! & (1 << (at & 7))) !== 0;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
 }
 
 function truncateCodePoints(s: string, n: number): string {
   const points = [...s];
   return points.length <= n ? s : points.slice(0, n).join('');
-}
-
-/**
- * Compares strings in code-point order, which equals UTF-8 byte order (how Parquet and Delta engines
- * order strings). JS '<' compares UTF-16 units and puts U+E000..U+FFFF after astral characters.
- */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800) x += x >= 0xe000 ? -0x800 : 0x2000;
-    if (y >= 0xd800) y += y >= 0xe000 ? -0x800 : 0x2000;
-    return x - y;
-  }
-  return a.length - b.length;
 }
 
 function isoDate(ms: number): string | undefined {

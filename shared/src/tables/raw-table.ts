@@ -12,6 +12,7 @@ import type { FieldType } from '../config/schema.js';
 import type { SchemaField } from '../events/event-schema.js';
 import type { LaminaEvent } from '../events/event.js';
 import { columnOf, readPath } from '../events/field-paths.js';
+import { dateDayColumn, float64Column, int64Column, timestampMicrosColumn, utf8Column } from './arrow-columns.js';
 
 export const RAW_PARTITION_COLUMNS = ['_date'];
 const DAY_MS = 86_400_000;
@@ -117,7 +118,7 @@ class Columns {
     for (let i = 0; i < columns.length; i++) {
       const f = columns[i]!;
       const v = readPath(event.data, f.path);
-      this.fields[i]!.push(v === undefined || v === null ? null : f.type === 'integer' ? BigInt(v as number) : v);
+      this.fields[i]!.push(v === undefined || v === null ? null : v);
     }
     this.extra.push(undeclared(event.data, declared));
     this.rows++;
@@ -126,19 +127,30 @@ class Columns {
   toTable(day: number, columns: readonly SchemaField[]): arrow.Table {
     const n = this.rows;
     const vectors: Record<string, arrow.Vector> = {
-      _id: arrow.vectorFromArray(this.id, new arrow.Utf8()),
-      _ts: arrow.vectorFromArray(this.ts, new arrow.TimestampMicrosecond('UTC')),
-      _date: arrow.vectorFromArray(new Array<number>(n).fill(day * DAY_MS), new arrow.DateDay()),
-      _key: arrow.vectorFromArray(this.key, new arrow.Utf8()),
+      _id: utf8Column(this.id),
+      _ts: timestampMicrosColumn(this.ts),
+      _date: dateDayColumn(n, day),
+      _key: utf8Column(this.key),
       _epoch: arrow.makeVector(Int32Array.from(this.epoch)),
       _partition: arrow.makeVector(Int32Array.from(this.partition)),
-      _offset: arrow.makeVector(BigInt64Array.from(this.offset, BigInt)),
-      _log_ts: arrow.vectorFromArray(this.logTs, new arrow.TimestampMicrosecond('UTC')),
+      _offset: int64Column(this.offset),
+      _log_ts: timestampMicrosColumn(this.logTs),
       _schema_version: arrow.makeVector(new Int32Array(n).fill(this.schemaVersion)),
-      _extra: arrow.vectorFromArray(this.extra, new arrow.Utf8()),
+      _extra: utf8Column(this.extra),
     };
-    columns.forEach((f, i) => (vectors[columnOf(f.path)] = arrow.vectorFromArray(this.fields[i]!, arrowTypeOfField(f.type))));
+    columns.forEach((f, i) => (vectors[columnOf(f.path)] = fieldColumn(f.type, this.fields[i]!)));
     return new arrow.Table(vectors);
+  }
+}
+
+/** A declared field's column from its validated values (numbers for integer and timestamp fields: epoch ms). */
+function fieldColumn(type: FieldType, values: unknown[]): arrow.Vector {
+  switch (type) {
+    case 'string': return utf8Column(values as (string | null)[]);
+    case 'number': return float64Column(values as (number | null)[]);
+    case 'integer': return int64Column(values as (number | null)[]);
+    case 'timestamp': return timestampMicrosColumn(values as (number | null)[]);
+    case 'boolean': return arrow.vectorFromArray(values, arrowTypeOfField(type));
   }
 }
 
