@@ -87,8 +87,6 @@ export class Archiver {
   private consumer: LogConsumer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
-  /** The flush the consumer started and reads on behind, until it ends. */
-  private flushQueued: Promise<void> | undefined;
   private readonly metrics;
   /** Checks before every commit that the log is the log the lake describes (epochs/log-guard.ts). */
   private readonly guard: LogGuard;
@@ -208,27 +206,8 @@ export class Archiver {
       this.positions.set(batch.partition, last.offset + 1);
       this.metrics.lag.set({ partition: String(batch.partition) }, Math.max(0, batch.highWatermark - last.offset - 1));
     }
-    // Back pressure: the consumer reads on while a full buffer is written (Parquet, the commits, the
-    // offsets: round trips that otherwise idled the consumer), and waits once a second one is full.
-    const { flushRecords } = this.options.config.archiver;
-    if (this.buffered >= flushRecords) {
-      const flushing = this.flushQueued ?? this.queueFlush();
-      if (this.buffered >= 2 * flushRecords) await flushing;
-    }
-  }
-
-  /** A flush behind the consumer's back; a failure is logged and the next flush (or the timer's) retries. */
-  private queueFlush(): Promise<void> {
-    const flushing = this.flush();
-    this.flushQueued = flushing;
-    const done = () => {
-      if (this.flushQueued === flushing) this.flushQueued = undefined;
-    };
-    flushing.then(done, (error: unknown) => {
-      done();
-      if (!(error instanceof LogMismatchError)) this.options.logger.error({ err: error }, 'archiver: flush failed; will retry');
-    });
-    return flushing;
+    // Back pressure: the consumer waits while a full buffer is written.
+    if (this.buffered >= this.options.config.archiver.flushRecords) await this.flush();
   }
 
   /** Records read from the log so far, over every partition this instance was given (its next offsets). */

@@ -87,6 +87,13 @@ export async function startLayer(name: string, args: string[], env: Record<strin
         resolve();
       }
     });
+    // One-shot commands (a `batch run` started as a process to kill) log on stderr.
+    child.stderr!.on('data', (d: Buffer) => {
+      if (ready.test(d.toString())) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
   });
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
