@@ -16,17 +16,15 @@
  *      peak RSS (two generations loaded).
  * Results to bench/results/serving.md and BENCHMARKS.md (not in --smoke).
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { buildClientSchema, getIntrospectionQuery, printSchema, type IntrospectionQuery } from 'graphql';
 import { KafkaEventLog, S3ObjectStore } from '@lamina/shared';
 import example from '../../cli/src/example-config.js';
 import { ensureStack, stopStack, type StackEnv } from '../../infra/stack-lib.mjs';
 import { freePort, runLayer, startLayer, type LaminaProcess } from '../../test/support/processes.js';
-import { median, runStep } from '../support/child.js';
+import { median, rssMB, runStep, startServerStep } from '../support/child.js';
 import { writeSection } from '../support/report.js';
 import { answerOf, graphqlRequest, load, percentile, pollEverySecond, probe, trickle, type LoadResult } from './http-load.js';
 
@@ -96,10 +94,6 @@ async function configFile(dir: string, topic: string, cachedQueries?: number): P
   return path;
 }
 
-function rssMB(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
-  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(s)![1]) / 1024);
-}
-
 /** The serve process's event-loop delay since the last scrape (ms): how long a request that arrived at a random moment waited. */
 async function loopDelay(base: string): Promise<{ p99: number; max: number }> {
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -111,22 +105,6 @@ async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();
   const value = await f();
   return [value, performance.now() - started];
-}
-
-async function startBareYoga(schemaFile: string, answersFile: string): Promise<{ base: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'bare-yoga.ts'), schemaFile, answersFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bare-yoga.ts exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
-  });
-  return { base: `http://127.0.0.1:${port}`, child };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** Until the archiver's frontier reaches the end of the log (what the next batch run covers). */
@@ -221,10 +199,10 @@ async function benchSize(events: number, stack: StackEnv, work: string, settings
     const schema = printSchema(buildClientSchema((await answerOf(base, getIntrospectionQuery())) as unknown as IntrospectionQuery));
     await writeFile(join(work, 'schema.graphql'), schema);
     await writeFile(join(work, 'answers.json'), JSON.stringify(answers));
-    const bare = await startBareYoga(join(work, 'schema.graphql'), join(work, 'answers.json'));
+    const bare = await startServerStep(join(here, 'bare-yoga.ts'), [join(work, 'schema.graphql'), join(work, 'answers.json')]);
     const bareTop = await load(`${bare.base}/graphql`, JSON.stringify({ query: docs.top }), many);
     const bareAll = await load(`${bare.base}/graphql`, JSON.stringify({ query: docs.all }), many);
-    await stopChild(bare.child);
+    await bare.stop();
     console.error(`[bench serving] ${events}: top uncached p50 ${uncachedTop.p50} ms, cached ${cachedTop.reqPerSec.toFixed(0)} req/s vs bare ${bareTop.reqPerSec.toFixed(0)}; all uncached p50 ${uncachedAll.p50} ms, cached ${cachedAll.reqPerSec.toFixed(0)} req/s vs bare ${bareAll.reqPerSec.toFixed(0)}`);
 
     // Ingest at full speed, alone and with a dashboard polling every second (twice each, interleaved).

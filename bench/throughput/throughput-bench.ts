@@ -14,21 +14,21 @@
  *      serve running, as deployed).
  * Results to bench/results/throughput.md, a chart to bench/results/throughput.svg, and BENCHMARKS.md.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventValidator, KafkaEventLog, encodeEvent, validateConfig } from '@lamina/shared';
+import { KafkaEventLog, validateConfig } from '@lamina/shared';
 import example from '../../cli/src/example-config.js';
 import { ensureStack, stopStack, type StackEnv } from '../../infra/stack-lib.mjs';
 import { freePort, startLayer, type LaminaProcess } from '../../test/support/processes.js';
-import { median, runStep } from '../support/child.js';
+import { produceEvents } from '../../test/support/log-facts.js';
+import { median, rssMB, runStep, startServerStep } from '../support/child.js';
+import { percentile } from '../serving/http-load.js';
 import { writeSection } from '../support/report.js';
 import { eventBytes, pageView } from './event-bodies.js';
 import { postAtFullSpeed, type IngestLoad } from './ingest-load.js';
 import { consumerPerformance, producerPerformance } from './kafka-tools.js';
-import { metricSum, waitForMetric } from './layer-metrics.js';
+import { metricSums, waitForMetric } from './layer-metrics.js';
 import { measureFreshness, type Freshness } from './freshness.js';
 import { ratioChartSvg } from './ratio-chart.js';
 
@@ -58,26 +58,6 @@ interface Round {
 
 const EMBEDDED = { LAMINA_KAFKA_BROKERS: '', LAMINA_S3_BUCKET: '', LAMINA_S3_ENDPOINT: '', LAMINA_TOPIC: '' };
 
-function rssMB(pid: number): Promise<number> {
-  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)![1]) / 1024);
-}
-
-async function startBareServer(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'bare-ingest-server.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bare-ingest-server.ts exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
-  });
-  return {
-    url: `http://127.0.0.1:${port}/v1/events`,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 async function embeddedIngest(work: string, settings: Settings, round: number): Promise<Round['embedded']> {
   const dir = await mkdtemp(join(work, 'embedded-'));
   const port = await freePort();
@@ -87,16 +67,16 @@ async function embeddedIngest(work: string, settings: Settings, round: number): 
   let rssBytesPerEvent: number;
   try {
     await new Promise((r) => setTimeout(r, 3000));
-    idleRssMB = await rssMB(dev.child.pid!);
+    idleRssMB = await rssMB(dev.child.pid!, 'VmRSS');
     lamina = await postAtFullSpeed(`http://127.0.0.1:${port}/v1/events`, { connections: 4, seconds: settings.seconds, eventsPerRequest: 1000, run: `e${round}` });
-    rssBytesPerEvent = ((await rssMB(dev.child.pid!)) - idleRssMB) * 2 ** 20 / (lamina.requests * 1000);
+    rssBytesPerEvent = ((await rssMB(dev.child.pid!, 'VmRSS')) - idleRssMB) * 2 ** 20 / (lamina.requests * 1000);
   } finally {
     await dev.stop();
   }
   const bareDir = await mkdtemp(join(work, 'bare-'));
-  const server = await startBareServer(bareDir);
+  const server = await startServerStep(join(here, 'bare-ingest-server.ts'), [bareDir]);
   try {
-    const bare = await postAtFullSpeed(server.url, { connections: 4, seconds: settings.seconds, eventsPerRequest: 1000, run: `b${round}` });
+    const bare = await postAtFullSpeed(`${server.base}/v1/events`, { connections: 4, seconds: settings.seconds, eventsPerRequest: 1000, run: `b${round}` });
     return { lamina, bare, idleRssMB, rssBytesPerEvent };
   } finally {
     await server.stop();
@@ -105,18 +85,13 @@ async function embeddedIngest(work: string, settings: Settings, round: number): 
   }
 }
 
-/** Produces `count` valid page views to `topic` through Lamina's own Kafka adapter (no HTTP), for the rebuild run. */
+/** Produces `count` valid page views to `topic` (validated and encoded as ingest does), for the rebuild run. */
 async function fillTopic(log: KafkaEventLog, topic: string, count: number, run: string): Promise<void> {
-  const validator = new EventValidator(validateConfig(example));
+  const config = { ...validateConfig(example), topic };
   const now = Date.now();
   for (let at = 0; at < count; at += 5_000) {
-    const records = [];
-    for (let i = at; i < Math.min(count, at + 5_000); i++) {
-      const result = validator.validate(pageView(`${run}-${i}`, i, now - (i % 3_600_000)));
-      if (!result.ok) throw new Error(result.reason);
-      records.push({ key: validator.keyOf(result.event), value: encodeEvent(result.event) });
-    }
-    await log.produce(topic, records);
+    const events = Array.from({ length: Math.min(5_000, count - at) }, (_, k) => pageView(`${run}-${at + k}`, at + k, now - ((at + k) % 3_600_000)));
+    await produceEvents(log, config, events);
   }
 }
 
@@ -127,7 +102,7 @@ async function timedFold(name: string, args: string[], env: Record<string, strin
   const started = performance.now();
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
   const done = await waitForMetric(metricsUrl, metric, count);
-  const [heap, rows] = [await metricSum(metricsUrl, 'lamina_process_nodejs_heap_size_used_bytes'), await metricSum(metricsUrl, 'lamina_speed_state_rows')];
+  const [heap = 0, rows = 0] = await metricSums(metricsUrl, ['lamina_process_nodejs_heap_size_used_bytes', 'lamina_speed_state_rows']);
   return { seconds: (done - started) / 1000, process, metricsUrl, heap, rows };
 }
 
@@ -195,11 +170,6 @@ async function kafkaRound(stack: StackEnv, settings: Settings, round: number): P
     for (const p of processes.reverse()) await p.stop();
     await log.close();
   }
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 const n = (v: number) => Math.round(v).toLocaleString('en-US');

@@ -75,25 +75,20 @@ export async function startLayer(name: string, args: string[], env: Record<strin
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs} ms:\n${output.slice(-30).join('\n')}`)), timeoutMs);
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${output.slice(-30).join('\n')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      output.push(line);
-      if (ready.test(line)) {
+    // Services log on stdout, one-shot commands (a `batch run` started as a process to kill) on stderr.
+    const seen = (text: string) => {
+      output.push(text);
+      if (ready.test(text)) {
         clearTimeout(timer);
         resolve();
       }
-    });
-    // One-shot commands (a `batch run` started as a process to kill) log on stderr.
-    child.stderr!.on('data', (d: Buffer) => {
-      if (ready.test(d.toString())) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    };
+    createInterface({ input: child.stdout! }).on('line', seen);
+    child.stderr!.on('data', (d: Buffer) => seen(d.toString()));
   });
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;

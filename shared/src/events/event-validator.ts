@@ -99,22 +99,22 @@ export class EventValidator {
   validate(input: unknown): ValidationResult {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) return { ok: false, reason: `(event): expected an object, got ${describe(input)}` };
     const raw = input as Record<string, unknown>;
-    const problems: string[] = [];
+    // Allocated at the first refusal: a valid event (nearly all of them) needs none.
+    let refused: string[] | undefined;
     const { id, type, key, data } = raw;
-    if (typeof id !== 'string' || id.length === 0 || id.length > 256 || !wellFormed(id)) problems.push('id: must be a non-empty string of at most 256 characters');
-    if (typeof type !== 'string' || type.length === 0) problems.push('type: must be a non-empty string');
+    if (typeof id !== 'string' || id.length === 0 || id.length > 256 || !wellFormed(id)) (refused ??= []).push('id: must be a non-empty string of at most 256 characters');
+    if (typeof type !== 'string' || type.length === 0) (refused ??= []).push('type: must be a non-empty string');
     const ts = parseTimestamp(raw.ts);
-    if (ts === undefined) problems.push(`ts: ${TIMESTAMP_HELP}`);
-    if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 1024 || !wellFormed(key))) problems.push('key: must be a non-empty string of at most 1024 characters');
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) problems.push(`data: expected an object, got ${describe(data)}`);
-    if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
+    if (ts === undefined) (refused ??= []).push(`ts: ${TIMESTAMP_HELP}`);
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 1024 || !wellFormed(key))) (refused ??= []).push('key: must be a non-empty string of at most 1024 characters');
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) (refused ??= []).push(`data: expected an object, got ${describe(data)}`);
+    if (refused !== undefined) return { ok: false, reason: refused.join('; ') };
     const rules = this.rules.get(type as string);
     if (!rules) return { ok: false, reason: `type: unknown event type '${shortText(type as string)}' (declared: ${[...this.rules.keys()].join(', ')})` };
 
     // Copied on the first change: most events need none, and the input must stay as the caller gave it.
     let out = data as Record<string, unknown>;
     let copied = false;
-    let refused: string[] | undefined;
     for (const rule of rules) {
       const value = readPath(out, rule.path);
       let normal: unknown;

@@ -91,7 +91,7 @@ function int64Bounds(column: arrow.Vector, scale: number): Bounds | undefined | 
     const values = chunk.values as BigInt64Array;
     const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
     for (let i = 0; i < chunk.length; i++) {
-      if (!isValid(chunk, i)) continue;
+      if (!chunk.getValid(i)) continue;
       const high = words[2 * i + 1]!;
       if (high >= 0x200000 || high < -0x200000) return 'inexact';
       const v = high * 2 ** 32 + (words[2 * i]! >>> 0);
@@ -126,7 +126,7 @@ function stringBounds(column: arrow.Vector): Bounds | undefined {
     const offsets = chunk.valueOffsets as Int32Array;
     const bytes = chunk.values as Uint8Array;
     for (let i = 0; i < chunk.length; i++) {
-      if (!isValid(chunk, i)) continue;
+      if (!chunk.getValid(i)) continue;
       // A sliced chunk's offsets start at its first row; its validity bitmap does not (chunk.offset).
       const v = bytes.subarray(offsets[i]!, offsets[i + 1]!);
       if (min === undefined || compareBytes(v, min) < 0) min = v;
@@ -141,12 +141,6 @@ function stringBounds(column: arrow.Vector): Bounds | undefined {
 }
 
 const textDecoder = new TextDecoder();
-
-function isValid(chunk: arrow.Data, i: number): boolean {
-  if (chunk.nullCount === 0 || !chunk.nullBitmap || chunk.nullBitmap.length === 0) return true;
-  const at = chunk.offset + i;
-  return (chunk.nullBitmap[at >> 3]! & (1 << (at & 7))) !== 0;
-}
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
