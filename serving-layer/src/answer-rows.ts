@@ -8,10 +8,10 @@
  * of a day by hour merges ten groups' sketches instead of twelve thousand. The rows are the same as
  * a full computation's: the order reads no sketch, and ties keep the same order.
  */
-import { measureIndexes, orderResults, resultRow, type CompiledView, type GroupRow, type OrderBy, type RealtimePart, type ResultRow, type ViewQuery, TimeSlice } from '@lamina/shared';
+import { measureIndexes, orderIndexes, orderResults, resultRow, type CompiledView, type GroupRow, type OrderBy, type RealtimePart, type ResultRow, type ViewQuery, TimeSlice } from '@lamina/shared';
 import type { LoadedGeneration } from './loaded-generations.js';
 import type { BatchPart } from './store/batch-part-cache.js';
-import { groupId } from './store/batch-scan.js';
+import { groupId } from './store/scanned-groups.js';
 import type { Dictionaries } from './store/dimension-dictionary.js';
 
 export interface RowWindow {
@@ -54,9 +54,9 @@ export class AnswerRows {
     const groupBy = query.groupBy ?? [...view.dimensions];
     const selected = measureIndexes(view, query);
     const slice = new TimeSlice(1);
-    for (const [k, group] of batch.groups) {
+    for (let slot = 0; slot < batch.groups.size; slot++) {
       if (slice.due()) await slice.take();
-      if (!batch.results.has(k)) batch.results.set(k, resultRow(view, groupBy, selected, group));
+      batch.results[slot] ??= resultRow(view, groupBy, selected, batch.groups.row(slot));
     }
   }
 
@@ -88,17 +88,54 @@ export class AnswerRows {
         for (const i of selected) merged.states[i] = measures[i]!.measure.merge(merged.states[i], row.states[i]);
       }
     }
+    // The batch groups the realtime part replaces (their merged rows are in the overlay).
+    const overlaid = new Set<number>();
+    for (const k of overlay.keys()) {
+      const slot = batch.groups.slotOf(k);
+      if (slot !== undefined) overlaid.add(slot);
+    }
+    if (end !== undefined && !orderBy.some((o) => SKETCHES.has(measureKind(view, o.field) ?? ''))) return this.page(view, batch, overlay, overlaid, query, orderBy, end);
     const results: ResultRow[] = [];
-    for (const [k, group] of batch.groups) {
+    for (let slot = 0; slot < batch.groups.size; slot++) {
       // Finishing a sketch (a dense HyperLogLog's estimate reads 16k registers) is not free: take turns.
       if (slice.due()) await slice.take();
-      if (overlay.has(k)) continue;
-      let cached = batch.results.get(k);
-      if (!cached) batch.results.set(k, (cached = resultRow(view, groupBy, selected, group)));
-      results.push(cached);
+      if (overlaid.has(slot)) continue;
+      results.push((batch.results[slot] ??= resultRow(view, groupBy, selected, batch.groups.row(slot))));
     }
     for (const group of overlay.values()) results.push(resultRow(view, groupBy, selected, group));
     return { rows: orderResults(view, query, results, orderBy, end), total: results.length };
+  }
+
+  /**
+   * The first `end` rows of an answer whose order reads no sketch: ordered from the batch part's
+   * columns and the overlay's states, then only those rows are made — a top 10 of twelve thousand
+   * groups makes ten answer rows. The same rows, in the same order, as ordering every group's row.
+   */
+  private async page(view: CompiledView, batch: BatchPart, overlay: Map<string, GroupRow>, overlaid: ReadonlySet<number>, query: ViewQuery, orderBy: OrderBy[], end: number): Promise<{ rows: ResultRow[]; total: number }> {
+    const groupBy = query.groupBy ?? [...view.dimensions];
+    const selected = measureIndexes(view, query);
+    const { groups } = batch;
+    // Rows 0..slots.length-1 are batch groups (by slot), the rest the overlay's groups.
+    const slots: number[] = [];
+    const slice = new TimeSlice();
+    for (let slot = 0; slot < groups.size; slot++) {
+      if (slice.due()) await slice.take();
+      if (!overlaid.has(slot)) slots.push(slot);
+    }
+    const merged = [...overlay.values()];
+    const n = slots.length;
+    const column = (field: string): ((r: number) => string | number | null) => {
+      if (field === 'bucket') return (r) => (r < n ? groups.bucket(slots[r]!) : merged[r - n]!.bucket);
+      const d = groupBy.indexOf(field);
+      if (d >= 0) return (r) => (r < n ? groups.dim(slots[r]!, d) : (merged[r - n]!.dims[d] ?? null));
+      const i = view.measures.findIndex((m) => m.name === field);
+      const measure = view.measures[i]!.measure;
+      return (r) => measure.result(r < n ? groups.state(slots[r]!, i) : merged[r - n]!.states[i]);
+    };
+    const rows = orderIndexes(view, query, n + merged.length, column, orderBy, end).map((r) =>
+      r < n ? (batch.results[slots[r]!] ??= resultRow(view, groupBy, selected, groups.row(slots[r]!))) : resultRow(view, groupBy, selected, merged[r - n]!),
+    );
+    return { rows, total: n + merged.length };
   }
 
   /** The page's rows with the late measures' values added (new row objects: the cached ones stay as they are). */
@@ -139,6 +176,10 @@ export class AnswerRows {
       return groupId(bucket, ids);
     };
   }
+}
+
+function measureKind(view: CompiledView, field: string): string | undefined {
+  return view.measures.find((m) => m.name === field)?.measure.kind;
 }
 
 /** The selected sketch measures a page can compute last: none if the order reads one of them. */

@@ -34,6 +34,7 @@ import { BatchPartCache, type BatchPart } from './store/batch-part-cache.js';
 import { ByteLru, resultRowsBytes } from './store/byte-lru.js';
 import { chooseGrain } from './store/grain-choice.js';
 import { scanChunks } from './store/batch-scan.js';
+import { ScannedGroups } from './store/scanned-groups.js';
 import { AnswerRows, type RowWindow } from './answer-rows.js';
 import type { Dictionaries } from './store/dimension-dictionary.js';
 
@@ -304,7 +305,7 @@ export class QueryService {
   /** batchPart without recording the query as asked (what warm() computes ahead). */
   private partOf(view: CompiledView, generation: LoadedGeneration, query: ViewQuery): Promise<BatchPart> {
     const table = this.grainOf(view, generation, query);
-    if (!table) return Promise.resolve({ groups: new Map(), rowsScanned: 0, results: new Map() });
+    if (!table) return Promise.resolve({ groups: ScannedGroups.empty(view), rowsScanned: 0, results: [] });
     const selected = measureIndexes(view, query);
     const sketches = selected.filter((i) => view.measures[i]!.measure.kind === 'distinct' || view.measures[i]!.measure.kind === 'quantile').length;
     return this.batchParts.get(this.partKey(table, query), selected.length, sketches, async () => {

@@ -177,3 +177,45 @@ test('a new generation is warmed before it is served: the recent queries\' batch
     await lamina.stop();
   }
 });
+
+test('groups of millions of possible (bucket, url, country) combinations equal brute force, pages and realtime included', { timeout: 180_000 }, async () => {
+  // 3,000 urls × 1,000 countries: past the first hour of a day the dense slot table is full and a Map
+  // finds the other groups; then 5,500 × 1,000, which never fits it. Both must equal brute force.
+  const config = testConfig({ serving: { cachedQueries: 0 } });
+  const lamina = await InProcessLamina.start(config);
+  const wide = (from: number, to: number, tag: string) =>
+    Array.from({ length: to - from }, (_, k) => {
+      const i = from + k;
+      return { id: `${tag}${i}`, type: 'page_view', ts: DAY + ((i * 7919) % 86_400_000), data: { url: `/w/${i}`, country: `K${(i * 31) % 1000}`, userId: `u${i % 97}`, durationMs: i % 500 } };
+    });
+  const validator = new (await import('@lamina/shared')).EventValidator(config);
+  const accepted: ReturnType<typeof wide> = [];
+  const orderBy = [{ field: 'views', direction: 'DESC' as const }, { field: 'url', direction: 'ASC' as const }, { field: 'country', direction: 'ASC' as const }, { field: 'bucket', direction: 'ASC' as const }];
+  const queries: ViewQuery[] = [
+    { granularity: 'hour', from: DAY, to: DAY + 86_400_000, groupBy: ['url', 'country'] },
+    { granularity: 'hour', from: DAY, to: DAY + 86_400_000, groupBy: ['url', 'country'], filters: { url: { prefix: '/w/1' } } },
+    { granularity: 'all', groupBy: ['url', 'country'] },
+  ];
+  try {
+    for (const [batch, realtime] of [[wide(0, 3000, 'a'), wide(0, 200, 'r')], [wide(3000, 5500, 'b'), wide(100, 400, 's')]] as const) {
+      await lamina.serving.ingest.ingest(batch);
+      accepted.push(...batch);
+      await lamina.archiver.catchUp();
+      await lamina.runBatch();
+      // Realtime events add to batch groups (the same url, country and hour) and to new ones.
+      await lamina.serving.ingest.ingest(realtime);
+      accepted.push(...realtime);
+      await lamina.waitForRealtime();
+      const truth = accepted.map((e) => validator.validate(e)).map((r) => (r.ok ? r.event : assert.fail(r.reason)));
+      for (const query of queries) {
+        const expected = bruteForce(config, truth, 'pageviews', query, orderBy);
+        const whole = await lamina.serving.queries.query('pageviews', query, orderBy);
+        assertSameRows(whole.rows, expected, new Set(), `${accepted.length} events, ${JSON.stringify(query)}`);
+        const page = await lamina.serving.queries.query('pageviews', query, orderBy, 10, { offset: 5 });
+        assert.deepEqual(page.rows, whole.rows.slice(5, 15), `${JSON.stringify(query)}: a page is the whole answer's slice`);
+      }
+    }
+  } finally {
+    await lamina.stop();
+  }
+});

@@ -4,17 +4,18 @@
  * part into it (and reuse the results of the groups the realtime part does not touch). Least recently
  * used first out past `maxEntries` or the byte budget (see ByteLru).
  */
-import type { GroupRow, ResultRow } from '@lamina/shared';
+import type { ResultRow } from '@lamina/shared';
 import { ByteLru } from './byte-lru.js';
+import type { ScannedGroups } from './scanned-groups.js';
 
 export interface BatchPart {
-  groups: Map<string, GroupRow>;
+  groups: ScannedGroups;
   rowsScanned: number;
-  /** Results of groups, computed once (by group key). */
-  results: Map<string, ResultRow>;
+  /** Results of groups, computed once (by group slot). */
+  results: (ResultRow | undefined)[];
 }
 
-/** Per group: the row, its key and states array, and its result once computed; sketches about 1 KB each. */
+/** Per group: its columns' entries and its result row once computed; sketches about 1 KB each. */
 const GROUP_BYTES = 400;
 const STATE_BYTES = 48;
 const SKETCH_BYTES = 1024;
@@ -30,7 +31,7 @@ export class BatchPartCache {
   get(key: string, measures: number, sketches: number, compute: () => Promise<Omit<BatchPart, 'results'>>): Promise<BatchPart> {
     const hit = this.entries.get(key);
     if (hit) return hit;
-    const part = compute().then((p) => ({ ...p, results: new Map<string, ResultRow>() }));
+    const part = compute().then((p) => ({ ...p, results: new Array<ResultRow | undefined>(p.groups.size) }));
     this.entries.set(key, part, 0);
     part.then(
       (p) => this.entries.resize(key, p.groups.size * (GROUP_BYTES + STATE_BYTES * measures + SKETCH_BYTES * sketches)),

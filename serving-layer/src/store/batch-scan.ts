@@ -3,29 +3,29 @@
  * rows its filters allow, rolls their buckets up to the query's granularity and merges the states of
  * the measures it selects — straight from the stored columns, with no object and no string per row.
  * A group is a slot found by a number (the bucket's ordinal and the mixed-radix number of its
- * dimension ids); plain measures add into typed columns, sketches merge their stored bytes. Group
- * rows (with the string keys the rest of serving uses) are built once per group at the end. It takes
+ * dimension ids), in a dense table when the range's (bucket, combination) numbers are few; plain
+ * measures add into typed columns, sketches merge their stored bytes once per group at the end. The
+ * groups stay column-wise (ScannedGroups): a row or key is made only for a group asked for. It takes
  * a turn of the event loop every few milliseconds (TimeSlice), so ingest and /healthz never wait
  * behind a scan.
  */
-import { dimensionMatcher, measureIndexes, planQuery, zonedBucketStart, type AvgState, type CompiledView, type EncodedRuns, type GroupRow, type ViewQuery, TimeSlice } from '@lamina/shared';
+import { dimensionMatcher, measureIndexes, planQuery, zonedBucketStart, type CompiledView, type EncodedRuns, type ViewQuery, TimeSlice } from '@lamina/shared';
 import type { Dictionaries, DimensionDictionary } from './dimension-dictionary.js';
+import { ScannedGroups, parseGroupId, type StateColumns } from './scanned-groups.js';
 import type { ViewChunk } from './view-chunk.js';
 
 /** Past this many dimension combinations, group slots are found by string keys (still one per group, not per row). */
 const NUMERIC_COMBOS = 2 ** 32;
+/**
+ * Up to this many (bucket, combination) numbers, a group's slot is found in a dense table (an array
+ * read per row) instead of a Map (a hash lookup per row); a day by hour of 500 urls is 12,000.
+ */
+const DENSE_KEYS = 2 ** 22;
 
 export interface ScanResult {
-  /** Group key (bucket and dimension ids) -> the group's merged states (unselected measures undefined). */
-  groups: Map<string, GroupRow>;
+  /** The groups found and their merged states (of the selected measures). */
+  groups: ScannedGroups;
   rowsScanned: number;
-}
-
-/** The key of a group of the answer: its bucket and the ids of its grouped dimension values. */
-export function groupId(bucket: number, ids: readonly number[]): string {
-  let key = String(bucket);
-  for (let i = 0; i < ids.length; i++) key += `|${ids[i]}`;
-  return key;
 }
 
 /** Mergeable sketch states (HyperLogLog, DDSketch) as the scan sees them. */
@@ -101,11 +101,14 @@ class SketchRuns implements EncodedRuns {
 }
 
 /** The accumulators of the selected measures, one entry per group slot, grown as groups appear. */
-class Accumulators {
+class Accumulators implements StateColumns {
   private capacity = 256;
   readonly numbers: (Float64Array | undefined)[];
   readonly counts: (Float64Array | undefined)[];
-  readonly sketches: (SketchRuns | undefined)[];
+  /** The sketch states, merged per slot once the rows are scanned (mergeSketches). */
+  readonly sketches: (unknown[] | undefined)[];
+  /** Where each slot's sketch states are (chunk, row), until merged: dropped then, with the chunks. */
+  runs: (SketchRuns | undefined)[];
 
   constructor(
     private readonly view: CompiledView,
@@ -116,9 +119,13 @@ class Accumulators {
     this.numbers = new Array(n);
     this.counts = new Array(n);
     this.sketches = new Array(n);
+    this.runs = new Array(n);
     for (const i of selected) {
       const kind = view.measures[i]!.measure.kind;
-      if (kind === 'distinct' || kind === 'quantile') this.sketches[i] = new SketchRuns(chunks, i);
+      if (kind === 'distinct' || kind === 'quantile') {
+        this.runs[i] = new SketchRuns(chunks, i);
+        this.sketches[i] = [];
+      }
       else {
         this.numbers[i] = this.column(kind === 'min' || kind === 'max' ? Number.NaN : 0);
         if (kind === 'avg') this.counts[i] = this.column(0);
@@ -147,21 +154,20 @@ class Accumulators {
     }
   }
 
-  /** The measure states of slot g, as GroupRow holds them. */
-  states(g: number): unknown[] {
-    const states = new Array<unknown>(this.view.measures.length);
+  /** Merges slot g's sketch states (each costs as much as hundreds of rows). */
+  mergeSketches(g: number): void {
     for (const i of this.selected) {
-      const kind = this.view.measures[i]!.measure.kind;
-      if (this.sketches[i]) {
-        const state = this.view.measures[i]!.measure.identity() as EncodedMerge;
-        this.sketches[i]!.mergeInto(state, g);
-        states[i] = state;
-      }
-      else if (kind === 'avg') states[i] = { sum: this.numbers[i]![g]!, count: this.counts[i]![g]! } satisfies AvgState;
-      else if (kind === 'min' || kind === 'max') states[i] = this.numbers[i]![g]! === this.numbers[i]![g]! ? this.numbers[i]![g]! : null;
-      else states[i] = this.numbers[i]![g]!;
+      const runs = this.runs[i];
+      if (!runs) continue;
+      const state = this.view.measures[i]!.measure.identity() as EncodedMerge;
+      runs.mergeInto(state, g);
+      this.sketches[i]![g] = state;
     }
-    return states;
+  }
+
+  /** Once every slot is merged: the chunks the runs point into are no longer held. */
+  releaseRuns(): void {
+    this.runs = [];
   }
 }
 
@@ -189,12 +195,14 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
   const wanted = only ? wantedCombos(only, radices) : undefined;
 
   const slots = new Map<number | string, number>();
+  // Slot + 1 per (ordinal, combination), 0 for none yet; grown as bucket ordinals appear, up to DENSE_KEYS.
+  let dense = numeric && combos <= DENSE_KEYS ? new Int32Array(combos) : undefined;
   const slotBucket: number[] = [];
   const slotIds: number[] = [];
   const acc = new Accumulators(view, selected, chunks);
   const numberMeasures = selected.filter((i) => acc.numbers[i] !== undefined && acc.counts[i] === undefined);
   const avgMeasures = selected.filter((i) => acc.counts[i] !== undefined);
-  const sketchMeasures = selected.filter((i) => acc.sketches[i] !== undefined);
+  const sketchMeasures = selected.filter((i) => acc.runs[i] !== undefined);
   const kinds = view.measures.map((m) => m.measure.kind);
   let scanned = 0;
   const slice = new TimeSlice();
@@ -228,18 +236,42 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
           bucketsByOrdinal.push(bucket);
         }
         ordinal = o;
+        // Past DENSE_KEYS the table stops growing: later ordinals' slots are found in the Map.
+        if (dense !== undefined && (ordinal + 1) * combos > dense.length && (ordinal + 1) * combos <= DENSE_KEYS) {
+          const grown = new Int32Array(Math.min(DENSE_KEYS - (DENSE_KEYS % combos), 2 * (ordinal + 1) * combos));
+          grown.set(dense);
+          dense = grown;
+        }
         wantedHere = wanted?.get(bucket);
+        if (wanted !== undefined && wantedHere === undefined) {
+          // No wanted group in this bucket (a late scan wants a page's few): skip its rows.
+          r = Math.min(chunk.upperBound(storedBucket), end) - 1;
+          continue;
+        }
       }
       let combo = 0;
       for (let g = 0; g < groupDims; g++) combo = combo * radices[g]! + chunk.dims[groupIndexes[g]!]![r]! + 1;
       if (wanted !== undefined && (wantedHere === undefined || !wantedHere.has(combo))) continue;
-      const key = numeric ? ordinal * combos + combo : `${ordinal}|${combo}`;
-      let slot = slots.get(key);
-      if (slot === undefined) {
-        slots.set(key, (slot = slotBucket.length));
-        slotBucket.push(bucket);
-        slotIds.push(combo);
-        acc.add(slot);
+      let slot: number | undefined;
+      if (dense !== undefined && ordinal * combos + combo < dense.length) {
+        // 0 means no slot yet: slots are stored + 1.
+        const at = ordinal * combos + combo;
+        slot = dense[at]! - 1;
+        if (slot < 0) {
+          dense[at] = (slot = slotBucket.length) + 1;
+          slotBucket.push(bucket);
+          slotIds.push(combo);
+          acc.add(slot);
+        }
+      } else {
+        const key = numeric ? ordinal * combos + combo : `${ordinal}|${combo}`;
+        slot = slots.get(key);
+        if (slot === undefined) {
+          slots.set(key, (slot = slotBucket.length));
+          slotBucket.push(bucket);
+          slotIds.push(combo);
+          acc.add(slot);
+        }
       }
       for (let m = 0; m < numberMeasures.length; m++) {
         const i = numberMeasures[m]!;
@@ -267,24 +299,29 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
         const i = sketchMeasures[m]!;
         const column = chunk.measures[i]!;
         if (column.kind !== 'bytes') continue;
-        acc.sketches[i]!.add(slot, c, r);
+        acc.runs[i]!.add(slot, c, r);
       }
     }
   }
 
-  const groups = new Map<string, GroupRow>();
-  const ids = new Array<number>(groupDims);
-  const groupSlice = new TimeSlice(1);
-  for (let slot = 0; slot < slotBucket.length; slot++) {
-    // Sketch states are merged here, a group at a time (each costs as much as hundreds of rows).
-    if (groupSlice.due()) await groupSlice.take();
-    let combo = slotIds[slot]!;
-    for (let g = groupDims - 1; g >= 0; g--) {
-      ids[g] = (combo % radices[g]!) - 1;
-      combo = Math.floor(combo / radices[g]!);
+  if (sketchMeasures.length > 0) {
+    const groupSlice = new TimeSlice(1);
+    for (let slot = 0; slot < slotBucket.length; slot++) {
+      if (groupSlice.due()) await groupSlice.take();
+      acc.mergeSketches(slot);
     }
-    groups.set(groupId(slotBucket[slot]!, ids), { bucket: slotBucket[slot]!, dims: ids.map((id, g) => dicts[groupIndexes[g]!]!.valueOf(id)), states: acc.states(slot) });
+    acc.releaseRuns();
   }
+  const find = (bucket: number, combo: number): number | undefined => {
+    const ordinal = ordinals.get(bucket);
+    if (ordinal === undefined) return undefined;
+    if (dense !== undefined && ordinal * combos + combo < dense.length) {
+      const slot = dense[ordinal * combos + combo]! - 1;
+      return slot < 0 ? undefined : slot;
+    }
+    return slots.get(numeric ? ordinal * combos + combo : `${ordinal}|${combo}`);
+  };
+  const groups = new ScannedGroups(view, selected, slotBucket, slotIds, groupIndexes.map((d) => dicts[d]!), radices, acc, find);
   return { groups, rowsScanned: scanned };
 }
 
@@ -292,12 +329,13 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
 function wantedCombos(only: ReadonlySet<string>, radices: readonly number[]): Map<number, Set<number>> {
   const wanted = new Map<number, Set<number>>();
   for (const key of only) {
-    const [bucket, ...ids] = key.split('|').map(Number);
-    if (ids.length !== radices.length || ids.some((id, g) => id + 1 >= radices[g]!)) continue; // a value the batch part does not have
+    const parsed = parseGroupId(key, radices.length);
+    if (!parsed || parsed.ids.some((id, g) => id + 1 >= radices[g]!)) continue; // a value the batch part does not have
+    const { bucket, ids } = parsed;
     let combo = 0;
     for (let g = 0; g < ids.length; g++) combo = combo * radices[g]! + ids[g]! + 1;
-    let set = wanted.get(bucket!);
-    if (!set) wanted.set(bucket!, (set = new Set()));
+    let set = wanted.get(bucket);
+    if (!set) wanted.set(bucket, (set = new Set()));
     set.add(combo);
   }
   return wanted;

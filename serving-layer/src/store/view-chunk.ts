@@ -37,6 +37,18 @@ export class ViewChunk {
     return lo;
   }
 
+  /** The first row whose bucket is > ms. */
+  upperBound(ms: number): number {
+    let lo = 0;
+    let hi = this.rows;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.buckets[mid]! <= ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   static fromArrow(view: CompiledView, table: arrow.Table, dictionaries: Dictionaries): ViewChunk {
     const n = table.numRows;
     const rawBuckets = table.getChild('bucket_ms')!;

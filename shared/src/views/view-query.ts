@@ -121,6 +121,21 @@ export function resultRow(view: CompiledView, groupBy: readonly string[], select
 /** Orders result rows (default: bucket, then the grouped dimensions) and keeps the first `limit`. */
 export function orderResults(view: CompiledView, query: ViewQuery, results: ResultRow[], orderBy: OrderBy[] = [], limit?: number): ResultRow[] {
   const groupBy = query.groupBy ?? [...view.dimensions];
+  const column = (field: string) => {
+    if (field === 'bucket') return (r: number) => results[r]!.bucket;
+    if (groupBy.includes(field)) return (r: number) => results[r]!.dims[field] ?? null;
+    return (r: number) => (results[r]!.values[field] as number | null | undefined) ?? null;
+  };
+  return orderIndexes(view, query, results.length, column, orderBy, limit).map((i) => results[i]!);
+}
+
+/**
+ * The indexes of the first `limit` of `n` rows in order — what orderResults gives, for rows that are
+ * not ResultRows yet: `column(field)(r)` is row r's bucket, grouped dimension value or measure result.
+ * A page of groups is ordered without an answer row per group.
+ */
+export function orderIndexes(view: CompiledView, query: ViewQuery, n: number, column: (field: string) => (r: number) => string | number | null, orderBy: OrderBy[] = [], limit?: number): number[] {
+  const groupBy = query.groupBy ?? [...view.dimensions];
   const selected = measureIndexes(view, query);
   const order = orderBy.length > 0 ? orderBy : [{ field: 'bucket', direction: 'ASC' as const }, ...groupBy.map((d) => ({ field: d, direction: 'ASC' as const }))];
   for (const o of order) {
@@ -130,12 +145,10 @@ export function orderResults(view: CompiledView, query: ViewQuery, results: Resu
   }
   // Sort keys as ranks, computed once per row: a column's distinct values are sorted once (a few
   // hundred string compares, not one per comparison), nulls before every value. DESC reverses ranks.
-  const n = results.length;
   const columns = order.map((o) => {
     const raw = new Array<string | number | null>(n);
-    if (o.field === 'bucket') for (let r = 0; r < n; r++) raw[r] = results[r]!.bucket;
-    else if (groupBy.includes(o.field)) for (let r = 0; r < n; r++) raw[r] = results[r]!.dims[o.field] ?? null;
-    else for (let r = 0; r < n; r++) raw[r] = (results[r]!.values[o.field] as number | null | undefined) ?? null;
+    const read = column(o.field);
+    for (let r = 0; r < n; r++) raw[r] = read(r);
     return ranked(raw, o.direction === 'DESC');
   });
   // All columns' ranks fit one exact number with the row's index: one native numeric sort, stable.
@@ -150,8 +163,8 @@ export function orderResults(view: CompiledView, query: ViewQuery, results: Resu
     }
     keys.sort();
     const end = limit === undefined ? n : Math.min(limit, n);
-    const out = new Array<ResultRow>(end);
-    for (let i = 0; i < end; i++) out[i] = results[keys[i]! % n]!;
+    const out = new Array<number>(end);
+    for (let i = 0; i < end; i++) out[i] = keys[i]! % n;
     return out;
   }
   const cmp = (a: number, b: number): number => {
@@ -161,13 +174,10 @@ export function orderResults(view: CompiledView, query: ViewQuery, results: Resu
     }
     return 0;
   };
-  if (limit !== undefined && limit < n / 4) return firstInOrder(n, limit, cmp).map((i) => results[i]!);
+  if (limit !== undefined && limit < n / 4) return firstInOrder(n, limit, cmp);
   // Ties keep the input order (what a stable sort gives).
   const indexes = Array.from({ length: n }, (_, i) => i).sort((a, b) => cmp(a, b) || a - b);
-  const end = limit === undefined ? n : Math.min(limit, n);
-  const out = new Array<ResultRow>(end);
-  for (let i = 0; i < end; i++) out[i] = results[indexes[i]!]!;
-  return out;
+  return limit === undefined ? indexes : indexes.slice(0, Math.min(limit, n));
 }
 
 /**

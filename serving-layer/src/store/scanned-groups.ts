@@ -1,0 +1,114 @@
+/**
+ * The groups of a scanned batch part, column-wise: per group slot its bucket, the number of its
+ * dimension combination and its measures' merged states in typed columns (sketches as merged
+ * states). A group's row (GroupRow) or key is made when asked for, not per group per scan: a top 10
+ * of twelve thousand groups is ordered from the columns and makes ten rows.
+ */
+import type { AvgState, CompiledView, GroupRow } from '@lamina/shared';
+import type { DimensionDictionary } from './dimension-dictionary.js';
+
+/** The key of a group of the answer: its bucket and the ids of its grouped dimension values. */
+export function groupId(bucket: number, ids: readonly number[]): string {
+  let key = String(bucket);
+  for (let i = 0; i < ids.length; i++) key += `|${ids[i]}`;
+  return key;
+}
+
+/** A group's bucket and dimension ids from its key (groupId); undefined for a key of another shape. */
+export function parseGroupId(key: string, dims: number): { bucket: number; ids: number[] } | undefined {
+  const [bucket, ...ids] = key.split('|').map(Number);
+  return ids.length === dims ? { bucket: bucket!, ids } : undefined;
+}
+
+/** The merged states of the selected measures, one entry per group slot. */
+export interface StateColumns {
+  /** count, sum, min, max (NaN: none yet): the value; avg: the sum. */
+  numbers: readonly (Float64Array | undefined)[];
+  /** avg: the count. */
+  counts: readonly (Float64Array | undefined)[];
+  /** distinct, quantile: the merged sketch state. */
+  sketches: readonly (unknown[] | undefined)[];
+}
+
+export class ScannedGroups {
+  constructor(
+    private readonly view: CompiledView,
+    private readonly selected: readonly number[],
+    private readonly buckets: readonly number[],
+    private readonly combos: readonly number[],
+    /** The grouped dimensions' dictionaries and radices (id + 1 per digit), in groupBy order. */
+    private readonly dicts: readonly DimensionDictionary[],
+    private readonly radices: readonly number[],
+    private readonly states: StateColumns,
+    /** The slot of (bucket, combination), if the scan found that group. */
+    private readonly find: (bucket: number, combo: number) => number | undefined,
+  ) {}
+
+  static empty(view: CompiledView): ScannedGroups {
+    return new ScannedGroups(view, [], [], [], [], [], { numbers: [], counts: [], sketches: [] }, () => undefined);
+  }
+
+  get size(): number {
+    return this.buckets.length;
+  }
+
+  bucket(slot: number): number {
+    return this.buckets[slot]!;
+  }
+
+  /** Grouped dimension g's value in group `slot`. */
+  dim(slot: number, g: number): string | null {
+    let combo = this.combos[slot]!;
+    for (let d = this.radices.length - 1; d > g; d--) combo = Math.floor(combo / this.radices[d]!);
+    return this.dicts[g]!.valueOf((combo % this.radices[g]!) - 1);
+  }
+
+  /** Measure i's merged state in group `slot`, as GroupRow holds it. */
+  state(slot: number, i: number): unknown {
+    const sketch = this.states.sketches[i];
+    if (sketch) return sketch[slot];
+    const value = this.states.numbers[i]![slot]!;
+    const kind = this.view.measures[i]!.measure.kind;
+    if (kind === 'avg') return { sum: value, count: this.states.counts[i]![slot]! } satisfies AvgState;
+    if (kind === 'min' || kind === 'max') return value === value ? value : null;
+    return value;
+  }
+
+  ids(slot: number): number[] {
+    const ids = new Array<number>(this.radices.length);
+    let combo = this.combos[slot]!;
+    for (let g = this.radices.length - 1; g >= 0; g--) {
+      ids[g] = (combo % this.radices[g]!) - 1;
+      combo = Math.floor(combo / this.radices[g]!);
+    }
+    return ids;
+  }
+
+  key(slot: number): string {
+    return groupId(this.bucket(slot), this.ids(slot));
+  }
+
+  row(slot: number): GroupRow {
+    const states = new Array<unknown>(this.view.measures.length);
+    for (const i of this.selected) states[i] = this.state(slot, i);
+    return { bucket: this.bucket(slot), dims: this.ids(slot).map((id, g) => this.dicts[g]!.valueOf(id)), states };
+  }
+
+  /** The slot of the group with this key (groupId), if the batch part has that group. */
+  slotOf(key: string): number | undefined {
+    const parsed = parseGroupId(key, this.radices.length);
+    if (!parsed) return undefined;
+    let combo = 0;
+    for (let g = 0; g < this.radices.length; g++) {
+      const digit = parsed.ids[g]! + 1;
+      if (!(digit >= 0 && digit < this.radices[g]!)) return undefined; // a value the batch part does not have
+      combo = combo * this.radices[g]! + digit;
+    }
+    return this.find(parsed.bucket, combo);
+  }
+
+  get(key: string): GroupRow | undefined {
+    const slot = this.slotOf(key);
+    return slot === undefined ? undefined : this.row(slot);
+  }
+}
