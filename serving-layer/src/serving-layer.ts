@@ -12,6 +12,7 @@ import { buildSdl } from './graphql/schema-sdl.js';
 import { buildResolvers, type LaminaContext } from './graphql/resolvers.js';
 import { buildSubscriptionSdl } from './graphql/subscription-sdl.js';
 import { buildSubscriptionResolvers } from './graphql/subscription-resolvers.js';
+import { useSlicedJson } from './graphql/use-sliced-json.js';
 import { useLaminaExtensions } from './graphql/use-lamina-extensions.js';
 import { createMaskError } from './graphql/mask-error.js';
 import { useBodyLimit } from './graphql/use-body-limit.js';
@@ -89,7 +90,7 @@ export class ServingLayer {
       // graphql-jit compiles each query document once (cached) instead of interpreting it per request:
       // a 15k-row answer's field resolution was a sixth of its CPU. First, so the deadline wraps it.
       // Queries only: subscriptions (async generators, per-event limits) stay with graphql-js.
-      plugins: [useAccessControl(this.access), useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' }), useBodyLimit(config.serving.limits.maxBodyBytes), useQueryLimits({ limits: config.serving.limits, views: this.generations.views, registry: options.registry, logger }), useLaminaExtensions()],
+      plugins: [useAccessControl(this.access), useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' }), useBodyLimit(config.serving.limits.maxBodyBytes), useQueryLimits({ limits: config.serving.limits, views: this.generations.views, registry: options.registry, logger }), useLaminaExtensions(), useSlicedJson()],
     });
   }
 
