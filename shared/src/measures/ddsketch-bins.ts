@@ -9,7 +9,8 @@ const DENSE_AFTER = 48;
 const GROW_SLACK = 32;
 
 export class DDSketchBins {
-  private sparse: Map<number, number> | null = new Map();
+  /** Sparse bins (null: none yet, and most sketches never get a negative one: a Map costs ~200 B). */
+  private sparse: Map<number, number> | null = null;
   private counts: Float64Array | null = null;
   /** The key of counts[0]. */
   private offset = 0;
@@ -21,7 +22,7 @@ export class DDSketchBins {
   add(key: number, n: number): void {
     this.total += n;
     if (this.counts === null) {
-      const sparse = this.sparse!;
+      const sparse = (this.sparse ??= new Map());
       const old = sparse.get(key);
       if (old !== undefined) {
         sparse.set(key, old + n);
@@ -69,8 +70,10 @@ export class DDSketchBins {
       }
       return;
     }
-    const keys = [...this.sparse!.keys()].sort((a, b) => (descending ? b - a : a - b));
-    for (const key of keys) if (f(key, this.sparse!.get(key)!) === true) return;
+    const sparse = this.sparse;
+    if (sparse === null) return;
+    const keys = [...sparse.keys()].sort((a, b) => (descending ? b - a : a - b));
+    for (const key of keys) if (f(key, sparse.get(key)!) === true) return;
   }
 
   /** The [key, count] pairs, keys ascending. */
@@ -81,13 +84,13 @@ export class DDSketchBins {
   }
 
   private toDense(min = Infinity, max = -Infinity): void {
-    for (const key of this.sparse!.keys()) {
+    for (const key of this.sparse?.keys() ?? []) {
       if (key < min) min = key;
       if (key > max) max = key;
     }
     this.offset = min - GROW_SLACK;
     this.counts = new Float64Array(max - min + 1 + 2 * GROW_SLACK);
-    for (const [key, n] of this.sparse!) this.counts[key - this.offset] = n;
+    for (const [key, n] of this.sparse ?? []) this.counts[key - this.offset] = n;
     this.sparse = null;
   }
 
