@@ -1,6 +1,7 @@
 /**
- * The bin counts of one store of a DDSketch (positive or negative values), by key. A Map while few
- * bins are set — most sketches of a view's small groups have a handful — then a dense Float64Array
+ * The bin counts of one store of a DDSketch (positive or negative values), by key. Two fields for
+ * the first bin, a Map while few are set — most sketches of a view's small groups have a handful,
+ * a realtime group often one — then a dense Float64Array
  * over the key range, where adding is an index and ordering is free (keys of real data span a few
  * hundred bins at α = 0.01). The representation never shows in the encoding.
  */
@@ -9,8 +10,13 @@ const DENSE_AFTER = 48;
 const GROW_SLACK = 32;
 
 export class DDSketchBins {
-  /** Sparse bins (null: none yet, and most sketches never get a negative one: a Map costs ~200 B). */
+  /**
+   * Sparse bins past the first. The first bin is held in `firstKey`/`firstCount` until a second key
+   * comes: a realtime group of one or two events (most of them) then holds no Map (~200 B each).
+   */
   private sparse: Map<number, number> | null = null;
+  private firstKey = 0;
+  private firstCount = 0;
   private counts: Float64Array | null = null;
   /** The key of counts[0]. */
   private offset = 0;
@@ -22,7 +28,20 @@ export class DDSketchBins {
   add(key: number, n: number): void {
     this.total += n;
     if (this.counts === null) {
-      const sparse = (this.sparse ??= new Map());
+      if (this.sparse === null) {
+        if (this.bins === 0) {
+          this.firstKey = key;
+          this.firstCount = n;
+          this.bins = 1;
+          return;
+        }
+        if (key === this.firstKey) {
+          this.firstCount += n;
+          return;
+        }
+        this.sparse = new Map([[this.firstKey, this.firstCount]]);
+      }
+      const sparse = this.sparse;
       const old = sparse.get(key);
       if (old !== undefined) {
         sparse.set(key, old + n);
@@ -71,7 +90,10 @@ export class DDSketchBins {
       return;
     }
     const sparse = this.sparse;
-    if (sparse === null) return;
+    if (sparse === null) {
+      if (this.bins === 1) f(this.firstKey, this.firstCount);
+      return;
+    }
     const keys = [...sparse.keys()].sort((a, b) => (descending ? b - a : a - b));
     for (const key of keys) if (f(key, sparse.get(key)!) === true) return;
   }
@@ -84,13 +106,15 @@ export class DDSketchBins {
   }
 
   private toDense(min = Infinity, max = -Infinity): void {
-    for (const key of this.sparse?.keys() ?? []) {
+    const bins: [number, number][] = [];
+    this.forEach((key, n) => void bins.push([key, n]));
+    for (const [key] of bins) {
       if (key < min) min = key;
       if (key > max) max = key;
     }
     this.offset = min - GROW_SLACK;
     this.counts = new Float64Array(max - min + 1 + 2 * GROW_SLACK);
-    for (const [key, n] of this.sparse ?? []) this.counts[key - this.offset] = n;
+    for (const [key, n] of bins) this.counts[key - this.offset] = n;
     this.sparse = null;
   }
 
