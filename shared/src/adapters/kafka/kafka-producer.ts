@@ -8,6 +8,11 @@
  * baseOffset + k. With the idempotent producer a retried request that had in fact been written is
  * answered with the original batch's offsets, so the arithmetic holds across retries too (tested).
  *
+ * Coalescing. One send is in flight at a time (the idempotent producer keeps one request in flight per
+ * broker anyway); calls that arrive meanwhile go out together in the next send, in arrival order, so
+ * concurrent ingest requests cost one produce request and one acknowledgement wait, not one each.
+ * A call resolves once all its records are acknowledged.
+ *
  * Failure. A rejected produce may or may not have appended (Kafka cannot tell), and requests larger
  * than maxRequestBytes are split, so a failed call may have appended a prefix. After any failed send
  * the producer is thrown away: kafkajs would otherwise reuse the failed batch's sequence numbers for
@@ -27,11 +32,24 @@ interface PlacedRecord {
   partition: number;
   key: string | null;
   value: Buffer;
+  /** The positions of the call the record came from (its `index`-th). */
+  into: RecordPosition[];
+}
+
+/** A produce call waiting for its send. */
+interface Waiting {
+  topic: string;
+  records: PlacedRecord[];
+  positions: RecordPosition[];
+  resolve(positions: RecordPosition[]): void;
+  reject(error: unknown): void;
 }
 
 export class KafkaRecordProducer {
   private current: { producer: Producer; ready: Promise<Producer> } | null = null;
   private readonly roundRobin = new Map<string, number>();
+  private readonly waiting: Waiting[] = [];
+  private sending = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -40,28 +58,70 @@ export class KafkaRecordProducer {
   ) {}
 
   async produce(topic: string, partitionCount: number, records: ProduceRecord[]): Promise<RecordPosition[]> {
-    const placed = records.map((record, index) => this.place(topic, partitionCount, record, index));
     const positions = new Array<RecordPosition>(records.length);
-    for (const chunk of chunksOf(placed, this.options.maxRequestBytes)) {
-      const what = `produce ${chunk.length} record(s) to ${topic}`;
-      const producer = await withCallDeadline(this.connected(), this.options, what);
-      let metadata: RecordMetadata[];
-      try {
-        const sent = producer.send({
-          topic,
-          acks: -1,
-          timeout: this.options.requestTimeoutMs,
-          messages: chunk.map(({ partition, key, value }) => ({ partition, key, value })),
-        });
-        metadata = await withCallDeadline(sent, this.options, what);
-      } catch (error) {
-        // Past the deadline too: the send may still land, and its sequence numbers must not be reused.
-        this.discard(producer);
-        throw this.toError(error, what);
+    const placed = records.map((record, index) => this.place(topic, partitionCount, record, index, positions));
+    if (placed.length === 0) return positions;
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ topic, records: placed, positions, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  /** Sends what waits, one send at a time, each taking every waiting call of its topic. */
+  private async drain(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      while (this.waiting.length > 0) {
+        const topic = this.waiting[0]!.topic;
+        const group: Waiting[] = [];
+        for (let i = 0; i < this.waiting.length; ) {
+          if (this.waiting[i]!.topic === topic) group.push(...this.waiting.splice(i, 1));
+          else i++;
+        }
+        await this.send(topic, group);
       }
-      assignPositions(topic, chunk, metadata, positions);
+    } finally {
+      this.sending = false;
     }
-    return positions;
+  }
+
+  /** Sends the calls' records (in request-size chunks); a call resolves once its last chunk is acknowledged. */
+  private async send(topic: string, group: Waiting[]): Promise<void> {
+    const records = group.length === 1 ? group[0]!.records : group.flatMap((w) => w.records);
+    let resolved = 0;
+    let acknowledged = 0;
+    let through = group[0]!.records.length;
+    try {
+      for (const chunk of chunksOf(records, this.options.maxRequestBytes)) {
+        const what = `produce ${chunk.length} record(s) to ${topic}`;
+        const producer = await withCallDeadline(this.connected(), this.options, what);
+        let metadata: RecordMetadata[];
+        try {
+          const sent = producer.send({
+            topic,
+            acks: -1,
+            timeout: this.options.requestTimeoutMs,
+            messages: chunk.map(({ partition, key, value }) => ({ partition, key, value })),
+          });
+          metadata = await withCallDeadline(sent, this.options, what);
+        } catch (error) {
+          // Past the deadline too: the send may still land, and its sequence numbers must not be reused.
+          this.discard(producer);
+          throw this.toError(error, what);
+        }
+        assignPositions(topic, chunk, metadata);
+        acknowledged += chunk.length;
+        while (resolved < group.length && through <= acknowledged) {
+          const done = group[resolved++]!;
+          done.resolve(done.positions);
+          if (resolved < group.length) through += group[resolved]!.records.length;
+        }
+      }
+    } catch (error) {
+      // The calls not wholly acknowledged fail (a prefix of their records may have been appended).
+      for (let i = resolved; i < group.length; i++) group[i]!.reject(error);
+    }
   }
 
   /** Forgets the producer (and the topics kafkajs keeps refreshing metadata for); the next produce connects anew. */
@@ -75,7 +135,7 @@ export class KafkaRecordProducer {
     return this.reset();
   }
 
-  private place(topic: string, partitionCount: number, record: ProduceRecord, index: number): PlacedRecord {
+  private place(topic: string, partitionCount: number, record: ProduceRecord, index: number, into: RecordPosition[]): PlacedRecord {
     const { key, value } = record ?? {};
     if (key !== null && typeof key !== 'string') throw new ValidationError(`produce(${topic}): record ${index} key must be a string or null`);
     if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw new ValidationError(`produce(${topic}): record ${index} value must be a Uint8Array or a string`);
@@ -87,7 +147,7 @@ export class KafkaRecordProducer {
     } else {
       partition = partitionForKey(key, partitionCount);
     }
-    return { index, partition, key, value: toBuffer(value) };
+    return { index, partition, key, value: toBuffer(value), into };
   }
 
   private async connected(): Promise<Producer> {
@@ -129,7 +189,7 @@ function chunksOf(records: PlacedRecord[], maxBytes: number): PlacedRecord[][] {
   return chunks;
 }
 
-function assignPositions(topic: string, chunk: PlacedRecord[], metadata: RecordMetadata[], positions: RecordPosition[]): void {
+function assignPositions(topic: string, chunk: PlacedRecord[], metadata: RecordMetadata[]): void {
   const base = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
   const nth = new Map<number, number>();
   for (const record of chunk) {
@@ -139,6 +199,6 @@ function assignPositions(topic: string, chunk: PlacedRecord[], metadata: RecordM
     }
     const k = nth.get(record.partition) ?? 0;
     nth.set(record.partition, k + 1);
-    positions[record.index] = { partition: record.partition, offset: first + k };
+    record.into[record.index] = { partition: record.partition, offset: first + k };
   }
 }
