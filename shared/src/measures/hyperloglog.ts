@@ -69,9 +69,12 @@ export class HyperLogLog {
    * While sparse: entries (register << 6 | rank); the first `sorted` are in ascending order with one
    * entry per register, those after were appended since (any order, registers may repeat). Appending
    * is what adds and merges do; sorting and keeping the highest rank per register (compact) waits until
-   * the buffer is full or an answer needs it. null once dense.
+   * the buffer is full or an answer needs it. null once dense, and while at most one register is set
+   * (that entry is `first`): most groups of a realtime state hold one event, and a typed buffer costs
+   * about 170 bytes more than a field.
    */
-  private entries: Uint32Array | null = new Uint32Array(SPARSE_INITIAL);
+  private entries: Uint32Array | null = null;
+  private first = 0;
   private length = 0;
   private sorted = 0;
   private dense: Uint8Array | null = null;
@@ -86,13 +89,39 @@ export class HyperLogLog {
 
   raise(register: number, rank: number): void {
     if (this.dense === null) {
-      if (this.length === this.entries!.length) this.makeRoom(1);
+      if (this.entries === null) {
+        const entry = (register << 6) | rank;
+        if (this.length === 0) {
+          this.first = entry;
+          this.length = this.sorted = 1;
+          return;
+        }
+        if (this.first >>> 6 === register) {
+          if (rank > (this.first & 63)) this.first = entry;
+          return;
+        }
+      }
+      if (this.length === this.sparse().length) this.makeRoom(1);
       if (this.dense === null) {
         this.entries![this.length++] = (register << 6) | rank;
         return;
       }
     }
     this.raiseDense(register, rank);
+  }
+
+  /** The sparse entries' buffer, made for a state that held at most one entry in `first` (not dense). */
+  private sparse(): Uint32Array {
+    if (this.entries === null) {
+      this.entries = new Uint32Array(SPARSE_INITIAL);
+      if (this.length === 1) this.entries[0] = this.first;
+    }
+    return this.entries;
+  }
+
+  /** Sparse entry i (of `length`), wherever it is held. */
+  private entryAt(i: number): number {
+    return this.entries === null ? this.first : this.entries[i]!;
   }
 
   private raiseDense(register: number, rank: number): void {
@@ -111,13 +140,13 @@ export class HyperLogLog {
       this.toDense();
       return;
     }
-    if (this.length + extra > this.entries!.length) this.grow(this.length + extra);
+    if (this.length + extra > this.sparse().length) this.grow(this.length + extra);
   }
 
   /** Sorts the entries and keeps the highest rank per register (a sorted run has it last). */
   private compact(): void {
     if (this.sorted === this.length) return;
-    const e = this.entries!.subarray(0, this.length).sort();
+    const e = this.sparse().subarray(0, this.length).sort();
     let w = 0;
     for (let i = 0; i < e.length; i++) {
       const v = e[i]!;
@@ -129,7 +158,7 @@ export class HyperLogLog {
 
   private toDense(): void {
     const dense = new Uint8Array(HLL_REGISTERS);
-    const e = this.entries!;
+    const e = this.sparse();
     let nonZero = 0;
     for (let i = 0; i < this.length; i++) {
       const register = e[i]! >>> 6;
@@ -158,7 +187,7 @@ export class HyperLogLog {
       this.compact();
       if (this.length + n > MEMORY_SPARSE_MAX) this.toDense();
       else {
-        if (this.length + n > this.entries!.length) this.grow(this.length + n);
+        if (this.length + n > this.sparse().length) this.grow(this.length + n);
         this.mergeSortedRun(bytes, start + 1, n);
         return;
       }
@@ -187,8 +216,9 @@ export class HyperLogLog {
       for (let k = 0; k < runs.length; k++) this.mergeEncoded(runs.bytes(k), runs.start(k), runs.end(k));
       return;
     }
-    const e = total <= this.entries!.length ? this.entries! : new Uint32Array(total);
-    if (e !== this.entries) e.set(this.entries!.subarray(0, this.length));
+    const own = this.sparse();
+    const e = total <= own.length ? own : new Uint32Array(total);
+    if (e !== own) e.set(own.subarray(0, this.length));
     let at = this.length;
     for (let k = 0; k < runs.length; k++) {
       const bytes = runs.bytes(k);
@@ -203,7 +233,7 @@ export class HyperLogLog {
 
   /** Merges n sorted 3-byte entries at bytes[from..] into the compacted entries (room for n more is there). */
   private mergeSortedRun(bytes: Uint8Array, from: number, n: number): void {
-    const e = this.entries!;
+    const e = this.sparse();
     let i = this.length - 1;
     let j = n - 1;
     let k = this.length + n - 1;
@@ -228,18 +258,23 @@ export class HyperLogLog {
   }
 
   private grow(capacity: number): void {
-    const grown = new Uint32Array(Math.min(MEMORY_SPARSE_MAX, Math.max(2 * this.entries!.length, capacity)));
-    grown.set(this.entries!.subarray(0, this.length));
+    const own = this.sparse();
+    const grown = new Uint32Array(Math.min(MEMORY_SPARSE_MAX, Math.max(2 * own.length, capacity)));
+    grown.set(own.subarray(0, this.length));
     this.entries = grown;
   }
 
   /** Register-wise max with `other`; `other` is not modified (its representation may be compacted). */
   merge(other: HyperLogLog): void {
+    if (other.dense === null && other.entries === null) {
+      if (other.length === 1) this.raise(other.first >>> 6, other.first & 63);
+      return;
+    }
     if (other.dense === null) {
       other.compact();
-      const from = other.entries!;
+      const from = other.sparse();
       const n = other.length;
-      if (this.dense === null && this.length + n > this.entries!.length) this.makeRoom(n);
+      if (this.dense === null && this.length + n > this.sparse().length) this.makeRoom(n);
       if (this.dense === null) {
         this.entries!.set(from.subarray(0, n), this.length);
         this.length += n;
@@ -275,7 +310,7 @@ export class HyperLogLog {
     if (this.dense !== null) return this.dense.slice();
     this.compact();
     const out = new Uint8Array(HLL_REGISTERS);
-    for (let i = 0; i < this.length; i++) out[this.entries![i]! >>> 6] = this.entries![i]! & 63;
+    for (let i = 0; i < this.length; i++) out[this.entryAt(i) >>> 6] = this.entryAt(i) & 63;
     return out;
   }
 
@@ -288,7 +323,7 @@ export class HyperLogLog {
     } else {
       this.compact();
       hist[0] = m - this.length;
-      for (let i = 0; i < this.length; i++) hist[this.entries![i]! & 63]!++;
+      for (let i = 0; i < this.length; i++) hist[this.entryAt(i) & 63]!++;
     }
     let z = m * tau(1 - hist[HLL_MAX_RANK]! / m);
     for (let k = Q; k >= 1; k--) z = 0.5 * (z + hist[k]!);
@@ -315,7 +350,7 @@ export class HyperLogLog {
       const dense = this.dense;
       for (let i = 0; i < HLL_REGISTERS; i++) if (dense[i] !== 0) put((i << 6) | dense[i]!);
     } else {
-      for (let i = 0; i < this.length; i++) put(this.entries![i]!);
+      for (let i = 0; i < this.length; i++) put(this.entryAt(i));
     }
     return out;
   }
