@@ -56,15 +56,15 @@ export class AnswerRows {
     const slice = new TimeSlice(1);
     for (let slot = 0; slot < batch.groups.size; slot++) {
       if (slice.due()) await slice.take();
-      batch.results[slot] ??= resultRow(view, groupBy, selected, batch.groups.row(slot));
+      batchRow(view, batch, groupBy, selected, slot);
     }
   }
 
   /**
-   * Batch part plus realtime part: groups the realtime part touches get fresh merged states; the
-   * others keep their cached results. The cached states are never modified.
+   * Batch part plus realtime part: the first `end` rows in order (all when undefined), and how many
+   * there are in all. Groups the realtime part touches get fresh merged states; the others keep their
+   * cached results. The cached states are never modified.
    */
-  /** The first `end` rows in order (all when undefined), and how many there are in all. */
   private async merged(view: CompiledView, generation: LoadedGeneration, parts: readonly RealtimePart[], query: ViewQuery, orderBy: OrderBy[], end?: number): Promise<{ rows: ResultRow[]; total: number }> {
     const batch = await this.deps.batchPart(view, generation, query);
     const groupBy = query.groupBy ?? [...view.dimensions];
@@ -72,6 +72,8 @@ export class AnswerRows {
     const key = this.keyOf(view, groupBy);
     const { measures } = view;
     const overlay = new Map<string, GroupRow>();
+    // The batch groups the realtime part replaces (their merged rows are in the overlay).
+    const overlaid = new Set<number>();
     // Merging and finishing groups (sketches: costly each) take turns with ingest and /healthz.
     const slice = new TimeSlice(1);
     for (const part of parts) {
@@ -80,27 +82,22 @@ export class AnswerRows {
         const k = key(row.bucket, row.dims);
         let merged = overlay.get(k);
         if (!merged) {
-          const base = batch.groups.get(k);
+          const base = batch.groups.slotOf(k);
+          if (base !== undefined) overlaid.add(base);
           merged = { bucket: row.bucket, dims: row.dims, states: new Array<unknown>(measures.length) };
-          for (const i of selected) merged.states[i] = measures[i]!.measure.merge(measures[i]!.measure.identity(), base ? base.states[i] : measures[i]!.measure.identity());
+          for (const i of selected) merged.states[i] = measures[i]!.measure.merge(measures[i]!.measure.identity(), base !== undefined ? batch.groups.state(base, i) : measures[i]!.measure.identity());
           overlay.set(k, merged);
         }
         for (const i of selected) merged.states[i] = measures[i]!.measure.merge(merged.states[i], row.states[i]);
       }
     }
-    // The batch groups the realtime part replaces (their merged rows are in the overlay).
-    const overlaid = new Set<number>();
-    for (const k of overlay.keys()) {
-      const slot = batch.groups.slotOf(k);
-      if (slot !== undefined) overlaid.add(slot);
-    }
-    if (end !== undefined && !orderBy.some((o) => SKETCHES.has(measureKind(view, o.field) ?? ''))) return this.page(view, batch, overlay, overlaid, query, orderBy, end);
+    if (end !== undefined && !ordersBySketch(view, orderBy)) return this.page(view, batch, overlay, overlaid, query, orderBy, end);
     const results: ResultRow[] = [];
     for (let slot = 0; slot < batch.groups.size; slot++) {
       // Finishing a sketch (a dense HyperLogLog's estimate reads 16k registers) is not free: take turns.
       if (slice.due()) await slice.take();
       if (overlaid.has(slot)) continue;
-      results.push((batch.results[slot] ??= resultRow(view, groupBy, selected, batch.groups.row(slot))));
+      results.push(batchRow(view, batch, groupBy, selected, slot));
     }
     for (const group of overlay.values()) results.push(resultRow(view, groupBy, selected, group));
     return { rows: orderResults(view, query, results, orderBy, end), total: results.length };
@@ -133,7 +130,7 @@ export class AnswerRows {
       return (r) => measure.result(r < n ? groups.state(slots[r]!, i) : merged[r - n]!.states[i]);
     };
     const rows = orderIndexes(view, query, n + merged.length, column, orderBy, end).map((r) =>
-      r < n ? (batch.results[slots[r]!] ??= resultRow(view, groupBy, selected, groups.row(slots[r]!))) : resultRow(view, groupBy, selected, merged[r - n]!),
+      r < n ? batchRow(view, batch, groupBy, selected, slots[r]!) : resultRow(view, groupBy, selected, merged[r - n]!),
     );
     return { rows, total: n + merged.length };
   }
@@ -178,15 +175,18 @@ export class AnswerRows {
   }
 }
 
-function measureKind(view: CompiledView, field: string): string | undefined {
-  return view.measures.find((m) => m.name === field)?.measure.kind;
+/** A batch group's answer row, made once per batch part. */
+function batchRow(view: CompiledView, batch: BatchPart, groupBy: readonly string[], selected: readonly number[], slot: number): ResultRow {
+  return (batch.results[slot] ??= resultRow(view, groupBy, selected, batch.groups.row(slot)));
 }
 
-/** The selected sketch measures a page can compute last: none if the order reads one of them. */
+/** The order reads a sketch measure (distinct, quantile). */
+function ordersBySketch(view: CompiledView, orderBy: readonly OrderBy[]): boolean {
+  return orderBy.some((o) => SKETCHES.has(view.measures.find((m) => m.name === o.field)?.measure.kind ?? ''));
+}
+
+/** The selected sketch measures a page can compute last: none if the order reads a sketch. */
 function lateMeasures(view: CompiledView, query: ViewQuery, orderBy: OrderBy[]): number[] {
-  const selected = measureIndexes(view, query);
-  const late = selected.filter((i) => SKETCHES.has(view.measures[i]!.measure.kind));
-  if (late.length === 0) return [];
-  const lateNames = new Set(late.map((i) => view.measures[i]!.name));
-  return orderBy.some((o) => lateNames.has(o.field)) ? [] : late;
+  if (ordersBySketch(view, orderBy)) return [];
+  return measureIndexes(view, query).filter((i) => SKETCHES.has(view.measures[i]!.measure.kind));
 }

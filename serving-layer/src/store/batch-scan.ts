@@ -11,7 +11,7 @@
  */
 import { dimensionMatcher, measureIndexes, planQuery, zonedBucketStart, type CompiledView, type EncodedRuns, type ViewQuery, TimeSlice } from '@lamina/shared';
 import type { Dictionaries, DimensionDictionary } from './dimension-dictionary.js';
-import { ScannedGroups, parseGroupId, type StateColumns } from './scanned-groups.js';
+import { ScannedGroups, comboOf, parseGroupId, type StateColumns } from './scanned-groups.js';
 import type { ViewChunk } from './view-chunk.js';
 
 /** Past this many dimension combinations, group slots are found by string keys (still one per group, not per row). */
@@ -21,6 +21,48 @@ const NUMERIC_COMBOS = 2 ** 32;
  * read per row) instead of a Map (a hash lookup per row); a day by hour of 500 urls is 12,000.
  */
 const DENSE_KEYS = 2 ** 22;
+
+/**
+ * Group slots by (bucket ordinal, combination): a dense table (slot + 1, 0 for none) over the ordinals
+ * it has room for, grown as ordinals appear up to DENSE_KEYS, and a Map for the ordinals past it (or
+ * every ordinal, when the combinations alone are too many).
+ */
+class SlotIndex {
+  private dense: Int32Array | undefined;
+  private readonly map = new Map<number | string, number>();
+
+  constructor(
+    private readonly combos: number,
+    /** The combinations fit one number with the ordinal (else the Map's keys are strings). */
+    private readonly numeric: boolean,
+  ) {
+    this.dense = numeric && combos <= DENSE_KEYS ? new Int32Array(combos) : undefined;
+  }
+
+  /** Makes room in the dense table for `ordinal`'s slots, while that stays within DENSE_KEYS. */
+  reserve(ordinal: number): void {
+    const need = (ordinal + 1) * this.combos;
+    if (this.dense === undefined || need <= this.dense.length || need > DENSE_KEYS) return;
+    const grown = new Int32Array(Math.min(DENSE_KEYS - (DENSE_KEYS % this.combos), 2 * need));
+    grown.set(this.dense);
+    this.dense = grown;
+  }
+
+  get(ordinal: number, combo: number): number | undefined {
+    const at = ordinal * this.combos + combo;
+    if (this.dense !== undefined && at < this.dense.length) {
+      const slot = this.dense[at]! - 1;
+      return slot < 0 ? undefined : slot;
+    }
+    return this.map.get(this.numeric ? at : `${ordinal}|${combo}`);
+  }
+
+  set(ordinal: number, combo: number, slot: number): void {
+    const at = ordinal * this.combos + combo;
+    if (this.dense !== undefined && at < this.dense.length) this.dense[at] = slot + 1;
+    else this.map.set(this.numeric ? at : `${ordinal}|${combo}`, slot);
+  }
+}
 
 export interface ScanResult {
   /** The groups found and their merged states (of the selected measures). */
@@ -194,9 +236,7 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
   const bucketsByOrdinal: number[] = [];
   const wanted = only ? wantedCombos(only, radices) : undefined;
 
-  const slots = new Map<number | string, number>();
-  // Slot + 1 per (ordinal, combination), 0 for none yet; grown as bucket ordinals appear, up to DENSE_KEYS.
-  let dense = numeric && combos <= DENSE_KEYS ? new Int32Array(combos) : undefined;
+  const slots = new SlotIndex(combos, numeric);
   const slotBucket: number[] = [];
   const slotIds: number[] = [];
   const acc = new Accumulators(view, selected, chunks);
@@ -236,12 +276,7 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
           bucketsByOrdinal.push(bucket);
         }
         ordinal = o;
-        // Past DENSE_KEYS the table stops growing: later ordinals' slots are found in the Map.
-        if (dense !== undefined && (ordinal + 1) * combos > dense.length && (ordinal + 1) * combos <= DENSE_KEYS) {
-          const grown = new Int32Array(Math.min(DENSE_KEYS - (DENSE_KEYS % combos), 2 * (ordinal + 1) * combos));
-          grown.set(dense);
-          dense = grown;
-        }
+        slots.reserve(ordinal);
         wantedHere = wanted?.get(bucket);
         if (wanted !== undefined && wantedHere === undefined) {
           // No wanted group in this bucket (a late scan wants a page's few): skip its rows.
@@ -252,26 +287,12 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
       let combo = 0;
       for (let g = 0; g < groupDims; g++) combo = combo * radices[g]! + chunk.dims[groupIndexes[g]!]![r]! + 1;
       if (wanted !== undefined && (wantedHere === undefined || !wantedHere.has(combo))) continue;
-      let slot: number | undefined;
-      if (dense !== undefined && ordinal * combos + combo < dense.length) {
-        // 0 means no slot yet: slots are stored + 1.
-        const at = ordinal * combos + combo;
-        slot = dense[at]! - 1;
-        if (slot < 0) {
-          dense[at] = (slot = slotBucket.length) + 1;
-          slotBucket.push(bucket);
-          slotIds.push(combo);
-          acc.add(slot);
-        }
-      } else {
-        const key = numeric ? ordinal * combos + combo : `${ordinal}|${combo}`;
-        slot = slots.get(key);
-        if (slot === undefined) {
-          slots.set(key, (slot = slotBucket.length));
-          slotBucket.push(bucket);
-          slotIds.push(combo);
-          acc.add(slot);
-        }
+      let slot = slots.get(ordinal, combo);
+      if (slot === undefined) {
+        slots.set(ordinal, combo, (slot = slotBucket.length));
+        slotBucket.push(bucket);
+        slotIds.push(combo);
+        acc.add(slot);
       }
       for (let m = 0; m < numberMeasures.length; m++) {
         const i = numberMeasures[m]!;
@@ -314,12 +335,7 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
   }
   const find = (bucket: number, combo: number): number | undefined => {
     const ordinal = ordinals.get(bucket);
-    if (ordinal === undefined) return undefined;
-    if (dense !== undefined && ordinal * combos + combo < dense.length) {
-      const slot = dense[ordinal * combos + combo]! - 1;
-      return slot < 0 ? undefined : slot;
-    }
-    return slots.get(numeric ? ordinal * combos + combo : `${ordinal}|${combo}`);
+    return ordinal === undefined ? undefined : slots.get(ordinal, combo);
   };
   const groups = new ScannedGroups(view, selected, slotBucket, slotIds, groupIndexes.map((d) => dicts[d]!), radices, acc, find);
   return { groups, rowsScanned: scanned };
@@ -330,10 +346,9 @@ function wantedCombos(only: ReadonlySet<string>, radices: readonly number[]): Ma
   const wanted = new Map<number, Set<number>>();
   for (const key of only) {
     const parsed = parseGroupId(key, radices.length);
-    if (!parsed || parsed.ids.some((id, g) => id + 1 >= radices[g]!)) continue; // a value the batch part does not have
-    const { bucket, ids } = parsed;
-    let combo = 0;
-    for (let g = 0; g < ids.length; g++) combo = combo * radices[g]! + ids[g]! + 1;
+    const combo = parsed && comboOf(parsed.ids, radices);
+    if (combo === undefined) continue; // a value the batch part does not have
+    const { bucket } = parsed!;
     let set = wanted.get(bucket);
     if (!set) wanted.set(bucket, (set = new Set()));
     set.add(combo);

@@ -20,6 +20,17 @@ export function parseGroupId(key: string, dims: number): { bucket: number; ids: 
   return ids.length === dims ? { bucket: bucket!, ids } : undefined;
 }
 
+/** The mixed-radix number of dimension ids (digit id + 1); undefined for an id the radices do not hold. */
+export function comboOf(ids: readonly number[], radices: readonly number[]): number | undefined {
+  let combo = 0;
+  for (let g = 0; g < radices.length; g++) {
+    const digit = ids[g]! + 1;
+    if (!(digit >= 0 && digit < radices[g]!)) return undefined;
+    combo = combo * radices[g]! + digit;
+  }
+  return combo;
+}
+
 /** The merged states of the selected measures, one entry per group slot. */
 export interface StateColumns {
   /** count, sum, min, max (NaN: none yet): the value; avg: the sum. */
@@ -74,7 +85,7 @@ export class ScannedGroups {
     return value;
   }
 
-  ids(slot: number): number[] {
+  private ids(slot: number): number[] {
     const ids = new Array<number>(this.radices.length);
     let combo = this.combos[slot]!;
     for (let g = this.radices.length - 1; g >= 0; g--) {
@@ -82,10 +93,6 @@ export class ScannedGroups {
       combo = Math.floor(combo / this.radices[g]!);
     }
     return ids;
-  }
-
-  key(slot: number): string {
-    return groupId(this.bucket(slot), this.ids(slot));
   }
 
   row(slot: number): GroupRow {
@@ -97,14 +104,8 @@ export class ScannedGroups {
   /** The slot of the group with this key (groupId), if the batch part has that group. */
   slotOf(key: string): number | undefined {
     const parsed = parseGroupId(key, this.radices.length);
-    if (!parsed) return undefined;
-    let combo = 0;
-    for (let g = 0; g < this.radices.length; g++) {
-      const digit = parsed.ids[g]! + 1;
-      if (!(digit >= 0 && digit < this.radices[g]!)) return undefined; // a value the batch part does not have
-      combo = combo * this.radices[g]! + digit;
-    }
-    return this.find(parsed.bucket, combo);
+    const combo = parsed && comboOf(parsed.ids, this.radices); // undefined: a value the batch part does not have
+    return combo === undefined ? undefined : this.find(parsed!.bucket, combo);
   }
 
   get(key: string): GroupRow | undefined {

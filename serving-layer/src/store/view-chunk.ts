@@ -27,23 +27,22 @@ export class ViewChunk {
 
   /** The first row whose bucket is >= ms. */
   lowerBound(ms: number): number {
-    let lo = 0;
-    let hi = this.rows;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.buckets[mid]! < ms) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.firstRow(ms, false);
   }
 
   /** The first row whose bucket is > ms. */
   upperBound(ms: number): number {
+    return this.firstRow(ms, true);
+  }
+
+  /** Binary search over the sorted buckets: the first row past ms (`after`) or at or past it. */
+  private firstRow(ms: number, after: boolean): number {
     let lo = 0;
     let hi = this.rows;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.buckets[mid]! <= ms) lo = mid + 1;
+      const bucket = this.buckets[mid]!;
+      if (bucket < ms || (after && bucket === ms)) lo = mid + 1;
       else hi = mid;
     }
     return lo;

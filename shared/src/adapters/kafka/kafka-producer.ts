@@ -48,7 +48,7 @@ interface Waiting {
 export class KafkaRecordProducer {
   private current: { producer: Producer; ready: Promise<Producer> } | null = null;
   private readonly roundRobin = new Map<string, number>();
-  private readonly waiting: Waiting[] = [];
+  private waiting: Waiting[] = [];
   private sending = false;
 
   constructor(
@@ -74,11 +74,8 @@ export class KafkaRecordProducer {
     try {
       while (this.waiting.length > 0) {
         const topic = this.waiting[0]!.topic;
-        const group: Waiting[] = [];
-        for (let i = 0; i < this.waiting.length; ) {
-          if (this.waiting[i]!.topic === topic) group.push(...this.waiting.splice(i, 1));
-          else i++;
-        }
+        const group = this.waiting.filter((w) => w.topic === topic);
+        this.waiting = this.waiting.filter((w) => w.topic !== topic);
         await this.send(topic, group);
       }
     } finally {
