@@ -87,6 +87,8 @@ export class Archiver {
   private consumer: LogConsumer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** The flush the consumer started and reads on behind, until it ends. */
+  private flushQueued: Promise<void> | undefined;
   private readonly metrics;
   /** Checks before every commit that the log is the log the lake describes (epochs/log-guard.ts). */
   private readonly guard: LogGuard;
@@ -196,6 +198,7 @@ export class Archiver {
   private async onBatch(batch: PartitionBatch): Promise<void> {
     const buffer = this.buffers.get(batch.partition);
     if (!buffer) return;
+    const before = { length: buffer.length, position: this.positions.get(batch.partition) };
     for (const record of batch.records) {
       const result = this.validator.validateMessage(record.value);
       buffer.push(result.ok ? { record, event: result.event } : { record, reason: result.reason });
@@ -206,8 +209,41 @@ export class Archiver {
       this.positions.set(batch.partition, last.offset + 1);
       this.metrics.lag.set({ partition: String(batch.partition) }, Math.max(0, batch.highWatermark - last.offset - 1));
     }
-    // Back pressure: the consumer waits while a full buffer is written.
-    if (this.buffered >= this.options.config.archiver.flushRecords) await this.flush();
+    // Back pressure: the consumer reads on while a full buffer is written (the Parquet upload and the
+    // commits are round trips that would idle it), and waits once a second one is full. The flush in
+    // flight takes only what was buffered when it began, so under a backlog each flush grows to what
+    // arrived during the one before.
+    const { flushRecords } = this.options.config.archiver;
+    if (this.buffered < flushRecords) return;
+    const flushing = this.flushQueued ?? this.queueFlush();
+    if (this.buffered < 2 * flushRecords) return;
+    try {
+      await flushing;
+    } catch (error) {
+      // The log delivers this batch again from its first record: take it back out, or it would be
+      // buffered (and archived) twice. A failed flush released nothing, so the batch is still the tail.
+      if (buffer.length - before.length === batch.records.length && buffer.at(-1)?.record === last) {
+        buffer.length = before.length;
+        this.buffered -= batch.records.length;
+        if (before.position === undefined) this.positions.delete(batch.partition);
+        else this.positions.set(batch.partition, before.position);
+      }
+      throw error;
+    }
+  }
+
+  /** A flush behind the consumer's back; a failure is logged and the next flush (or the timer's) retries. */
+  private queueFlush(): Promise<void> {
+    const flushing = this.flush();
+    this.flushQueued = flushing;
+    const done = () => {
+      if (this.flushQueued === flushing) this.flushQueued = undefined;
+    };
+    flushing.then(done, (error: unknown) => {
+      done();
+      if (!(error instanceof LogMismatchError)) this.options.logger.error({ err: error }, 'archiver: flush failed; will retry');
+    });
+    return flushing;
   }
 
   /** Records read from the log so far, over every partition this instance was given (its next offsets). */
@@ -229,23 +265,28 @@ export class Archiver {
     let last = remaining();
     let progressAt = Date.now();
     let reportedAt = Date.now();
-    while (behind().length > 0) {
-      const now = Date.now();
-      const left = remaining();
-      if (left < last) {
-        last = left;
-        progressAt = now;
+    // A batch whose flush failed is taken back and read again (onBatch), so positions can step back
+    // while the last flush runs: caught up means nothing behind once it is done.
+    for (;;) {
+      while (behind().length > 0) {
+        const now = Date.now();
+        const left = remaining();
+        if (left < last) {
+          last = left;
+          progressAt = now;
+        }
+        if (now - progressAt > CATCH_UP_STALL_MS) {
+          throw new UnavailableError(`archiver made no progress for ${CATCH_UP_STALL_MS / 1000} s while catching up (${left} records behind on partitions ${behind().map(([p]) => p).join(', ')}); is the log reachable?`);
+        }
+        if (now - reportedAt >= 5_000) {
+          reportedAt = now;
+          this.options.logger.info({ recordsBehind: left }, 'archiver: catching up with the log');
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      if (now - progressAt > CATCH_UP_STALL_MS) {
-        throw new UnavailableError(`archiver made no progress for ${CATCH_UP_STALL_MS / 1000} s while catching up (${left} records behind on partitions ${behind().map(([p]) => p).join(', ')}); is the log reachable?`);
-      }
-      if (now - reportedAt >= 5_000) {
-        reportedAt = now;
-        this.options.logger.info({ recordsBehind: left }, 'archiver: catching up with the log');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await this.flush();
+      if (behind().length === 0) return;
     }
-    await this.flush();
   }
 
   /** Commits everything buffered so far. Concurrent calls queue up behind each other. */
@@ -275,18 +316,24 @@ export class Archiver {
       taken.push({ partition, from: buffer[0]!.record.offset, to: buffer.at(-1)!.record.offset + 1, items: buffer.slice() });
     }
     if (taken.length === 0 || this.failed) return;
-    // Offsets mean something only for the log the lake describes: check before anything is committed.
-    await this.guard.verify(this.epoch);
     const stop = this.metrics.flushSeconds.startTimer();
-    const quarantined = await this.commitQuarantine(taken);
+    // Offsets mean something only for the log the lake describes: checked while the files are
+    // written, and every commit waits for it.
+    const verified = this.guard.verify(this.epoch);
+    verified.catch(() => undefined);
+    const quarantined = await this.commitQuarantine(taken, verified);
     let archived = 0;
-    for (const [type, table] of this.lake.raw) archived += await this.commitRaw(type, table, taken);
-    await this.commitFrontier(taken);
+    for (const [type, table] of this.lake.raw) archived += await this.commitRaw(type, table, taken, verified);
+    await this.commitFrontier(taken, verified);
+    await verified; // also when nothing was left to commit: a log that is not the lake's stops the archiver
     // Only now is the buffer released: a failed commit keeps it for the next try.
     for (const t of taken) {
+      // A partition revoked or assigned again meanwhile has a new buffer, already counted.
       const buffer = this.buffers.get(t.partition);
-      if (buffer && buffer[0] === t.items[0]) buffer.splice(0, t.items.length);
-      this.buffered -= t.items.length;
+      if (buffer && buffer[0] === t.items[0]) {
+        buffer.splice(0, t.items.length);
+        this.buffered -= t.items.length;
+      }
     }
     stop();
     this.metrics.archived.inc(archived);
@@ -312,7 +359,7 @@ export class Archiver {
   }
 
   /** Invalid messages: committed before the events, so a replay finds them already quarantined. */
-  private async commitQuarantine(taken: readonly Taken[]): Promise<number> {
+  private async commitQuarantine(taken: readonly Taken[], verified: Promise<unknown>): Promise<number> {
     // Most flushes hold no invalid message: then there is nothing to read or write in that table.
     if (!taken.some((t) => t.items.some((i) => i.reason !== undefined))) return 0;
     const table = this.lake.quarantine;
@@ -327,14 +374,14 @@ export class Archiver {
       if (rows.length === 0) return null;
       const ranges = fresh.map((t) => ({ epoch: this.epoch, partition: t.partition, from: t.from, to: t.to, rows: t.items.filter((i) => i.reason !== undefined).length }));
       const add = await table.writeDataFile(quarantineToArrow(rows), { snapshot, tags: { [RANGES_TAG]: formatRanges(ranges) } });
-      return { actions: [{ add }, ...this.txnActions(fresh)], files: [add], value: rows.length, options: { operation: 'LAMINA quarantine' } };
+      return { actions: [{ add }, ...this.txnActions(fresh)], files: [add], value: rows.length, options: { operation: 'LAMINA quarantine' }, ready: verified };
     });
     if (result.version !== null) this.metrics.commits.inc();
     return result.value ?? 0;
   }
 
   /** Valid events of one type: one data file per event date, tagged with the flush's offset ranges. */
-  private async commitRaw(type: string, table: DeltaTable, taken: readonly Taken[]): Promise<number> {
+  private async commitRaw(type: string, table: DeltaTable, taken: readonly Taken[], verified: Promise<unknown>): Promise<number> {
     if (!taken.some((t) => t.items.some((i) => i.event?.type === type))) return 0;
     const { columns, current } = this.lake.schemas.get(type)!;
     const result = await commitWithRetry(table, async (snapshot) => {
@@ -351,18 +398,18 @@ export class Archiver {
         const ranges: OffsetRange[] = fresh.filter((t) => partitions.has(t.partition)).map((t) => ({ epoch: this.epoch, partition: t.partition, from: t.from, to: t.to, rows: partitions.get(t.partition)! }));
         files.push(await table.writeDataFile(rows, { snapshot, tags: { [RANGES_TAG]: formatRanges(ranges) } }));
       }
-      return { actions: [...files.map((add) => ({ add })), ...this.txnActions(fresh)], files, value: builder.size, options: { operation: 'LAMINA archive' } };
+      return { actions: [...files.map((add) => ({ add })), ...this.txnActions(fresh)], files, value: builder.size, options: { operation: 'LAMINA archive' }, ready: verified };
     });
     if (result.version !== null) this.metrics.commits.inc();
     return result.value ?? 0;
   }
 
   /** The commit that makes the flush count: the archived frontier moves past every taken offset. */
-  private async commitFrontier(taken: readonly Taken[]): Promise<void> {
+  private async commitFrontier(taken: readonly Taken[], verified: Promise<unknown>): Promise<void> {
     const result = await commitWithRetry(this.lake.frontier, async (snapshot) => {
       const fresh = this.fresh(taken, snapshot.txns);
       if (fresh.length === 0) return null; // another archiver instance got there first
-      return { actions: this.txnActions(fresh), files: [], value: undefined, options: { operation: 'LAMINA frontier' } };
+      return { actions: this.txnActions(fresh), files: [], value: undefined, options: { operation: 'LAMINA frontier' }, ready: verified };
     });
     if (result.version === null) return;
     this.metrics.commits.inc();

@@ -1,7 +1,8 @@
 /**
  * The one commit policy of every writer of the lake (archiver, compaction, batch views), in explicit
  * stages as delta-rs does it:
- *   prepare  — read a snapshot, decide the actions, write the data files they add;
+ *   prepare  — read a snapshot, decide the actions, write the data files they add; a check that
+ *              must pass before anything is committed may run meanwhile (`ready`);
  *   commit   — the create-only write of the next log version;
  *   conflict — another writer took that version: the prepared files are discarded (nothing references
  *              them) and prepare runs again on the newer snapshot, after a short jittered backoff,
@@ -20,6 +21,8 @@ export interface PreparedCommit<T> {
   files: AddFile[];
   value: T;
   options?: CommitOptions;
+  /** Awaited just before the commit; a rejection discards the files and is rethrown (no retry). */
+  ready?: Promise<unknown>;
 }
 
 export interface CommitRetryPolicy {
@@ -55,6 +58,7 @@ export async function commitWithRetry<T>(
     const prepared = await prepare(snapshot, attempt);
     if (prepared === null) return { version: null, value: undefined, snapshot };
     try {
+      if (prepared.ready) await prepared.ready;
       const version = await table.commit(snapshot.version, prepared.actions, prepared.options);
       return { version, value: prepared.value, snapshot };
     } catch (error) {

@@ -183,7 +183,9 @@ export class DeltaTable {
       throw new ValidationError(`readVersion must be the version of a snapshot (>= 0), got ${readVersion}; create the table with createIfMissing first`);
     }
     if (actions.some((a) => 'commitInfo' in a)) throw new ValidationError('commit adds commitInfo itself; pass options.operation instead');
-    const current = await this.snapshot();
+    // The create-only write below is what detects a lost race, so a cached state at readVersion
+    // needs no listing of the log (a writer that read its snapshot from this handle: one round trip less).
+    const current = this.latest?.version === readVersion ? this.latest.toSnapshot() : await this.snapshot();
     if (current.version > readVersion) throw this.conflict(readVersion + 1);
     if (current.version < readVersion) throw new ValidationError(`table ${this.tablePath} has no version ${readVersion} (newest is ${current.version}); commit on a version read from snapshot()`);
     assertWritable(current, actions);

@@ -117,7 +117,8 @@ function longBounds(column: arrow.Vector): Bounds | undefined {
 
 /**
  * Over the UTF-8 bytes in place: byte order is code-point order (what engines compare), and only the
- * two bounds are ever decoded (decoding each value took most of the archiver's stats time).
+ * two bounds are ever decoded (decoding each value took most of the archiver's stats time). Values
+ * are compared as ranges of the chunk's bytes, so no view is made per row.
  */
 function stringBounds(column: arrow.Vector): Bounds | undefined {
   let min: Uint8Array | undefined;
@@ -125,13 +126,24 @@ function stringBounds(column: arrow.Vector): Bounds | undefined {
   for (const chunk of column.data) {
     const offsets = chunk.valueOffsets as Int32Array;
     const bytes = chunk.values as Uint8Array;
+    // A sliced chunk's offsets start at its first row; its validity bitmap does not (chunk.offset).
+    const nullable = chunk.nullCount > 0;
+    let lo = -1;
+    let hi = -1;
     for (let i = 0; i < chunk.length; i++) {
-      if (!chunk.getValid(i)) continue;
-      // A sliced chunk's offsets start at its first row; its validity bitmap does not (chunk.offset).
-      const v = bytes.subarray(offsets[i]!, offsets[i + 1]!);
-      if (min === undefined || compareBytes(v, min) < 0) min = v;
-      if (max === undefined || compareBytes(v, max) > 0) max = v;
+      if (nullable && !chunk.getValid(i)) continue;
+      if (lo < 0) {
+        lo = hi = i;
+        continue;
+      }
+      if (compareRanges(bytes, offsets[i]!, offsets[i + 1]!, offsets[lo]!, offsets[lo + 1]!) < 0) lo = i;
+      else if (compareRanges(bytes, offsets[i]!, offsets[i + 1]!, offsets[hi]!, offsets[hi + 1]!) > 0) hi = i;
     }
+    if (lo < 0) continue;
+    const low = bytes.subarray(offsets[lo]!, offsets[lo + 1]!);
+    const high = bytes.subarray(offsets[hi]!, offsets[hi + 1]!);
+    if (min === undefined || compareBytes(low, min) < 0) min = low;
+    if (max === undefined || compareBytes(high, max) > 0) max = high;
   }
   if (min === undefined || max === undefined) return undefined;
   const [low, high] = [textDecoder.decode(min), textDecoder.decode(max)];
@@ -141,6 +153,16 @@ function stringBounds(column: arrow.Vector): Bounds | undefined {
 }
 
 const textDecoder = new TextDecoder();
+
+/** Byte order of bytes[aFrom, aTo) against bytes[bFrom, bTo). */
+function compareRanges(bytes: Uint8Array, aFrom: number, aTo: number, bFrom: number, bTo: number): number {
+  const n = Math.min(aTo - aFrom, bTo - bFrom);
+  for (let k = 0; k < n; k++) {
+    const d = bytes[aFrom + k]! - bytes[bFrom + k]!;
+    if (d !== 0) return d;
+  }
+  return aTo - aFrom - (bTo - bFrom);
+}
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);

@@ -1,0 +1,83 @@
+/**
+ * Under a backlog the archiver reads on while a flush is written; a flush that fails while the consumer
+ * waits on it makes the log deliver that batch again. Every offset must still land in the lake once.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeltaTable, type ConsumerOptions, EmbeddedEventLog, EventValidator, LocalObjectStore, UnavailableError, createRegistry, encodeEvent, lakeLayout, silentLogger, type ObjectStore } from '@lamina/shared';
+import { Archiver } from '../src/index.js';
+import { testConfig } from '../../test/support/test-config.js';
+
+/** The real local store, whose data-file writes fail while `failures` lasts (a store that is down). */
+function failingDataWrites(store: LocalObjectStore, state: { failures: number }): ObjectStore {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (name !== 'put' && name !== 'putIfAbsent') return typeof value === 'function' ? value.bind(target) : value;
+      return async (key: string, body: Uint8Array | string) => {
+        if (key.endsWith('.parquet') && state.failures > 0) {
+          state.failures--;
+          throw new UnavailableError(`injected: ${key} not written`);
+        }
+        return (value as (k: string, b: Uint8Array | string) => Promise<unknown>).call(target, key, body);
+      };
+    },
+  });
+}
+
+test('a backlog archived through failing flushes: every offset once', { timeout: 60_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lamina-archiver-'));
+  // No timer flush: each retry of a failed flush comes from the consumer's re-delivery (quick here), so
+  // the re-delivered batch is buffered while the failed one may still be there.
+  const config = testConfig({ partitions: 1, archiver: { flushRecords: 40, flushIntervalMs: 60_000 } });
+  const redelivered: number[] = [];
+  const log = await EmbeddedEventLog.open({
+    dir: join(dir, 'log'),
+    fsync: false,
+    retryBackoff: { initialMs: 1, maxMs: 5 },
+    onConsumerError: (_error, context) => void (context.phase === 'onBatch' && redelivered.push(context.offset ?? -1)),
+  });
+  const local = new LocalObjectStore({ root: join(dir, 'lake') });
+  const state = { failures: 0 };
+  // Batches of 20 against flushes of 40: the consumer is waiting on a flush when it fails.
+  const smallBatches = new Proxy(log, {
+    get: (target, name, receiver) => (name === 'consumer' ? (options: ConsumerOptions) => target.consumer({ ...options, maxBatchRecords: 20 }) : Reflect.get(target, name, receiver)),
+  });
+  const archiver = new Archiver({ config, log: smallBatches, store: failingDataWrites(local, state), logger: silentLogger, registry: createRegistry() });
+  try {
+    await log.ensureTopic(config.topic, config.partitions);
+    const validator = new EventValidator(config);
+    const n = 1000;
+    const events = Array.from({ length: n }, (_, i) => {
+      const r = validator.validate({ id: `e${i}`, type: 'page_view', ts: Date.UTC(2026, 10, 20, i % 24), data: { url: `/${i % 3}`, country: 'DE', userId: `u${i % 17}`, durationMs: i } });
+      return r.ok ? r.event : assert.fail('invalid test event');
+    });
+    await log.produce(config.topic, events.map((e) => ({ key: validator.keyOf(e), value: encodeEvent(e) })));
+    state.failures = 3;
+    await archiver.start();
+    // Like an operator's retry: catch-up reports a failed final flush, and the next call goes on.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await archiver.catchUp();
+        break;
+      } catch (error) {
+        if (!(error instanceof UnavailableError) || attempt > 10) throw error;
+      }
+    }
+    assert.equal(state.failures, 0, 'the injected failures happened');
+    assert.ok(redelivered.length > 0, 'a failed flush made the log deliver a batch again');
+
+    const raw = DeltaTable.open(local, lakeLayout.rawTable('page_view'));
+    const all = await raw.readAll(await raw.snapshot());
+    const offsets = Array.from({ length: all.numRows }, (_, i) => Number(all.getChild('_offset')!.get(i))).sort((a, b) => a - b);
+    assert.equal(offsets.length, n, 'as many rows as events');
+    assert.deepEqual(offsets, Array.from({ length: n }, (_, i) => i), 'each offset once');
+  } finally {
+    await archiver.stop();
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
