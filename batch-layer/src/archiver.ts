@@ -83,6 +83,10 @@ export class Archiver {
    * offset range of a data file already written.
    */
   private readonly horizons = new Map<number, number>();
+  /** Records on the log past the last delivered batch, per owned partition (0: read to its end). */
+  private readonly lags = new Map<number, number>();
+  /** The last flush was started by a full buffer: the log had more than a flush's worth waiting. */
+  private draining = false;
   private lake!: LaminaLake;
   private consumer: LogConsumer | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -141,6 +145,7 @@ export class Archiver {
           this.buffers.delete(p);
           this.positions.delete(p);
           this.horizons.delete(p);
+          this.lags.delete(p);
         }
       },
       onBatch: (batch) => this.onBatch(batch),
@@ -206,17 +211,17 @@ export class Archiver {
     this.buffered += batch.records.length;
     const last = batch.records.at(-1);
     if (last) {
+      const lag = Math.max(0, batch.highWatermark - last.offset - 1);
       this.positions.set(batch.partition, last.offset + 1);
-      this.metrics.lag.set({ partition: String(batch.partition) }, Math.max(0, batch.highWatermark - last.offset - 1));
+      this.lags.set(batch.partition, lag);
+      this.metrics.lag.set({ partition: String(batch.partition) }, lag);
     }
     // Back pressure: the consumer reads on while a full buffer is written (the Parquet upload and the
     // commits are round trips that would idle it), and waits once a second one is full. The flush in
     // flight takes only what was buffered when it began, so under a backlog each flush grows to what
     // arrived during the one before.
-    const { flushRecords } = this.options.config.archiver;
-    if (this.buffered < flushRecords) return;
-    const flushing = this.flushQueued ?? this.queueFlush();
-    if (this.buffered < 2 * flushRecords) return;
+    const flushing = this.flushIfDue();
+    if (!flushing || this.buffered < 2 * this.options.config.archiver.flushRecords) return;
     try {
       await flushing;
     } catch (error) {
@@ -232,6 +237,20 @@ export class Archiver {
     }
   }
 
+  /**
+   * The flush in flight, else a new one if the buffer is full or ends a backlog; else none (the timer
+   * flushes a trickle). The end of a backlog is archived at once, not up to flushIntervalMs later; only
+   * then, since at a trickle every fetch reads to the log's end and would make a file of its own.
+   */
+  private flushIfDue(): Promise<void> | undefined {
+    if (this.flushQueued) return this.flushQueued;
+    const full = this.buffered >= this.options.config.archiver.flushRecords;
+    const backlogEnd = this.draining && this.buffered > 0 && [...this.lags.values()].every((lag) => lag === 0);
+    if (!full && !backlogEnd) return undefined;
+    this.draining = full;
+    return this.queueFlush();
+  }
+
   /** A flush behind the consumer's back; a failure is logged and the next flush (or the timer's) retries. */
   private queueFlush(): Promise<void> {
     const flushing = this.flush();
@@ -239,7 +258,11 @@ export class Archiver {
     const done = () => {
       if (this.flushQueued === flushing) this.flushQueued = undefined;
     };
-    flushing.then(done, (error: unknown) => {
+    flushing.then(() => {
+      done();
+      // What arrived meanwhile: no batch may come to start its flush (the log's end was reached).
+      this.flushIfDue();
+    }, (error: unknown) => {
       done();
       if (!(error instanceof LogMismatchError)) this.options.logger.error({ err: error }, 'archiver: flush failed; will retry');
     });

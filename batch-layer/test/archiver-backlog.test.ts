@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DeltaTable, type ConsumerOptions, EmbeddedEventLog, EventValidator, LocalObjectStore, UnavailableError, createRegistry, encodeEvent, lakeLayout, silentLogger, type ObjectStore } from '@lamina/shared';
 import { Archiver } from '../src/index.js';
 import { testConfig } from '../../test/support/test-config.js';
+import { waitFor } from '../../test/support/log-facts.js';
 
 /** The real local store, whose data-file writes fail while `failures` lasts (a store that is down). */
 function failingDataWrites(store: LocalObjectStore, state: { failures: number }): ObjectStore {
@@ -75,6 +76,37 @@ test('a backlog archived through failing flushes: every offset once', { timeout:
     const offsets = Array.from({ length: all.numRows }, (_, i) => Number(all.getChild('_offset')!.get(i))).sort((a, b) => a - b);
     assert.equal(offsets.length, n, 'as many rows as events');
     assert.deepEqual(offsets, Array.from({ length: n }, (_, i) => i), 'each offset once');
+  } finally {
+    await archiver.stop();
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the tail of a backlog is archived at once, not at the flush timer', { timeout: 60_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lamina-archiver-'));
+  // A timer that never fires within the test: only the end of the backlog can flush the tail.
+  const config = testConfig({ partitions: 2, archiver: { flushRecords: 40, flushIntervalMs: 600_000 } });
+  const log = await EmbeddedEventLog.open({ dir: join(dir, 'log'), fsync: false });
+  const smallBatches = new Proxy(log, {
+    get: (target, name, receiver) => (name === 'consumer' ? (options: ConsumerOptions) => target.consumer({ ...options, maxBatchRecords: 30 }) : Reflect.get(target, name, receiver)),
+  });
+  const archiver = new Archiver({ config, log: smallBatches, store: new LocalObjectStore({ root: join(dir, 'lake') }), logger: silentLogger, registry: createRegistry() });
+  try {
+    await log.ensureTopic(config.topic, config.partitions);
+    const validator = new EventValidator(config);
+    const n = 1013; // not a multiple of a flush
+    const events = Array.from({ length: n }, (_, i) => {
+      const r = validator.validate({ id: `e${i}`, type: 'page_view', ts: Date.UTC(2026, 10, 20, i % 24), data: { url: `/${i % 3}`, country: 'DE', userId: `u${i % 17}`, durationMs: i } });
+      return r.ok ? r.event : assert.fail('invalid test event');
+    });
+    await log.produce(config.topic, events.map((e) => ({ key: validator.keyOf(e), value: encodeEvent(e) })));
+    await archiver.start();
+    const archived = await waitFor('every event archived', async () => {
+      const total = [...(await archiver.frontier()).values()].reduce((a, b) => a + b, 0);
+      return total === n ? total : undefined;
+    }, 20_000);
+    assert.equal(archived, n);
   } finally {
     await archiver.stop();
     await log.close();
