@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventValidator, encodeEvent, validateConfig } from '../src/index.js';
+import fc from 'fast-check';
+import { EventValidator, encodeEvent, parseTimestamp, shapeProblem, validateConfig } from '../src/index.js';
 
 const config = validateConfig({
   eventTypes: {
@@ -83,4 +84,47 @@ test('normalises what engines must see alike: defaults, nested paths, timestamps
   }
   const lone = typed.validate({ id: 'a\udc00', type: 't', ts: 0, data: {} });
   assert.ok(!lone.ok && /id: must be/.test(lone.reason));
+});
+
+test('a timestamp string means what Date.parse says, on the canonical form and near it', () => {
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+  const reference = (s: string) => (iso.test(s) && !Number.isNaN(Date.parse(s)) ? Date.parse(s) : undefined);
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  // Fields past their ranges (month 13, Feb 30, hour 24, second 60, year 0099) and a few non-digits.
+  const field = (max: number, width: number) => fc.oneof(fc.integer({ min: 0, max }).map((n) => pad(n, width)), fc.constantFrom('x'.repeat(width), ' '.repeat(width), '-'.repeat(width)));
+  const stamp = fc.tuple(field(9999, 4), field(13, 2), field(32, 2), field(25, 2), field(60, 2), field(61, 2), field(999, 3), fc.constantFrom('Z', 'z', '+01:00'), fc.constantFrom('T', 't', ' '))
+    .map(([y, mo, d, h, mi, s, ms, zone, t]) => `${y}-${mo}-${d}${t}${h}:${mi}:${s}.${ms}${zone}`);
+  fc.assert(fc.property(stamp, (s) => parseTimestamp(s) === reference(s)), { numRuns: 20_000 });
+  for (const s of ['2024-02-29T23:59:59.999Z', '2100-02-29T00:00:00.000Z', '2000-02-29T00:00:00.000Z', '2026-02-30T00:00:00.000Z', '2026-12-31T24:00:00.000Z', '0999-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z']) {
+    assert.equal(parseTimestamp(s), reference(s), s);
+  }
+  assert.equal(parseTimestamp('2026-11-20T10:00:00.000Z'), Date.UTC(2026, 10, 20, 10));
+});
+
+test('shapeProblem refuses an event exactly when it breaks a limit, and names the limit', () => {
+  // The limits, measured over the whole value by plain recursion (fast-check's values are shallow).
+  const measure = (value: unknown, depth: number, m: { longest: number; deepest: number; values: number }): void => {
+    if (typeof value === 'string') m.longest = Math.max(m.longest, value.length);
+    if (value === null || typeof value !== 'object') return;
+    m.deepest = Math.max(m.deepest, depth);
+    const keys = Object.keys(value);
+    m.values += keys.length;
+    for (const k of keys) {
+      m.longest = Math.max(m.longest, k.length);
+      measure((value as Record<string, unknown>)[k], depth + 1, m);
+    }
+  };
+  const limits = fc.record({ maxDepth: fc.integer({ min: 1, max: 5 }), maxStringLength: fc.integer({ min: 0, max: 8 }), maxValues: fc.integer({ min: 0, max: 30 }) });
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 6 }), limits, (event, l) => {
+      const m = { longest: 0, deepest: -1, values: 0 };
+      measure(event, 0, m);
+      const breaks = m.longest > l.maxStringLength || m.deepest >= l.maxDepth || m.values > l.maxValues;
+      const problem = shapeProblem(event, l);
+      return breaks ? problem !== undefined && /\(ingest\.(maxStringLength|maxDepth|maxValues)\)$/.test(problem) : problem === undefined;
+    }),
+    { numRuns: 5_000 },
+  );
+  // An index key can break the string limit: the 11th element's is "10".
+  assert.match(shapeProblem(Array.from({ length: 12 }, () => 0), { maxDepth: 3, maxStringLength: 1, maxValues: 100 })!, /a key of 2 characters/);
 });

@@ -23,9 +23,47 @@ function wellFormed(s: string): boolean {
 /** epoch ms of an accepted timestamp value, or undefined. */
 export function parseTimestamp(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) return undefined;
+  if (typeof value !== 'string') return undefined;
+  const canonical = parseCanonical(value);
+  if (canonical !== undefined) return canonical;
+  if (!ISO_DATE_TIME.test(value)) return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The number the `length` characters at `at` spell in decimal, or -1 if one is not a digit. */
+function digitsAt(s: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.sssZ` of a real date and time, read without the regular expression and
+ * Date.parse (a sixth of ingest's validation): it is the form encodeEvent writes, so nearly every
+ * message on the log has it. Anything else — another form, a date such as Feb 30 that Date.parse
+ * rolls over, a leap second, a year before 1000 — is left to the general path, so the answer is
+ * Date.parse's in every case.
+ */
+function parseCanonical(s: string): number | undefined {
+  if (s.length !== 24 || s.charCodeAt(23) !== 90 /* Z */ || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 /* T */ || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46) return undefined;
+  const year = digitsAt(s, 0, 4);
+  const month = digitsAt(s, 5, 2);
+  const day = digitsAt(s, 8, 2);
+  const hour = digitsAt(s, 11, 2);
+  const minute = digitsAt(s, 14, 2);
+  const second = digitsAt(s, 17, 2);
+  const ms = digitsAt(s, 20, 3);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return undefined;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
 /** Why a value was refused; checkValue returns it in place of the value (no result object per field). */
