@@ -13,6 +13,7 @@ export * from './config/graphql-names.js';
 export * from './events/event.js';
 export * from './events/event-validator.js';
 export * from './events/event-shape.js';
+export { isoTimestamp } from './events/iso-timestamp.js';
 export * from './events/event-schema.js';
 export * from './events/field-paths.js';
 export * from './events/ingest-token.js';

@@ -1,5 +1,5 @@
 import { GraphQLScalarType, Kind } from 'graphql';
-import { ValidationError } from '@lamina/shared';
+import { ValidationError, isoTimestamp } from '@lamina/shared';
 
 function parseInstant(value: unknown): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
@@ -13,7 +13,7 @@ function parseInstant(value: unknown): number {
 /** Instants travel as ISO strings, live as epoch milliseconds inside Lamina. */
 export const DateTime = new GraphQLScalarType({
   name: 'DateTime',
-  serialize: (value) => new Date(value as number).toISOString(),
+  serialize: (value) => isoTimestamp(value as number),
   parseValue: parseInstant,
   parseLiteral(ast) {
     if (ast.kind === Kind.STRING) return parseInstant(ast.value);

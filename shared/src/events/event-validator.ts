@@ -10,6 +10,7 @@
 import type { EventTypeConfig, FieldType, LaminaConfig } from '../config/schema.js';
 import type { LaminaEvent } from './event.js';
 import { readPath, writePath } from './field-paths.js';
+import { isoTimestamp } from './iso-timestamp.js';
 
 export type ValidationResult = { ok: true; event: LaminaEvent } | { ok: false; reason: string };
 
@@ -212,7 +213,7 @@ const decoder = new TextDecoder();
 
 /** The canonical log encoding of an accepted event (ts as ISO so other consumers read it easily). */
 export function encodeEvent(event: LaminaEvent): string {
-  const ts = new Date(event.ts).toISOString();
+  const ts = isoTimestamp(event.ts);
   return event.key === undefined
     ? JSON.stringify({ id: event.id, type: event.type, ts, data: event.data })
     : JSON.stringify({ id: event.id, type: event.type, ts, key: event.key, data: event.data });
