@@ -5,6 +5,7 @@
  * no earlier copy of it (events/duplicates.ts) was folded here or is in the generation's lake rows.
  */
 import { ViewAggregate, bucketStart, type CompiledView, type DedupWindow, type LaminaEvent, type PartitionCoverage } from '@lamina/shared';
+import { IdSet } from './id-set.js';
 import type { LakeKeys } from './lake-keys.js';
 
 export interface Deduplication {
@@ -32,7 +33,7 @@ export class PartitionState {
    * The events folded here (deduplicating): duplicateKey's identity held as type → window bucket →
    * ids, so that no key string is built per event and each one kept costs its id only.
    */
-  private readonly seen = new Map<string, Map<number, Set<string>>>();
+  private readonly seen = new Map<string, Map<number, IdSet>>();
 
   constructor(
     readonly partition: number,
@@ -64,11 +65,11 @@ export class PartitionState {
     return folded;
   }
 
-  private seenIds(type: string, bucket: number): Set<string> {
+  private seenIds(type: string, bucket: number): IdSet {
     let buckets = this.seen.get(type);
     if (!buckets) this.seen.set(type, (buckets = new Map()));
     let ids = buckets.get(bucket);
-    if (!ids) buckets.set(bucket, (ids = new Set()));
+    if (!ids) buckets.set(bucket, (ids = new IdSet()));
     return ids;
   }
 

@@ -31,6 +31,7 @@ import {
   type GenerationManifest,
   type ObjectStore,
 } from '@lamina/shared';
+import { IdSet } from './id-set.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -40,7 +41,7 @@ const TURN_MS = 10;
 const MAX_LAYERS = 8;
 
 /** One generation's keys of a date: per bucket, the ids. */
-type Layer = Map<number, Set<string>>;
+type Layer = Map<number, IdSet>;
 
 /** What a generation inherits from its predecessor: the key sets it had read, and which rows they cover. */
 interface Inherited {
@@ -169,9 +170,9 @@ export class LakeKeys {
   }
 }
 
-function idsOf(layer: Layer, bucket: number): Set<string> {
+function idsOf(layer: Layer, bucket: number): IdSet {
   let ids = layer.get(bucket);
-  if (!ids) layer.set(bucket, (ids = new Set()));
+  if (!ids) layer.set(bucket, (ids = new IdSet()));
   return ids;
 }
 

@@ -1,0 +1,15 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IdSet } from '../src/id-set.js';
+
+test('an IdSet past its part size holds every id once, finds each and lists each', () => {
+  const ids = new IdSet(4);
+  const added = Array.from({ length: 11 }, (_, i) => `id-${i}`);
+  for (const id of added) ids.add(id);
+  // Again, once the ids span three parts: an id of an earlier part is not added to the last.
+  for (const id of added) ids.add(id);
+  assert.equal(ids.size, 11);
+  for (const id of added) assert.ok(ids.has(id), id);
+  assert.ok(!ids.has('id-11'));
+  assert.deepEqual([...ids].sort(), [...added].sort());
+});
