@@ -191,5 +191,10 @@ test('mergeEncodedRuns (one sort for many stored states) equals merging them one
     const oneByOne = sketchOf(['seed']);
     for (const bytes of states) oneByOne.merge(HyperLogLog.decode(bytes));
     assert.equal(hex(viaRuns.encode()), hex(oneByOne.encode()), `${count} runs of ${size}`);
+    // Merging other runs into another sketch leaves this one as it was (the merge's buffer is reused).
+    const other = sketchOf(['other']);
+    other.mergeEncodedRuns(runsOf(range(0, count, (g) => sketchOf(range(0, size, (i) => `x${(g as number) * 40 + i}`)).encode()) as Uint8Array[]));
+    assert.equal(hex(viaRuns.encode()), hex(oneByOne.encode()), `${count} runs of ${size}, after another merge`);
+    assert.equal(viaRuns.estimate(), oneByOne.estimate());
   }
 });
