@@ -19,7 +19,8 @@ export class IdSet implements Iterable<string> {
   }
 
   add(id: string): void {
-    if (this.parts.length > 1 && this.has(id)) return;
+    // One part with room: Set.add ignores a repeat. Otherwise the id may be in a part add does not reach.
+    if ((this.parts.length > 1 || this.last.size >= this.partSize) && this.has(id)) return;
     if (this.last.size >= this.partSize) this.parts.push((this.last = new Set()));
     this.last.add(id);
   }

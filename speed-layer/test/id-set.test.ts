@@ -13,3 +13,10 @@ test('an IdSet past its part size holds every id once, finds each and lists each
   assert.ok(!ids.has('id-11'));
   assert.deepEqual([...ids].sort(), [...added].sort());
 });
+
+test('an id added again when its only part is full is not added to a new part', () => {
+  const ids = new IdSet(4);
+  for (const id of ['a', 'b', 'c', 'd', 'a']) ids.add(id);
+  assert.equal(ids.size, 4);
+  assert.deepEqual([...ids], ['a', 'b', 'c', 'd']);
+});
