@@ -25,12 +25,6 @@ export class IdSet implements Iterable<string> {
     this.last.add(id);
   }
 
-  get size(): number {
-    let size = 0;
-    for (const part of this.parts) size += part.size;
-    return size;
-  }
-
   *[Symbol.iterator](): Iterator<string> {
     for (const part of this.parts) yield* part;
   }

@@ -21,7 +21,7 @@
 
 import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
 import { LaminaError, ValidationError } from '../../errors.js';
-import { partitionForKey } from '../../partitioner.js';
+import { partitionForKeyBytes } from '../../partitioner.js';
 import type { ProduceRecord, RecordPosition } from '../../ports/event-log.js';
 import type { ResolvedKafkaOptions } from './kafka-options.js';
 import { toBuffer } from './kafka-records.js';
@@ -30,7 +30,8 @@ import { withCallDeadline } from './kafka-errors.js';
 interface PlacedRecord {
   index: number;
   partition: number;
-  key: string | null;
+  /** UTF-8, encoded once: for the partitioner, the chunk sizes and kafkajs alike. */
+  key: Buffer | null;
   value: Buffer;
   /** The positions of the call the record came from (its `index`-th). */
   into: RecordPosition[];
@@ -136,15 +137,16 @@ export class KafkaRecordProducer {
     const { key, value } = record ?? {};
     if (key !== null && typeof key !== 'string') throw new ValidationError(`produce(${topic}): record ${index} key must be a string or null`);
     if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw new ValidationError(`produce(${topic}): record ${index} value must be a Uint8Array or a string`);
+    const keyBytes = key === null ? null : Buffer.from(key, 'utf8');
     let partition: number;
-    if (key === null) {
+    if (keyBytes === null) {
       const next = this.roundRobin.get(topic) ?? 0;
       this.roundRobin.set(topic, next + 1);
       partition = next % partitionCount;
     } else {
-      partition = partitionForKey(key, partitionCount);
+      partition = partitionForKeyBytes(keyBytes, partitionCount);
     }
-    return { index, partition, key, value: toBuffer(value), into };
+    return { index, partition, key: keyBytes, value: toBuffer(value), into };
   }
 
   private async connected(): Promise<Producer> {
@@ -173,7 +175,7 @@ function chunksOf(records: PlacedRecord[], maxBytes: number): PlacedRecord[][] {
   let current: PlacedRecord[] = [];
   let bytes = 0;
   for (const record of records) {
-    const size = record.value.length + (record.key === null ? 0 : Buffer.byteLength(record.key));
+    const size = record.value.length + (record.key?.length ?? 0);
     if (current.length > 0 && bytes + size > maxBytes) {
       chunks.push(current);
       current = [];
