@@ -8,7 +8,11 @@
  *              them) and prepare runs again on the newer snapshot, after a short jittered backoff,
  *              so it can re-check its plan against what the winner committed (skip what is done,
  *              or throw a ConflictError of its own when the plan no longer holds).
- * Any other failure discards the prepared files too and is rethrown.
+ * A failed `ready` discards the files too and is rethrown. Any other failure of the commit is rethrown
+ * with the files left in place: the create-only write may have landed all the same (a request that
+ * timed out while the store was unreachable, and that the store completed once back), and then its
+ * version references them. Deleted, those events would be lost while the log says they are archived;
+ * left, a commit that did not land leaves invisible orphans for vacuum.
  */
 import { ConflictError } from '../errors.js';
 import type { Action, AddFile } from './actions.js';
@@ -17,7 +21,7 @@ import type { Snapshot } from './snapshot.js';
 
 export interface PreparedCommit<T> {
   actions: Action[];
-  /** Data files written for this attempt; removed again if the attempt does not commit. */
+  /** Data files written for this attempt; removed again if the attempt surely did not commit. */
   files: AddFile[];
   value: T;
   options?: CommitOptions;
@@ -57,13 +61,21 @@ export async function commitWithRetry<T>(
     const snapshot = await table.snapshot();
     const prepared = await prepare(snapshot, attempt);
     if (prepared === null) return { version: null, value: undefined, snapshot };
+    if (prepared.ready) {
+      try {
+        await prepared.ready;
+      } catch (error) {
+        await table.discardDataFiles(prepared.files);
+        throw error;
+      }
+    }
     try {
-      if (prepared.ready) await prepared.ready;
       const version = await table.commit(snapshot.version, prepared.actions, prepared.options);
       return { version, value: prepared.value, snapshot };
     } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
       await table.discardDataFiles(prepared.files);
-      if (!(error instanceof ConflictError) || attempt >= policy.maxAttempts) throw error;
+      if (attempt >= policy.maxAttempts) throw error;
     }
   }
 }

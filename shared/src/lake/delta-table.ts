@@ -231,18 +231,24 @@ export class DeltaTable {
 
   /**
    * Replaces the table's contents in one commit: removes every file live at readVersion, adds one file
-   * per non-empty table. On ConflictError the new files are deleted again (nothing references them).
+   * per non-empty table. The new files are deleted again when the commit surely did not land (a
+   * write failed, or ConflictError); see commitWithRetry for why other failures leave them.
    */
   async overwrite(readVersion: number, tables: arrow.Table[], options: CommitOptions & { extraActions?: Action[] } = {}): Promise<number> {
     const snap = await this.snapshot(readVersion);
     const adds: AddFile[] = [];
     try {
       for (const t of tables) if (t.numRows > 0) adds.push(await writeDataFile(this.store, snap, t));
-      const now = Date.now();
-      const actions: Action[] = [...snap.files.map((f) => removeAction(f, now)), ...adds.map((add) => ({ add })), ...(options.extraActions ?? [])];
-      return await this.commit(readVersion, actions, { operation: options.operation ?? 'WRITE', operationParameters: options.operationParameters ?? { mode: 'Overwrite' } });
     } catch (error) {
       await this.discardDataFiles(adds);
+      throw error;
+    }
+    const now = Date.now();
+    const actions: Action[] = [...snap.files.map((f) => removeAction(f, now)), ...adds.map((add) => ({ add })), ...(options.extraActions ?? [])];
+    try {
+      return await this.commit(readVersion, actions, { operation: options.operation ?? 'WRITE', operationParameters: options.operationParameters ?? { mode: 'Overwrite' } });
+    } catch (error) {
+      if (error instanceof ConflictError) await this.discardDataFiles(adds);
       throw error;
     }
   }
