@@ -82,6 +82,13 @@ if (!infra) {
       }
     });
 
+    withTopic('deleteTopic removes the topic; a missing one is a NotFoundError', async (topic) => {
+      await log.ensureTopic(topic, 2);
+      await log.deleteTopic(topic);
+      await assert.rejects(log.partitionCount(topic), NotFoundError);
+      await assert.rejects(log.deleteTopic(topic), NotFoundError);
+    });
+
     withTopic('a keyed record from a plain kafkajs producer (Java murmur2 partitioner) lands where partitionForKey predicts', async (topic) => {
       const partitions = 7;
       await log.ensureTopic(topic, partitions);
