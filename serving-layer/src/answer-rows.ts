@@ -52,11 +52,10 @@ export class AnswerRows {
    */
   async finish(view: CompiledView, batch: BatchPart, query: ViewQuery): Promise<void> {
     const groupBy = query.groupBy ?? [...view.dimensions];
-    const selected = measureIndexes(view, query);
     const slice = new TimeSlice(1);
     for (let slot = 0; slot < batch.groups.size; slot++) {
       if (slice.due()) await slice.take();
-      batchRow(view, batch, groupBy, selected, slot);
+      batchRow(batch, groupBy, slot);
     }
   }
 
@@ -97,7 +96,7 @@ export class AnswerRows {
       // Finishing a sketch (a dense HyperLogLog's estimate reads 16k registers) is not free: take turns.
       if (slice.due()) await slice.take();
       if (overlaid.has(slot)) continue;
-      results.push(batchRow(view, batch, groupBy, selected, slot));
+      results.push(batchRow(batch, groupBy, slot));
     }
     for (const group of overlay.values()) results.push(resultRow(view, groupBy, selected, group));
     return { rows: orderResults(view, query, results, orderBy, end), total: results.length };
@@ -127,10 +126,10 @@ export class AnswerRows {
       if (d >= 0) return (r) => (r < n ? groups.dim(slots[r]!, d) : (merged[r - n]!.dims[d] ?? null));
       const i = view.measures.findIndex((m) => m.name === field);
       const measure = view.measures[i]!.measure;
-      return (r) => measure.result(r < n ? groups.state(slots[r]!, i) : merged[r - n]!.states[i]);
+      return (r) => (r < n ? groups.value(slots[r]!, i) : measure.result(merged[r - n]!.states[i]));
     };
     const rows = orderIndexes(view, query, n + merged.length, column, orderBy, end).map((r) =>
-      r < n ? batchRow(view, batch, groupBy, selected, slots[r]!) : resultRow(view, groupBy, selected, merged[r - n]!),
+      r < n ? batchRow(batch, groupBy, slots[r]!) : resultRow(view, groupBy, selected, merged[r - n]!),
     );
     return { rows, total: n + merged.length };
   }
@@ -176,8 +175,8 @@ export class AnswerRows {
 }
 
 /** A batch group's answer row, made once per batch part. */
-function batchRow(view: CompiledView, batch: BatchPart, groupBy: readonly string[], selected: readonly number[], slot: number): ResultRow {
-  return (batch.results[slot] ??= resultRow(view, groupBy, selected, batch.groups.row(slot)));
+function batchRow(batch: BatchPart, groupBy: readonly string[], slot: number): ResultRow {
+  return (batch.results[slot] ??= batch.groups.result(slot, groupBy));
 }
 
 /** The order reads a sketch measure (distinct, quantile). */

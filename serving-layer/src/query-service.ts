@@ -307,8 +307,7 @@ export class QueryService {
     const table = this.grainOf(view, generation, query);
     if (!table) return Promise.resolve({ groups: ScannedGroups.empty(view), rowsScanned: 0, results: [] });
     const selected = measureIndexes(view, query);
-    const sketches = selected.filter((i) => view.measures[i]!.measure.kind === 'distinct' || view.measures[i]!.measure.kind === 'quantile').length;
-    return this.batchParts.get(this.partKey(table, query), selected.length, sketches, async () => {
+    return this.batchParts.get(this.partKey(table, query), selected.length, async () => {
       const chunks = await this.generations.chunksOf(view, table, query.from, query.to);
       const scan = await scanChunks(view, query, chunks, this.dictionaries);
       this.metrics.scanned.inc({ grain: table.granularity }, scan.rowsScanned);

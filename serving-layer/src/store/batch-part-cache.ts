@@ -15,10 +15,9 @@ export interface BatchPart {
   results: (ResultRow | undefined)[];
 }
 
-/** Per group: its columns' entries and its result row once computed; sketches about 1 KB each. */
+/** Per group: its columns' entries and its result row once computed (the sketches' bytes are counted as they are). */
 const GROUP_BYTES = 400;
 const STATE_BYTES = 48;
-const SKETCH_BYTES = 1024;
 
 export class BatchPartCache {
   private readonly entries: ByteLru<Promise<BatchPart>>;
@@ -27,14 +26,13 @@ export class BatchPartCache {
     this.entries = new ByteLru(maxEntries, maxBytes);
   }
 
-  /** `sketches`: how many of the part's measures are sketches (they dominate its size). */
-  get(key: string, measures: number, sketches: number, compute: () => Promise<Omit<BatchPart, 'results'>>): Promise<BatchPart> {
+  get(key: string, measures: number, compute: () => Promise<Omit<BatchPart, 'results'>>): Promise<BatchPart> {
     const hit = this.entries.get(key);
     if (hit) return hit;
     const part = compute().then((p) => ({ ...p, results: new Array<ResultRow | undefined>(p.groups.size) }));
     this.entries.set(key, part, 0);
     part.then(
-      (p) => this.entries.resize(key, p.groups.size * (GROUP_BYTES + STATE_BYTES * measures + SKETCH_BYTES * sketches)),
+      (p) => this.entries.resize(key, p.groups.size * (GROUP_BYTES + STATE_BYTES * measures) + p.groups.sketchBytes),
       () => this.entries.delete(key),
     );
     return part;

@@ -4,14 +4,16 @@
  * the measures it selects — straight from the stored columns, with no object and no string per row.
  * A group is a slot found by a number (the bucket's ordinal and the mixed-radix number of its
  * dimension ids), in a dense table when the range's (bucket, combination) numbers are few; plain
- * measures add into typed columns, sketches merge their stored bytes once per group at the end. The
+ * measures add into typed columns, sketches merge their stored bytes once per group at the end, into
+ * one buffer per measure (SketchColumn: no state object per group). The
  * groups stay column-wise (ScannedGroups): a row or key is made only for a group asked for. It takes
  * a turn of the event loop every few milliseconds (TimeSlice), so ingest and /healthz never wait
  * behind a scan.
  */
-import { dimensionMatcher, measureIndexes, planQuery, zonedBucketStart, type CompiledView, type EncodedRuns, type ViewQuery, TimeSlice } from '@lamina/shared';
+import { dimensionMatcher, isSketchMeasure, measureIndexes, planQuery, zonedBucketStart, type CompiledView, type EncodedRuns, type ViewQuery, TimeSlice } from '@lamina/shared';
 import type { Dictionaries, DimensionDictionary } from './dimension-dictionary.js';
 import { ScannedGroups, comboOf, parseGroupId, type StateColumns } from './scanned-groups.js';
+import { SketchColumn } from './sketch-column.js';
 import type { ViewChunk } from './view-chunk.js';
 
 /** Past this many dimension combinations, group slots are found by string keys (still one per group, not per row). */
@@ -70,11 +72,6 @@ export interface ScanResult {
   rowsScanned: number;
 }
 
-/** Mergeable sketch states (HyperLogLog, DDSketch) as the scan sees them. */
-interface EncodedMerge {
-  mergeEncodedRuns(runs: EncodedRuns): void;
-}
-
 /**
  * The stored states of one sketch measure that each group slot merges, as (chunk, row) pairs in a
  * list per slot (typed arrays, no object per row): merged once per group at the end, so a state is
@@ -118,11 +115,12 @@ class SketchRuns implements EncodedRuns {
     this.head[slot] = n;
   }
 
-  mergeInto(state: EncodedMerge, slot: number): void {
+  /** Appends slot's merged state to `column`. */
+  mergeInto(column: SketchColumn, slot: number): void {
     this.current.length = 0;
     for (let n = slot < this.head.length ? this.head[slot]! : -1; n !== -1; n = this.next[n]!) this.current.push(n);
     this.length = this.current.length;
-    if (this.length > 0) state.mergeEncodedRuns(this);
+    column.append(this);
   }
 
   private column(k: number): Extract<ViewChunk['measures'][number], { kind: 'bytes' }> {
@@ -148,7 +146,7 @@ class Accumulators implements StateColumns {
   readonly numbers: (Float64Array | undefined)[];
   readonly counts: (Float64Array | undefined)[];
   /** The sketch states, merged per slot once the rows are scanned (mergeSketches). */
-  readonly sketches: (unknown[] | undefined)[];
+  readonly sketches: (SketchColumn | undefined)[];
   /** Where each slot's sketch states are (chunk, row), until merged: dropped then, with the chunks. */
   runs: (SketchRuns | undefined)[];
 
@@ -163,10 +161,11 @@ class Accumulators implements StateColumns {
     this.sketches = new Array(n);
     this.runs = new Array(n);
     for (const i of selected) {
-      const kind = view.measures[i]!.measure.kind;
-      if (kind === 'distinct' || kind === 'quantile') {
+      const { measure } = view.measures[i]!;
+      const kind = measure.kind;
+      if (isSketchMeasure(measure)) {
         this.runs[i] = new SketchRuns(chunks, i);
-        this.sketches[i] = [];
+        this.sketches[i] = new SketchColumn(measure);
       }
       else {
         this.numbers[i] = this.column(kind === 'min' || kind === 'max' ? Number.NaN : 0);
@@ -199,17 +198,14 @@ class Accumulators implements StateColumns {
   /** Merges slot g's sketch states (each costs as much as hundreds of rows). */
   mergeSketches(g: number): void {
     for (const i of this.selected) {
-      const runs = this.runs[i];
-      if (!runs) continue;
-      const state = this.view.measures[i]!.measure.identity() as EncodedMerge;
-      runs.mergeInto(state, g);
-      this.sketches[i]![g] = state;
+      this.runs[i]?.mergeInto(this.sketches[i]!, g);
     }
   }
 
   /** Once every slot is merged: the chunks the runs point into are no longer held. */
   releaseRuns(): void {
     this.runs = [];
+    for (const column of this.sketches) column?.seal();
   }
 }
 

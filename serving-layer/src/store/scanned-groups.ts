@@ -1,11 +1,12 @@
 /**
  * The groups of a scanned batch part, column-wise: per group slot its bucket, the number of its
- * dimension combination and its measures' merged states in typed columns (sketches as merged
- * states). A group's row (GroupRow) or key is made when asked for, not per group per scan: a top 10
- * of twelve thousand groups is ordered from the columns and makes ten rows.
+ * dimension combination and its measures' merged states in typed columns (sketches encoded, in a
+ * SketchColumn). A group's row (ResultRow, GroupRow) or key is made when asked for, not per group per
+ * scan: a top 10 of twelve thousand groups is ordered from the columns and makes ten rows.
  */
-import type { AvgState, CompiledView, GroupRow } from '@lamina/shared';
+import type { AvgState, CompiledView, GroupRow, ResultRow } from '@lamina/shared';
 import type { DimensionDictionary } from './dimension-dictionary.js';
+import type { SketchColumn } from './sketch-column.js';
 
 /** The key of a group of the answer: its bucket and the ids of its grouped dimension values. */
 export function groupId(bucket: number, ids: readonly number[]): string {
@@ -37,8 +38,8 @@ export interface StateColumns {
   numbers: readonly (Float64Array | undefined)[];
   /** avg: the count. */
   counts: readonly (Float64Array | undefined)[];
-  /** distinct, quantile: the merged sketch state. */
-  sketches: readonly (unknown[] | undefined)[];
+  /** distinct, quantile: the merged states, encoded. */
+  sketches: readonly (SketchColumn | undefined)[];
 }
 
 export class ScannedGroups {
@@ -74,15 +75,37 @@ export class ScannedGroups {
     return this.dicts[g]!.valueOf((combo % this.radices[g]!) - 1);
   }
 
-  /** Measure i's merged state in group `slot`, as GroupRow holds it. */
+  /** Bytes of the sketch columns (the rest is a few numbers per group). */
+  get sketchBytes(): number {
+    let bytes = 0;
+    for (const column of this.states.sketches) bytes += column?.byteLength ?? 0;
+    return bytes;
+  }
+
+  /** Measure i's merged state in group `slot`, as GroupRow holds it (a sketch: decoded anew, the caller's). */
   state(slot: number, i: number): unknown {
     const sketch = this.states.sketches[i];
-    if (sketch) return sketch[slot];
+    if (sketch) return sketch.state(slot);
     const value = this.states.numbers[i]![slot]!;
     const kind = this.view.measures[i]!.measure.kind;
     if (kind === 'avg') return { sum: value, count: this.states.counts[i]![slot]! } satisfies AvgState;
     if (kind === 'min' || kind === 'max') return value === value ? value : null;
     return value;
+  }
+
+  /** Measure i's result in group `slot`: result(state(slot, i)), with no sketch state made. */
+  value(slot: number, i: number): number | null {
+    const sketch = this.states.sketches[i];
+    return sketch ? sketch.result(slot) : this.view.measures[i]!.measure.result(this.state(slot, i));
+  }
+
+  /** Group `slot`'s answer row (resultRow of row(slot)), `groupBy` in the scan's order. */
+  result(slot: number, groupBy: readonly string[]): ResultRow {
+    const dims: Record<string, string | null> = {};
+    for (let g = 0; g < groupBy.length; g++) dims[groupBy[g]!] = this.dim(slot, g);
+    const values: Record<string, number | null> = {};
+    for (const i of this.selected) values[this.view.measures[i]!.name] = this.value(slot, i);
+    return { bucket: this.bucket(slot), dims, values };
   }
 
   private ids(slot: number): number[] {

@@ -78,6 +78,30 @@ export class ByteWriter {
     this.length += n;
   }
 
+  /** 3 bytes big-endian of a non-negative integer below 2^24. */
+  uint24BE(x: number): void {
+    this.reserve(3);
+    this.buf[this.length] = x >>> 16;
+    this.buf[this.length + 1] = (x >>> 8) & 255;
+    this.buf[this.length + 2] = x & 255;
+    this.length += 3;
+  }
+
+  /** Appends bytes[start..end). */
+  bytes(bytes: Uint8Array, start = 0, end = bytes.length): void {
+    this.reserve(end - start);
+    this.buf.set(bytes.subarray(start, end), this.length);
+    this.length += end - start;
+  }
+
+  /**
+   * The bytes written so far, in place (no copy): valid until the next write, which may move them.
+   * What a reader of many states written back to back (a scan's merged sketches) indexes into.
+   */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+
   f64(x: number): void {
     this.reserve(8);
     this.view.setFloat64(this.length, x, true);

@@ -91,10 +91,7 @@ export class DDSketch {
     for (let o = start + 1; o + ENTRY_BYTES <= end; o += ENTRY_BYTES) {
       const store = bytes[o]!;
       const key = ((bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!) - DDSKETCH_KEY_OFFSET;
-      // 8 bytes big-endian, below 2^53: high and low 32-bit words.
-      const high = ((bytes[o + 4]! << 24) | (bytes[o + 5]! << 16) | (bytes[o + 6]! << 8) | bytes[o + 7]!) >>> 0;
-      const low = ((bytes[o + 8]! << 24) | (bytes[o + 9]! << 16) | (bytes[o + 10]! << 8) | bytes[o + 11]!) >>> 0;
-      const n = high * 4294967296 + low;
+      const n = countAt(bytes, o + 4);
       if (store === Store.Positive) this.positive.add(key, n);
       else if (store === Store.Negative) this.negative.add(key, n);
       else this.zeroCount += n;
@@ -185,5 +182,118 @@ export class DDSketch {
     if (!Number.isSafeInteger(count)) throw r.fail('total count exceeds 2^53');
     sketch.count = count;
     return sketch;
+  }
+}
+
+/**
+ * Bin counts by key - min of the negative and the positive store, reused by writeMergedRuns (left
+ * zeroed). Keys of finite doubles span about 70,000 bins (-34,656 to 35,488), so at most 560 KB each.
+ */
+let negativeScratch = new Float64Array(1024);
+let positiveScratch = new Float64Array(1024);
+
+/** 8 bytes big-endian (below 2^53) at byte o. */
+function countAt(bytes: Uint8Array, o: number): number {
+  const high = ((bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!) >>> 0;
+  const low = ((bytes[o + 4]! << 24) | (bytes[o + 5]! << 16) | (bytes[o + 6]! << 8) | bytes[o + 7]!) >>> 0;
+  return high * 4294967296 + low;
+}
+
+function writeEntry(out: ByteWriter, store: Store, key: number, count: number): void {
+  out.byte(store);
+  out.uint24BE(key + DDSKETCH_KEY_OFFSET);
+  out.uintBE(count, 8);
+}
+
+/** Writes the non-zero counts[0..range) as entries of `store` (key = i + min) and zeroes them. */
+function drainScratch(out: ByteWriter, store: Store, counts: Float64Array, min: number, range: number): void {
+  for (let i = 0; i < range; i++) {
+    if (counts[i] === 0) continue;
+    writeEntry(out, store, i + min, counts[i]!);
+    counts[i] = 0;
+  }
+}
+
+/**
+ * The encoding of the merge of `runs` — what `encode()` of a DDSketch that merged them gives —
+ * written to `out` with no sketch made (see HyperLogLog's writeMergedRuns for why). One run is
+ * copied as it is (stored states are canonical).
+ */
+export function writeMergedRuns(runs: EncodedRuns, out: ByteWriter): void {
+  if (runs.length === 1) {
+    out.bytes(runs.bytes(0), runs.start(0), runs.end(0));
+    return;
+  }
+  let negativeMin = Infinity;
+  let negativeMax = -Infinity;
+  let positiveMin = Infinity;
+  let positiveMax = -Infinity;
+  for (let k = 0; k < runs.length; k++) {
+    const bytes = runs.bytes(k);
+    for (let o = runs.start(k) + 1, end = runs.end(k); o + ENTRY_BYTES <= end; o += ENTRY_BYTES) {
+      const key = keyAt(bytes, o);
+      if (bytes[o] === Store.Negative) {
+        if (key < negativeMin) negativeMin = key;
+        if (key > negativeMax) negativeMax = key;
+      } else if (bytes[o] === Store.Positive) {
+        if (key < positiveMin) positiveMin = key;
+        if (key > positiveMax) positiveMax = key;
+      }
+    }
+  }
+  const negativeRange = Math.max(0, negativeMax - negativeMin + 1);
+  const positiveRange = Math.max(0, positiveMax - positiveMin + 1);
+  if (negativeRange > negativeScratch.length) negativeScratch = new Float64Array(Math.max(negativeRange, 2 * negativeScratch.length));
+  if (positiveRange > positiveScratch.length) positiveScratch = new Float64Array(Math.max(positiveRange, 2 * positiveScratch.length));
+  let zero = 0;
+  for (let k = 0; k < runs.length; k++) {
+    const bytes = runs.bytes(k);
+    for (let o = runs.start(k) + 1, end = runs.end(k); o + ENTRY_BYTES <= end; o += ENTRY_BYTES) {
+      const n = countAt(bytes, o + 4);
+      if (bytes[o] === Store.Negative) negativeScratch[keyAt(bytes, o) - negativeMin]! += n;
+      else if (bytes[o] === Store.Positive) positiveScratch[keyAt(bytes, o) - positiveMin]! += n;
+      else zero += n;
+    }
+  }
+  out.byte(FORMAT.ddsketch);
+  drainScratch(out, Store.Negative, negativeScratch, negativeMin, negativeRange);
+  if (zero > 0) writeEntry(out, Store.Zero, 0, zero);
+  drainScratch(out, Store.Positive, positiveScratch, positiveMin, positiveRange);
+}
+
+/** `quantile(q)` of the sketch encoded at bytes[start..end) (format byte included), read in place. */
+export function quantileOfEncoded(bytes: Uint8Array, start: number, end: number, q: number): number | null {
+  // Entries sort by (store, key): the negative ones, then the zero bin, then the positive ones.
+  let negativeCount = 0;
+  let zeroCount = 0;
+  let count = 0;
+  let positiveFrom = end;
+  for (let o = start + 1; o + ENTRY_BYTES <= end; o += ENTRY_BYTES) {
+    const n = countAt(bytes, o + 4);
+    const store = bytes[o]!;
+    if (store === Store.Negative) negativeCount += n;
+    else if (store === Store.Zero) zeroCount += n;
+    else if (positiveFrom === end) positiveFrom = o;
+    count += n;
+  }
+  if (count === 0) return null;
+  let rank = Math.floor(q * (count - 1));
+  if (rank < negativeCount) {
+    // Ascending values are descending magnitudes: the negative entries from the last.
+    let seen = 0;
+    let o = start + 1 + ENTRY_BYTES * (Math.floor((end - start - 1) / ENTRY_BYTES) - 1);
+    while (bytes[o] !== Store.Negative) o -= ENTRY_BYTES;
+    for (; ; o -= ENTRY_BYTES) {
+      seen += countAt(bytes, o + 4);
+      if (seen > rank || o - ENTRY_BYTES < start + 1) return -representative(keyAt(bytes, o));
+    }
+  }
+  rank -= negativeCount;
+  if (rank < zeroCount) return 0;
+  rank -= zeroCount;
+  let seen = 0;
+  for (let o = positiveFrom; ; o += ENTRY_BYTES) {
+    seen += countAt(bytes, o + 4);
+    if (seen > rank || o + 2 * ENTRY_BYTES > end) return representative(keyAt(bytes, o));
   }
 }

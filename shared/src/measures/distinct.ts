@@ -2,10 +2,10 @@
  * distinct: approximate count of distinct values with the portable MD5 HyperLogLog (hyperloglog.ts).
  * null/undefined are not values and are skipped.
  */
-import type { Measure } from './measure.js';
-import { HyperLogLog } from './hyperloglog.js';
+import type { SketchMeasure } from './measure.js';
+import { HyperLogLog, estimateOfEncoded, writeMergedRuns } from './hyperloglog.js';
 
-export const distinctMeasure: Measure<HyperLogLog> = {
+export const distinctMeasure: SketchMeasure<HyperLogLog> = {
   kind: 'distinct',
   identity: () => new HyperLogLog(),
   add(state, value) {
@@ -23,4 +23,6 @@ export const distinctMeasure: Measure<HyperLogLog> = {
   result: (state) => state.cardinality(),
   encode: (state) => state.encode(),
   decode: (bytes) => HyperLogLog.decode(bytes),
+  writeMergedRuns,
+  resultOfEncoded: (bytes, start, end) => Math.round(estimateOfEncoded(bytes, start, end)),
 };

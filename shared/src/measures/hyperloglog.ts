@@ -19,7 +19,7 @@
  * small groups of a view; adds and merges append, sorting waits) and a Uint8Array past
  * MEMORY_SPARSE_MAX; that choice never shows in the encoding.
  */
-import { ByteReader, FORMAT } from './bytes.js';
+import { ByteReader, FORMAT, type ByteWriter } from './bytes.js';
 import { canonicalText } from './canonical-value.js';
 import type { EncodedRuns } from './encoded-runs.js';
 import { md5Prefix } from './md5-prefix.js';
@@ -42,6 +42,8 @@ const RUNS_SPARSE_MAX = 4 * MEMORY_SPARSE_MAX;
  */
 const runsScratch = new Uint32Array(RUNS_SPARSE_MAX);
 const histogramScratch = new Float64Array(HLL_MAX_RANK + 1);
+/** Registers of a merge too big for runsScratch (writeMergedRuns). */
+const denseScratch = new Uint8Array(HLL_REGISTERS);
 
 /** (register, rank) of a value, or undefined for a missing value. */
 export function hllPosition(value: unknown): { register: number; rank: number } | undefined {
@@ -336,10 +338,7 @@ export class HyperLogLog {
       hist[0] = m - this.length;
       for (let i = 0; i < this.length; i++) hist[this.entryAt(i) & 63]!++;
     }
-    let z = m * tau(1 - hist[HLL_MAX_RANK]! / m);
-    for (let k = Q; k >= 1; k--) z = 0.5 * (z + hist[k]!);
-    z += m * sigma(hist[0]! / m);
-    return (m * m) / (2 * Math.LN2) / z;
+    return estimateOfHistogram(hist);
   }
 
   /** The estimate rounded to an integer (0 for an empty sketch). */
@@ -384,6 +383,65 @@ export class HyperLogLog {
     }
     return hll;
   }
+}
+
+/**
+ * The encoding of the register-wise max of `runs` — what `encode()` of a HyperLogLog that merged them
+ * gives — written to `out` with no sketch made: a scan merges one per group of an answer, and the
+ * states it made were most of a large answer's garbage (and of the collector pauses /healthz felt).
+ * Stored runs are canonical (ascending, one entry per register), so one run is copied as it is.
+ */
+export function writeMergedRuns(runs: EncodedRuns, out: ByteWriter): void {
+  if (runs.length === 1) {
+    out.bytes(runs.bytes(0), runs.start(0), runs.end(0));
+    return;
+  }
+  let total = 0;
+  for (let k = 0; k < runs.length; k++) total += Math.floor((runs.end(k) - runs.start(k) - 1) / 3);
+  out.byte(FORMAT.hyperloglog);
+  if (total <= RUNS_SPARSE_MAX) {
+    const e = runsScratch;
+    let at = 0;
+    for (let k = 0; k < runs.length; k++) {
+      const bytes = runs.bytes(k);
+      for (let o = runs.start(k) + 1, end = runs.end(k); o + 3 <= end; o += 3) e[at++] = (bytes[o]! << 16) | (bytes[o + 1]! << 8) | bytes[o + 2]!;
+    }
+    const sorted = e.subarray(0, at).sort();
+    // Ascending (register << 6 | rank): a register's highest rank is the last of its entries.
+    for (let i = 0; i < at; i++) {
+      const v = sorted[i]!;
+      if (i + 1 === at || sorted[i + 1]! >>> 6 !== v >>> 6) out.uint24BE(v);
+    }
+    return;
+  }
+  const dense = denseScratch.fill(0);
+  for (let k = 0; k < runs.length; k++) {
+    const bytes = runs.bytes(k);
+    for (let o = runs.start(k) + 1, end = runs.end(k); o + 3 <= end; o += 3) {
+      const register = (bytes[o]! << 10) | (bytes[o + 1]! << 2) | (bytes[o + 2]! >>> 6);
+      const rank = bytes[o + 2]! & 63;
+      if (rank > dense[register]!) dense[register] = rank;
+    }
+  }
+  for (let i = 0; i < HLL_REGISTERS; i++) if (dense[i] !== 0) out.uint24BE((i << 6) | dense[i]!);
+}
+
+/** `estimate()` of the sketch encoded at bytes[start..end) (format byte included), read in place. */
+export function estimateOfEncoded(bytes: Uint8Array, start: number, end: number): number {
+  const hist = histogramScratch.fill(0);
+  let set = 0;
+  for (let o = start + 1; o + 3 <= end; o += 3, set++) hist[bytes[o + 2]! & 63]!++;
+  hist[0] = HLL_REGISTERS - set;
+  return estimateOfHistogram(hist);
+}
+
+/** Ertl's improved raw estimator over the histogram of register values (hist[r]: registers of rank r). */
+function estimateOfHistogram(hist: Float64Array): number {
+  const m = HLL_REGISTERS;
+  let z = m * tau(1 - hist[HLL_MAX_RANK]! / m);
+  for (let k = Q; k >= 1; k--) z = 0.5 * (z + hist[k]!);
+  z += m * sigma(hist[0]! / m);
+  return (m * m) / (2 * Math.LN2) / z;
 }
 
 /** sigma(x) = x + sum_{k>=1} x^(2^k) 2^(k-1), Ertl's small-range correction. */

@@ -15,7 +15,7 @@ export { HyperLogLog, HLL_PRECISION, HLL_REGISTERS, HLL_MAX_RANK, hllPosition } 
 export { DDSketch, DDSKETCH_KEY_OFFSET } from './ddsketch.js';
 export * from './ddsketch-bounds.js';
 export { canonicalText } from './canonical-value.js';
-export { FORMAT as MEASURE_FORMAT } from './bytes.js';
+export { FORMAT as MEASURE_FORMAT, ByteWriter } from './bytes.js';
 
 /** The measure for a declared spec (the field is the caller's business: it extracts the values). */
 export function measureFor(spec: MeasureSpec): Measure {

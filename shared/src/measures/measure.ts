@@ -1,3 +1,6 @@
+import type { ByteWriter } from './bytes.js';
+import type { EncodedRuns } from './encoded-runs.js';
+
 /**
  * A measure is a commutative monoid over event values: an identity, `add` (one value, used by the
  * speed layer), `addColumn` (many values, used by the batch layer) and `merge`. States are mutable
@@ -19,6 +22,22 @@ export interface Measure<S = unknown> {
   /** A canonical, compact byte form for the lake and the wire. */
   encode(state: S): Uint8Array;
   decode(bytes: Uint8Array): S;
+}
+
+/**
+ * distinct and quantile: states a view stores as bytes, which a scan merges where they lie. These two
+ * give an answer's numbers with no state per group: the merge written encoded, and the result read
+ * from an encoding.
+ */
+export interface SketchMeasure<S = unknown> extends Measure<S> {
+  /** Writes `encode` of the merge of `runs` (stored states) to `out`; no state is made. */
+  writeMergedRuns(runs: EncodedRuns, out: ByteWriter): void;
+  /** `result(decode(bytes[start..end)))`, read in place. */
+  resultOfEncoded(bytes: Uint8Array, start: number, end: number): number | null;
+}
+
+export function isSketchMeasure(measure: Measure): measure is SketchMeasure {
+  return 'writeMergedRuns' in measure;
 }
 
 /** Which field a measure reads and how it is parameterised, as declared in the project config. */

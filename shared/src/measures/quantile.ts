@@ -3,12 +3,12 @@
  * States do not depend on q, so views asking for different quantiles of one field share bytes.
  * Values are read like the arithmetic measures (see numericValue): missing and non-finite skipped.
  */
-import type { Measure } from './measure.js';
-import { DDSketch } from './ddsketch.js';
+import type { SketchMeasure } from './measure.js';
+import { DDSketch, quantileOfEncoded, writeMergedRuns } from './ddsketch.js';
 import { numericValue } from './scalar.js';
 import { ConfigError } from '../errors.js';
 
-export function quantileMeasure(q: number): Measure<DDSketch> {
+export function quantileMeasure(q: number): SketchMeasure<DDSketch> {
   if (!(q >= 0 && q <= 1)) {
     throw new ConfigError(`quantile measure: q must be a number in [0, 1] (e.g. 0.95 for p95), got ${q}`);
   }
@@ -34,5 +34,7 @@ export function quantileMeasure(q: number): Measure<DDSketch> {
     result: (state) => state.quantile(q),
     encode: (state) => state.encode(),
     decode: (bytes) => DDSketch.decode(bytes),
+    writeMergedRuns,
+    resultOfEncoded: (bytes, start, end) => quantileOfEncoded(bytes, start, end, q),
   };
 }
