@@ -12,11 +12,20 @@ export interface LoadResult {
   p99: number;
   /** Requests that failed: transport errors, timeouts, non-2xx, or an answer with GraphQL errors. */
   failed: number;
+  /** Why, by kind: the GraphQL error codes of failed answers, and transport errors, timeouts and non-2xx answers. */
+  failures: Record<string, number>;
   ok: number;
   seconds: number;
 }
 
 export async function load(url: string, body: string, options: { connections: number; seconds: number; graphql?: boolean }): Promise<LoadResult> {
+  const failures: Record<string, number> = {};
+  const verifyBody = (text: string): boolean => {
+    if (!text.includes('"errors"')) return true;
+    const code = /"code":"([A-Z_]+)"/.exec(text)?.[1] ?? 'no code';
+    failures[code] = (failures[code] ?? 0) + 1;
+    return false;
+  };
   const result = await autocannon({
     url,
     method: 'POST',
@@ -25,10 +34,11 @@ export async function load(url: string, body: string, options: { connections: nu
     connections: options.connections,
     duration: options.seconds,
     timeout: 30,
-    ...(options.graphql === false ? {} : { verifyBody: (text) => !String(text).includes('"errors"') }),
+    ...(options.graphql === false ? {} : { verifyBody: (text) => verifyBody(String(text)) }),
   });
   const failed = result.errors + result.timeouts + result.non2xx + result.mismatches;
-  return { reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failed, ok: result['2xx'] - result.mismatches, seconds: result.duration };
+  for (const [kind, n] of [['transport error', result.errors], ['timeout', result.timeouts], ['non-2xx', result.non2xx]] as const) if (n > 0) failures[kind] = n;
+  return { reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failed, failures, ok: result['2xx'] - result.mismatches, seconds: result.duration };
 }
 
 export async function graphqlRequest(base: string, query: string): Promise<{ data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] }> {

@@ -273,7 +273,7 @@ function report(results: SizeResult[], settings: Settings): string {
   const ms = (x: number) => `${Math.round(x)} ms`;
   const rps = (x: number) => x.toLocaleString('en', { maximumFractionDigits: x < 10 ? 1 : 0 });
   const pair = (r: LoadResult) => `${ms(r.p50)} / ${ms(r.p99)}`;
-  const failed = (r: LoadResult) => (r.failed > 0 ? ` (**${r.failed} failed**)` : '');
+  const failed = (r: LoadResult) => (r.failed > 0 ? ` (**${r.failed} failed**: ${Object.entries(r.failures).map(([why, n]) => `${n} ${why}`).join(', ')})` : '');
   const lines = [
     '## Serving layer (`npm run bench -- serving`)',
     '',

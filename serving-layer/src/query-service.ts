@@ -309,7 +309,7 @@ export class QueryService {
     const selected = measureIndexes(view, query);
     return this.batchParts.get(this.partKey(table, query), selected.length, async () => {
       const chunks = await this.generations.chunksOf(view, table, query.from, query.to);
-      const scan = await scanChunks(view, query, chunks, this.dictionaries);
+      const scan = await scanChunks(view, query, chunks, this.dictionaries, { keep: this.cachedAnswers > 0 });
       this.metrics.scanned.inc({ grain: table.granularity }, scan.rowsScanned);
       return scan;
     });
@@ -331,7 +331,7 @@ export class QueryService {
     const missing = new Set([...only].filter((k) => !known.has(k)));
     if (missing.size > 0) {
       const chunks = await this.generations.chunksOf(view, table, query.from, query.to);
-      const scan = await scanChunks(view, query, chunks, this.dictionaries, missing);
+      const scan = await scanChunks(view, query, chunks, this.dictionaries, { only: missing });
       this.metrics.scanned.inc({ grain: table.granularity }, scan.rowsScanned);
       for (const k of missing) known.set(k, scan.groups.get(k) ?? null);
     }

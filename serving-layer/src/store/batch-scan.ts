@@ -5,7 +5,8 @@
  * A group is a slot found by a number (the bucket's ordinal and the mixed-radix number of its
  * dimension ids), in a dense table when the range's (bucket, combination) numbers are few; plain
  * measures add into typed columns, sketches merge their stored bytes once per group at the end, into
- * one buffer per measure (SketchColumn: no state object per group). The
+ * one buffer per measure, or when asked for a part of one answer (SketchColumn: no state object per
+ * group). The
  * groups stay column-wise (ScannedGroups): a row or key is made only for a group asked for. It takes
  * a turn of the event loop every few milliseconds (TimeSlice), so ingest and /healthz never wait
  * behind a scan.
@@ -13,7 +14,7 @@
 import { dimensionMatcher, isSketchMeasure, measureIndexes, planQuery, zonedBucketStart, type CompiledView, type EncodedRuns, type ViewQuery, TimeSlice } from '@lamina/shared';
 import type { Dictionaries, DimensionDictionary } from './dimension-dictionary.js';
 import { ScannedGroups, comboOf, parseGroupId, type StateColumns } from './scanned-groups.js';
-import { SketchColumn } from './sketch-column.js';
+import { MergedOnAsk, StoredSketches, type RunsBySlot, type SketchColumn } from './sketch-column.js';
 import type { ViewChunk } from './view-chunk.js';
 
 /** Past this many dimension combinations, group slots are found by string keys (still one per group, not per row). */
@@ -77,7 +78,7 @@ export interface ScanResult {
  * list per slot (typed arrays, no object per row): merged once per group at the end, so a state is
  * sized once for all its rows instead of growing row by row.
  */
-class SketchRuns implements EncodedRuns {
+class SketchRuns implements EncodedRuns, RunsBySlot {
   private head = new Int32Array(256).fill(-1);
   private next = new Int32Array(1024);
   private chunkOf = new Int32Array(1024);
@@ -115,12 +116,11 @@ class SketchRuns implements EncodedRuns {
     this.head[slot] = n;
   }
 
-  /** Appends slot's merged state to `column`. */
-  mergeInto(column: SketchColumn, slot: number): void {
+  select(slot: number): EncodedRuns {
     this.current.length = 0;
     for (let n = slot < this.head.length ? this.head[slot]! : -1; n !== -1; n = this.next[n]!) this.current.push(n);
     this.length = this.current.length;
-    column.append(this);
+    return this;
   }
 
   private column(k: number): Extract<ViewChunk['measures'][number], { kind: 'bytes' }> {
@@ -145,8 +145,9 @@ class Accumulators implements StateColumns {
   private capacity = 256;
   readonly numbers: (Float64Array | undefined)[];
   readonly counts: (Float64Array | undefined)[];
-  /** The sketch states, merged per slot once the rows are scanned (mergeSketches). */
+  /** The sketch states: merged per slot once the rows are scanned (mergeSketches), or when asked. */
   readonly sketches: (SketchColumn | undefined)[];
+  private readonly stored: (StoredSketches | undefined)[];
   /** Where each slot's sketch states are (chunk, row), until merged: dropped then, with the chunks. */
   runs: (SketchRuns | undefined)[];
 
@@ -154,20 +155,22 @@ class Accumulators implements StateColumns {
     private readonly view: CompiledView,
     private readonly selected: readonly number[],
     chunks: readonly ViewChunk[],
+    /** The part is kept (cached): its sketches are merged once, stored, and the chunks let go. */
+    keep: boolean,
   ) {
     const n = view.measures.length;
     this.numbers = new Array(n);
     this.counts = new Array(n);
     this.sketches = new Array(n);
+    this.stored = new Array(n);
     this.runs = new Array(n);
     for (const i of selected) {
       const { measure } = view.measures[i]!;
       const kind = measure.kind;
       if (isSketchMeasure(measure)) {
-        this.runs[i] = new SketchRuns(chunks, i);
-        this.sketches[i] = new SketchColumn(measure);
-      }
-      else {
+        const runs = (this.runs[i] = new SketchRuns(chunks, i));
+        this.sketches[i] = keep ? (this.stored[i] = new StoredSketches(measure)) : new MergedOnAsk(measure, runs);
+      } else {
         this.numbers[i] = this.column(kind === 'min' || kind === 'max' ? Number.NaN : 0);
         if (kind === 'avg') this.counts[i] = this.column(0);
       }
@@ -195,22 +198,36 @@ class Accumulators implements StateColumns {
     }
   }
 
-  /** Merges slot g's sketch states (each costs as much as hundreds of rows). */
+  /** The sketches are stored (a kept part): mergeSketches for every slot, then releaseRuns. */
+  get storesSketches(): boolean {
+    return this.stored.some((column) => column !== undefined);
+  }
+
+  /** Merges slot g's sketch states into the stored columns (each costs as much as hundreds of rows). */
   mergeSketches(g: number): void {
-    for (const i of this.selected) {
-      this.runs[i]?.mergeInto(this.sketches[i]!, g);
-    }
+    for (const i of this.selected) this.stored[i]?.append(this.runs[i]!.select(g));
   }
 
   /** Once every slot is merged: the chunks the runs point into are no longer held. */
   releaseRuns(): void {
     this.runs = [];
-    for (const column of this.sketches) column?.seal();
+    for (const column of this.stored) column?.seal();
   }
 }
 
-/** `only`: the keys of the groups to merge (the others are skipped); absent, every group. */
-export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: readonly ViewChunk[], dictionaries: Dictionaries, only?: ReadonlySet<string>): Promise<ScanResult> {
+export interface ScanOptions {
+  /** The keys of the groups to merge (the others are skipped); absent, every group. */
+  only?: ReadonlySet<string>;
+  /**
+   * The result is kept beyond one answer (cached): sketches are merged at the end of the scan into
+   * stored columns. Otherwise a group's sketches are merged when its result is asked for, and the
+   * result holds the chunks.
+   */
+  keep?: boolean;
+}
+
+export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: readonly ViewChunk[], dictionaries: Dictionaries, options: ScanOptions = {}): Promise<ScanResult> {
+  const { only, keep = false } = options;
   const groupIndexes = planQuery(view, query);
   const selected = measureIndexes(view, query);
   const dicts: DimensionDictionary[] = view.dimensions.map((d) => dictionaries.of(view.name, d));
@@ -235,7 +252,7 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
   const slots = new SlotIndex(combos, numeric);
   const slotBucket: number[] = [];
   const slotIds: number[] = [];
-  const acc = new Accumulators(view, selected, chunks);
+  const acc = new Accumulators(view, selected, chunks, keep);
   const numberMeasures = selected.filter((i) => acc.numbers[i] !== undefined && acc.counts[i] === undefined);
   const avgMeasures = selected.filter((i) => acc.counts[i] !== undefined);
   const sketchMeasures = selected.filter((i) => acc.runs[i] !== undefined);
@@ -321,7 +338,7 @@ export async function scanChunks(view: CompiledView, query: ViewQuery, chunks: r
     }
   }
 
-  if (sketchMeasures.length > 0) {
+  if (acc.storesSketches) {
     const groupSlice = new TimeSlice(1);
     for (let slot = 0; slot < slotBucket.length; slot++) {
       if (groupSlice.due()) await groupSlice.take();

@@ -1,28 +1,59 @@
 /**
- * The merged states of one sketch measure (distinct, quantile) of a scanned batch part, one per group
- * slot, encoded back to back in one buffer. A scan of fifteen thousand groups makes no state object
- * per group: those states (HyperLogLog entries, DDSketch bins, 2–5 KB each, live for the whole
- * answer) were most of what the collector copied and compacted during a large answer, the pauses
- * /healthz waited behind. A group's result is read from its bytes; a state is decoded only for a group
- * the realtime part touches; a cached part's size is its bytes.
+ * The merged states of one sketch measure (distinct, quantile) of a scanned batch part, by group slot,
+ * with no state object per group. Those states (HyperLogLog entries, DDSketch bins, 2–5 KB each, live
+ * for the whole answer) were most of what the collector copied and compacted during a large answer,
+ * the pauses /healthz waited behind. A group's result is read from encoded bytes; a state is decoded
+ * only for a group the realtime part touches.
+ *
+ * Two kinds: a part that is kept (cached) merges every group once into one buffer (StoredSketches:
+ * its size is its bytes, the chunks are not held); a part used for one answer only merges a group
+ * when asked, into one reused buffer (MergedOnAsk): an answer of fifteen thousand groups then
+ * allocates no sketch memory at all, where a buffer of 30–60 MB per answer made V8 run a full
+ * collection per answer for the external memory alone.
  */
 import { ByteWriter, type EncodedRuns, type SketchMeasure } from '@lamina/shared';
 
-export class SketchColumn {
+export interface SketchColumn {
+  /** The measure's result for slot s (what result(state(s)) gives), with no state made. */
+  result(s: number): number | null;
+  /** Slot s's state, decoded: a new one, the caller's to change. */
+  state(s: number): unknown;
+  /** Bytes it holds. */
+  readonly byteLength: number;
+}
+
+/** Runs of stored states by group slot (a scan's SketchRuns). */
+export interface RunsBySlot {
+  /** The runs of slot s, valid until the next call. */
+  select(s: number): EncodedRuns;
+}
+
+/** The identity's encoding (a slot without runs), once per measure. */
+const identities = new WeakMap<SketchMeasure, Uint8Array>();
+
+function writeMerged(measure: SketchMeasure, runs: EncodedRuns, out: ByteWriter): void {
+  if (runs.length > 0) measure.writeMergedRuns(runs, out);
+  else {
+    let identity = identities.get(measure);
+    if (!identity) identities.set(measure, (identity = measure.encode(measure.identity())));
+    out.bytes(identity);
+  }
+}
+
+/** Every slot's merged state, encoded back to back: appended in slot order, then sealed. */
+export class StoredSketches implements SketchColumn {
   private writer: ByteWriter | undefined = new ByteWriter(4096);
   private bytes: Uint8Array = new Uint8Array(0);
   /** State s is bytes[ends[s - 1] .. ends[s]) (from 0 for s = 0). */
   private ends = new Float64Array(256);
   private count = 0;
-  private identity: Uint8Array | undefined;
 
   constructor(private readonly measure: SketchMeasure) {}
 
-  /** Appends the next slot's state: the merge of `runs`, or the identity when there are none. */
+  /** Appends the next slot's state: the merge of `runs`. */
   append(runs: EncodedRuns): void {
     const out = this.writer!;
-    if (runs.length > 0) this.measure.writeMergedRuns(runs, out);
-    else out.bytes((this.identity ??= this.measure.encode(this.measure.identity())));
+    writeMerged(this.measure, runs, out);
     if (this.count === this.ends.length) {
       const grown = new Float64Array(2 * this.ends.length);
       grown.set(this.ends);
@@ -41,17 +72,43 @@ export class SketchColumn {
     return this.bytes.length + 8 * this.ends.length;
   }
 
-  /** The measure's result for slot s (what result(state(s)) gives), with no state made. */
   result(s: number): number | null {
     return this.measure.resultOfEncoded(this.bytes, this.start(s), this.ends[s]!);
   }
 
-  /** Slot s's state, decoded: a new one, the caller's to change. */
   state(s: number): unknown {
     return this.measure.decode(this.bytes.subarray(this.start(s), this.ends[s]!));
   }
 
   private start(s: number): number {
     return s === 0 ? 0 : this.ends[s - 1]!;
+  }
+}
+
+/** One merge at a time, in a buffer every MergedOnAsk shares (synchronous use only). */
+const scratch = new ByteWriter(64 * 1024);
+
+/** A slot's state merged from its runs when asked; the runs (and the chunks they point into) are held. */
+export class MergedOnAsk implements SketchColumn {
+  readonly byteLength = 0;
+
+  constructor(
+    private readonly measure: SketchMeasure,
+    private readonly runs: RunsBySlot,
+  ) {}
+
+  result(s: number): number | null {
+    this.merge(s);
+    return this.measure.resultOfEncoded(scratch.written(), 0, scratch.length);
+  }
+
+  state(s: number): unknown {
+    this.merge(s);
+    return this.measure.decode(scratch.written().slice());
+  }
+
+  private merge(s: number): void {
+    scratch.reset();
+    writeMerged(this.measure, this.runs.select(s), scratch);
   }
 }

@@ -94,6 +94,11 @@ export class ByteWriter {
     this.length += end - start;
   }
 
+  /** Forgets what was written; the buffer is kept for the next writes. */
+  reset(): void {
+    this.length = 0;
+  }
+
   /**
    * The bytes written so far, in place (no copy): valid until the next write, which may move them.
    * What a reader of many states written back to back (a scan's merged sketches) indexes into.
