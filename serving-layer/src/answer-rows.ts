@@ -8,7 +8,7 @@
  * of a day by hour merges ten groups' sketches instead of twelve thousand. The rows are the same as
  * a full computation's: the order reads no sketch, and ties keep the same order.
  */
-import { measureIndexes, orderIndexes, orderResults, resultRow, type CompiledView, type GroupRow, type OrderBy, type RealtimePart, type ResultRow, type ViewQuery, TimeSlice } from '@lamina/shared';
+import { measureIndexes, orderIndexes, resultRow, type CompiledView, type GroupRow, type OrderBy, type RealtimePart, type ResultRow, type ViewQuery, TimeSlice } from '@lamina/shared';
 import type { LoadedGeneration } from './loaded-generations.js';
 import type { BatchPart } from './store/batch-part-cache.js';
 import { groupId } from './store/scanned-groups.js';
@@ -90,24 +90,26 @@ export class AnswerRows {
         for (const i of selected) merged.states[i] = measures[i]!.measure.merge(merged.states[i], row.states[i]);
       }
     }
-    if (end !== undefined && !ordersBySketch(view, orderBy)) return this.page(view, batch, overlay, overlaid, query, orderBy, end);
-    const results: ResultRow[] = [];
-    for (let slot = 0; slot < batch.groups.size; slot++) {
-      // Finishing a sketch (a dense HyperLogLog's estimate reads 16k registers) is not free: take turns.
-      if (slice.due()) await slice.take();
-      if (overlaid.has(slot)) continue;
-      results.push(batchRow(batch, groupBy, slot));
+    if (end === undefined || ordersBySketch(view, orderBy)) {
+      // The whole answer, or one ordered by a sketch: the batch groups' sketch results first, taking
+      // turns (each merges stored states), column-wise. No object per group is made until the rows
+      // are, in order, at the end: made early, fifteen thousand rows lived through the whole answer,
+      // outlived two scavenges and filled the old space (a mark-compact every two answers).
+      const sketches = selected.filter((i) => SKETCHES.has(measures[i]!.measure.kind));
+      for (let slot = 0; sketches.length > 0 && slot < batch.groups.size; slot++) {
+        if (slice.due()) await slice.take();
+        if (!overlaid.has(slot)) for (const i of sketches) batch.groups.value(slot, i);
+      }
     }
-    for (const group of overlay.values()) results.push(resultRow(view, groupBy, selected, group));
-    return { rows: orderResults(view, query, results, orderBy, end), total: results.length };
+    return this.page(view, batch, overlay, overlaid, query, orderBy, end);
   }
 
   /**
-   * The first `end` rows of an answer whose order reads no sketch: ordered from the batch part's
-   * columns and the overlay's states, then only those rows are made — a top 10 of twelve thousand
-   * groups makes ten answer rows. The same rows, in the same order, as ordering every group's row.
+   * The first `end` rows of an answer (all when undefined): ordered from the batch part's columns and
+   * the overlay's states, then only those rows are made — a top 10 of twelve thousand groups makes
+   * ten answer rows. The same rows, in the same order, as ordering every group's row (orderResults).
    */
-  private async page(view: CompiledView, batch: BatchPart, overlay: Map<string, GroupRow>, overlaid: ReadonlySet<number>, query: ViewQuery, orderBy: OrderBy[], end: number): Promise<{ rows: ResultRow[]; total: number }> {
+  private async page(view: CompiledView, batch: BatchPart, overlay: Map<string, GroupRow>, overlaid: ReadonlySet<number>, query: ViewQuery, orderBy: OrderBy[], end: number | undefined): Promise<{ rows: ResultRow[]; total: number }> {
     const groupBy = query.groupBy ?? [...view.dimensions];
     const selected = measureIndexes(view, query);
     const { groups } = batch;
@@ -128,9 +130,13 @@ export class AnswerRows {
       const measure = view.measures[i]!.measure;
       return (r) => (r < n ? groups.value(slots[r]!, i) : measure.result(merged[r - n]!.states[i]));
     };
-    const rows = orderIndexes(view, query, n + merged.length, column, orderBy, end).map((r) =>
-      r < n ? batchRow(batch, groupBy, slots[r]!) : resultRow(view, groupBy, selected, merged[r - n]!),
-    );
+    const order = orderIndexes(view, query, n + merged.length, column, orderBy, end);
+    const rows = new Array<ResultRow>(order.length);
+    for (let k = 0; k < order.length; k++) {
+      if (slice.due()) await slice.take();
+      const r = order[k]!;
+      rows[k] = r < n ? batchRow(batch, groupBy, slots[r]!) : resultRow(view, groupBy, selected, merged[r - n]!);
+    }
     return { rows, total: n + merged.length };
   }
 

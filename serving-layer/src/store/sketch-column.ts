@@ -14,7 +14,7 @@
 import { ByteWriter, type EncodedRuns, type SketchMeasure } from '@lamina/shared';
 
 export interface SketchColumn {
-  /** The measure's result for slot s (what result(state(s)) gives), with no state made. */
+  /** The measure's result for slot s (what result(state(s)) gives), with no state made; computed once. */
   result(s: number): number | null;
   /** Slot s's state, decoded: a new one, the caller's to change. */
   state(s: number): unknown;
@@ -40,8 +40,42 @@ function writeMerged(measure: SketchMeasure, runs: EncodedRuns, out: ByteWriter)
   }
 }
 
+/** Results by slot, each computed once: an answer reads a group's result to order it, then to show it. */
+class ResultMemo {
+  private values = new Float64Array(0);
+  /** 0: not computed, 1: a number, 2: null. */
+  private known = new Uint8Array(0);
+
+  get(s: number, compute: (s: number) => number | null): number | null {
+    if (s >= this.known.length) this.grow(s);
+    const known = this.known[s];
+    if (known === 1) return this.values[s]!;
+    if (known === 2) return null;
+    const value = compute(s);
+    this.known[s] = value === null ? 2 : 1;
+    if (value !== null) this.values[s] = value;
+    return value;
+  }
+
+  private grow(s: number): void {
+    const size = Math.max(256, 2 * this.known.length, s + 1);
+    const values = new Float64Array(size);
+    values.set(this.values);
+    const known = new Uint8Array(size);
+    known.set(this.known);
+    this.values = values;
+    this.known = known;
+  }
+
+  get byteLength(): number {
+    return 9 * this.known.length;
+  }
+}
+
 /** Every slot's merged state, encoded back to back: appended in slot order, then sealed. */
 export class StoredSketches implements SketchColumn {
+  private readonly results = new ResultMemo();
+  private readonly read = (s: number) => this.measure.resultOfEncoded(this.bytes, this.start(s), this.ends[s]!);
   private writer: ByteWriter | undefined = new ByteWriter(4096);
   private bytes: Uint8Array = new Uint8Array(0);
   /** State s is bytes[ends[s - 1] .. ends[s]) (from 0 for s = 0). */
@@ -69,11 +103,11 @@ export class StoredSketches implements SketchColumn {
   }
 
   get byteLength(): number {
-    return this.bytes.length + 8 * this.ends.length;
+    return this.bytes.length + 8 * this.ends.length + this.results.byteLength;
   }
 
   result(s: number): number | null {
-    return this.measure.resultOfEncoded(this.bytes, this.start(s), this.ends[s]!);
+    return this.results.get(s, this.read);
   }
 
   state(s: number): unknown {
@@ -90,16 +124,23 @@ const scratch = new ByteWriter(64 * 1024);
 
 /** A slot's state merged from its runs when asked; the runs (and the chunks they point into) are held. */
 export class MergedOnAsk implements SketchColumn {
-  readonly byteLength = 0;
+  private readonly results = new ResultMemo();
+  private readonly read = (s: number) => {
+    this.merge(s);
+    return this.measure.resultOfEncoded(scratch.written(), 0, scratch.length);
+  };
 
   constructor(
     private readonly measure: SketchMeasure,
     private readonly runs: RunsBySlot,
   ) {}
 
+  get byteLength(): number {
+    return this.results.byteLength;
+  }
+
   result(s: number): number | null {
-    this.merge(s);
-    return this.measure.resultOfEncoded(scratch.written(), 0, scratch.length);
+    return this.results.get(s, this.read);
   }
 
   state(s: number): unknown {
