@@ -33,6 +33,10 @@ COPY cli/bin cli/bin
 # Embedded mode keeps its log and lake here; distributed mode (Kafka + S3) writes nothing locally.
 RUN mkdir /data && chown node:node /data
 ENV LAMINA_DATA_DIR=/data
+# glibc raises its mmap threshold each time a large block is freed (up to 32 MB), after which the
+# multi-megabyte typed arrays of view chunks come from the heap and fragment it; a fixed threshold
+# keeps them mapped and returned when freed. Serving at 4 M events: peak RSS 527 MB against 599-621.
+ENV MALLOC_MMAP_THRESHOLD_=131072
 VOLUME ["/data"]
 
 # The node image's unprivileged user. The app only reads /app; tsx caches under /tmp.

@@ -139,6 +139,8 @@ async function generationServed(base: string, before: number): Promise<number> {
 
 /** The heap caps docker-compose.yml gives the serving process (docs/operations.md, "Serving memory"). */
 export const SERVE_NODE_OPTIONS = '--max-old-space-size=384 --max-semi-space-size=16';
+/** What the image (Dockerfile) sets for every Lamina process: glibc's mmap threshold, fixed. */
+const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' };
 
 async function benchSize(events: number, stack: StackEnv, work: string, settings: Settings): Promise<SizeResult> {
   const run = `bench-serving-${events}-${Date.now().toString(36)}`;
@@ -161,7 +163,7 @@ async function benchSize(events: number, stack: StackEnv, work: string, settings
     const [archiverPort, speedPort] = [await freePort(), await freePort()];
     await started('archiver', ['archive'], { PORT: String(archiverPort) }, /health endpoints listening/);
     await started('speed', ['speed'], { PORT: String(speedPort), LAMINA_INSTANCE: 'speed-1' }, /speed layer API listening/);
-    const serveEnv = (port: number) => ({ PORT: String(port), LAMINA_SPEED_URLS: `http://127.0.0.1:${speedPort}`, NODE_OPTIONS: SERVE_NODE_OPTIONS });
+    const serveEnv = (port: number) => ({ PORT: String(port), LAMINA_SPEED_URLS: `http://127.0.0.1:${speedPort}`, NODE_OPTIONS: SERVE_NODE_OPTIONS, ...MALLOC_ENV });
 
     // Caching off: every answer scanned and merged anew.
     let port = await freePort();
@@ -278,7 +280,7 @@ function report(results: SizeResult[], settings: Settings): string {
     '## Serving layer (`npm run bench -- serving`)',
     '',
     'Distributed mode on the local stack (Kafka, MinIO), every layer its own process: archiver, one speed instance, one serving',
-    `instance (run as docker-compose.yml runs it: NODE_OPTIONS=${SERVE_NODE_OPTIONS}). The lake holds a generated clickstream (50k users, 500 urls, 30 countries, 3 days) produced to Kafka and written`,
+    `instance (run as docker-compose.yml runs it: NODE_OPTIONS=${SERVE_NODE_OPTIONS}, and the image's MALLOC_MMAP_THRESHOLD_=${MALLOC_ENV.MALLOC_MMAP_THRESHOLD_}). The lake holds a generated clickstream (50k users, 500 urls, 30 countries, 3 days) produced to Kafka and written`,
     'as if archived; `lamina batch run` computes `pageviews` (url × country × minute) and its hour and day roll-ups. Queries:',
     '**top** = last 24 h by HOUR grouped by url, top 10 by views, all four measures; **all** = all time by url × country, all',
     `four measures. Uncached: \`serving.cachedQueries: 0\`, one connection (one dashboard at a time). Cached: the default config,`,
