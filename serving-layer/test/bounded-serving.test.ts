@@ -61,17 +61,26 @@ test('answers read the coarsest grain they align to, equal brute force; cached a
 });
 
 test('with caching off (each batch part serves one answer, its sketches merged when asked), answers with a realtime part equal brute force and the cached answers', { timeout: 120_000 }, async () => {
-  const events = [...Array.from({ length: 3000 }, (_, i) => pv(i)), ...Array.from({ length: 500 }, (_, i) => pv(4000 + i * 3))];
+  // Some negative durations (the quantile's negative store); one group with 1,500 distinct users in
+  // the batch part and more in the realtime part (dense HyperLogLog states, stored and decoded).
+  const signed = (i: number) => {
+    const e = pv(i);
+    return i % 5 === 0 ? { ...e, data: { ...e.data, durationMs: -(i % 300) } } : e;
+  };
+  const dense = (i: number) => ({ ...pv(i), id: `d${i}`, data: { url: '/dense', country: 'DE', userId: `dense-${i}`, durationMs: i % 5000 } });
+  const batchEvents = [...Array.from({ length: 3000 }, (_, i) => signed(i)), ...Array.from({ length: 1500 }, (_, i) => dense(i))];
+  const realtimeEvents = [...Array.from({ length: 500 }, (_, i) => signed(4000 + i * 3)), ...Array.from({ length: 300 }, (_, i) => dense(1500 + i))];
+  const events = [...batchEvents, ...realtimeEvents];
   const answers: Record<string, unknown>[] = [];
   for (const cachedQueries of [0, 16]) {
     const config = testConfig({ serving: { cachedQueries, consistencyWaitMs: 5000 } });
     const lamina = await InProcessLamina.start(config);
     try {
-      await lamina.serving.ingest.ingest(events.slice(0, 3000));
+      await lamina.serving.ingest.ingest(batchEvents);
       await lamina.archiver.catchUp();
       await lamina.runBatch();
       // Realtime events: some in groups the batch part has, some in new ones.
-      await lamina.serving.ingest.ingest(events.slice(3000));
+      await lamina.serving.ingest.ingest(realtimeEvents);
       await lamina.waitForRealtime();
       const validator = new (await import('@lamina/shared')).EventValidator(config);
       const truth = events.map((e) => validator.validate(e)).map((r) => (r.ok ? r.event : assert.fail(r.reason)));
@@ -85,8 +94,13 @@ test('with caching off (each batch part serves one answer, its sketches merged w
         const answer = await lamina.serving.queries.query('pageviews', query);
         assertSameRows(answer.rows, bruteForce(config, truth, 'pageviews', query), new Set(), `cachedQueries ${cachedQueries}: ${JSON.stringify(query)}`);
         const page = await lamina.serving.queries.query('pageviews', query, [{ field: 'views', direction: 'DESC' }], 4);
-        answered[JSON.stringify(query)] = { rows: answer.rows, page: page.rows };
+        // Ordered by a sketch: every group's sketch result read before the page is cut.
+        const bySketch = await lamina.serving.queries.query('pageviews', query, [{ field: 'visitors', direction: 'DESC' }, { field: 'p95DurationMs', direction: 'ASC' }], 5);
+        answered[JSON.stringify(query)] = { rows: answer.rows, page: page.rows, bySketch: bySketch.rows };
       }
+      // Answers at once share the scratch a one-answer part merges in: each is still its own.
+      const together = await Promise.all(queries.map((query) => lamina.serving.queries.query('pageviews', query)));
+      together.forEach((answer, q) => assert.deepEqual(answer.rows, (answered[JSON.stringify(queries[q])] as { rows: unknown }).rows, `cachedQueries ${cachedQueries}: ${JSON.stringify(queries[q])} asked with the others`));
       answers.push(answered);
     } finally {
       await lamina.stop();

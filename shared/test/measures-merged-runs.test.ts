@@ -40,6 +40,8 @@ test('distinct: writeMergedRuns and resultOfEncoded equal a merged HyperLogLog, 
   // Runs of thousands of registers: more entries in all than the sparse merge holds (4,096).
   const big = (g: number, n: number) => Array.from({ length: n }, (_, i) => `u${g}-${i % 3 === 0 ? i : i + g * 1000}`);
   assertAlike(distinctMeasure, [[big(1, 3000), big(2, 3000)], [big(3, 200), big(4, 5000), big(5, 40_000)], [big(6, 2000)], [[], big(7, 10)]], 'large');
+  // At most 4,096 entries in all, more than 1,024 registers set: merged sparse here, where a state goes dense.
+  assertAlike(distinctMeasure, [[big(8, 1500), big(9, 1500)]], 'sparse merge past the memory bound');
 });
 
 test('quantile: writeMergedRuns and resultOfEncoded equal a merged DDSketch, for every store and q', () => {
@@ -50,5 +52,14 @@ test('quantile: writeMergedRuns and resultOfEncoded equal a merged DDSketch, for
       fc.property(fc.array(fc.array(fc.array(number, { maxLength: 70 }), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 5 }), (cases) => assertAlike(measure, cases, `q ${q}`)),
       { numRuns: 100 },
     );
+  }
+});
+
+test('no runs: writeMergedRuns writes the identity', () => {
+  for (const measure of [distinctMeasure, quantileMeasure(0.5)] as SketchMeasure[]) {
+    const out = new ByteWriter();
+    measure.writeMergedRuns(runsOf([]), out);
+    assert.equal(hex(out.written()), hex(measure.encode(measure.identity())));
+    assert.equal(measure.resultOfEncoded(out.written(), 0, out.length), measure.result(measure.identity()));
   }
 });

@@ -107,11 +107,17 @@ export class StoredSketches implements SketchColumn {
   }
 
   result(s: number): number | null {
+    this.assertSealed();
     return this.results.get(s, this.read);
   }
 
   state(s: number): unknown {
+    this.assertSealed();
     return this.measure.decode(this.bytes.subarray(this.start(s), this.ends[s]!));
+  }
+
+  private assertSealed(): void {
+    if (this.writer) throw new Error('StoredSketches read before seal(): the scan has not merged every slot yet');
   }
 
   private start(s: number): number {
@@ -145,7 +151,8 @@ export class MergedOnAsk implements SketchColumn {
 
   state(s: number): unknown {
     this.merge(s);
-    return this.measure.decode(scratch.written().slice());
+    // decode copies what it reads: the state does not point into the scratch.
+    return this.measure.decode(scratch.written());
   }
 
   private merge(s: number): void {

@@ -186,8 +186,9 @@ export class DDSketch {
 }
 
 /**
- * Bin counts by key - min of the negative and the positive store, reused by writeMergedRuns (left
- * zeroed). Keys of finite doubles span about 70,000 bins (-34,656 to 35,488), so at most 560 KB each.
+ * Bin counts by key - min of the negative and the positive store, reused by writeMergedRuns (zeroed
+ * over the range each merge uses). Keys of finite doubles span about 70,000 bins (-34,656 to
+ * 35,488), so grown by doubling they stay within about 1 MB each.
  */
 let negativeScratch = new Float64Array(1024);
 let positiveScratch = new Float64Array(1024);
@@ -205,13 +206,9 @@ function writeEntry(out: ByteWriter, store: Store, key: number, count: number): 
   out.uintBE(count, 8);
 }
 
-/** Writes the non-zero counts[0..range) as entries of `store` (key = i + min) and zeroes them. */
-function drainScratch(out: ByteWriter, store: Store, counts: Float64Array, min: number, range: number): void {
-  for (let i = 0; i < range; i++) {
-    if (counts[i] === 0) continue;
-    writeEntry(out, store, i + min, counts[i]!);
-    counts[i] = 0;
-  }
+/** Writes the non-zero counts[0..range) as entries of `store` (key = i + min). */
+function writeScratch(out: ByteWriter, store: Store, counts: Float64Array, min: number, range: number): void {
+  for (let i = 0; i < range; i++) if (counts[i] !== 0) writeEntry(out, store, i + min, counts[i]!);
 }
 
 /**
@@ -245,6 +242,9 @@ export function writeMergedRuns(runs: EncodedRuns, out: ByteWriter): void {
   const positiveRange = Math.max(0, positiveMax - positiveMin + 1);
   if (negativeRange > negativeScratch.length) negativeScratch = new Float64Array(Math.max(negativeRange, 2 * negativeScratch.length));
   if (positiveRange > positiveScratch.length) positiveScratch = new Float64Array(Math.max(positiveRange, 2 * positiveScratch.length));
+  // Zeroed here, not after use: a merge that threw halfway (out of memory) leaves nothing behind.
+  negativeScratch.fill(0, 0, negativeRange);
+  positiveScratch.fill(0, 0, positiveRange);
   let zero = 0;
   for (let k = 0; k < runs.length; k++) {
     const bytes = runs.bytes(k);
@@ -256,9 +256,9 @@ export function writeMergedRuns(runs: EncodedRuns, out: ByteWriter): void {
     }
   }
   out.byte(FORMAT.ddsketch);
-  drainScratch(out, Store.Negative, negativeScratch, negativeMin, negativeRange);
+  writeScratch(out, Store.Negative, negativeScratch, negativeMin, negativeRange);
   if (zero > 0) writeEntry(out, Store.Zero, 0, zero);
-  drainScratch(out, Store.Positive, positiveScratch, positiveMin, positiveRange);
+  writeScratch(out, Store.Positive, positiveScratch, positiveMin, positiveRange);
 }
 
 /** `quantile(q)` of the sketch encoded at bytes[start..end) (format byte included), read in place. */

@@ -212,6 +212,7 @@ export class KafkaEventLog implements EventLog {
   async deleteTopic(topic: string): Promise<void> {
     this.assertOpen();
     validateTopicName(topic);
+    this.partitionCounts.delete(topic);
     // kafkajs retries UNKNOWN_TOPIC_OR_PARTITION on a delete for its whole retry budget (about 10 s
     // by default, past the call deadline on a loaded machine); a missing topic is answered at once.
     await this.fetchPartitionCount(topic);
