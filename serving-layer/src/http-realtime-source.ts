@@ -14,6 +14,8 @@ const WATCH_WAIT_MS = 2_000;
 /** A watched status older than this (no poll came back) is not trusted: the instance may have stalled. */
 const WATCH_TRUST_MS = WATCH_WAIT_MS + 1_000;
 const WATCH_RETRY_MS = 500;
+/** A realtime part that takes longer than this is logged: an answer waits for every instance's. */
+const SLOW_QUERY_MS = 1_000;
 
 type WatchedStatus = RealtimeStatus & { etag: string };
 
@@ -91,12 +93,15 @@ export class HttpRealtimeSource implements RealtimeSource {
     this.startWatching();
     type Reply = { instance: string; rows: WireRow[]; coverage: PartitionCoverage[]; unchanged?: boolean; error?: string };
     let response: JsonResponse<Reply>;
+    const started = Date.now();
     try {
       response = await this.client.post<Reply>('/v1/query', request);
     } catch (error) {
-      this.logger.warn({ instance: this.baseUrl, err: error }, 'speed instance unreachable during a query');
+      this.logger.warn({ instance: this.baseUrl, err: error, ms: Date.now() - started }, 'speed instance unreachable during a query');
       return { instance: this.name, rows: [], coverage: [] };
     }
+    const ms = Date.now() - started;
+    if (ms > SLOW_QUERY_MS) this.logger.warn({ instance: this.baseUrl, ms, generation: request.generation, view: request.view }, `speed instance took ${ms} ms to answer a query (the answer waited for it)`);
     const body = response.body;
     if (response.status !== 200) {
       if (response.status === 400) throw new ValidationError(body.error ?? 'speed instance rejected the query');
