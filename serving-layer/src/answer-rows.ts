@@ -8,7 +8,7 @@
  * of a day by hour merges ten groups' sketches instead of twelve thousand. The rows are the same as
  * a full computation's: the order reads no sketch, and ties keep the same order.
  */
-import { measureIndexes, orderIndexes, resultRow, type CompiledView, type GroupRow, type OrderBy, type RealtimePart, type ResultRow, type ViewQuery, TimeSlice } from '@lamina/shared';
+import { isSketchMeasure, measureIndexes, orderIndexes, resultRow, type CompiledView, type GroupRow, type OrderBy, type RealtimePart, type ResultRow, type ViewQuery, TimeSlice } from '@lamina/shared';
 import type { LoadedGeneration } from './loaded-generations.js';
 import type { BatchPart } from './store/batch-part-cache.js';
 import { groupId } from './store/scanned-groups.js';
@@ -27,7 +27,6 @@ export interface AnswerRowsDeps {
   batchGroups(view: CompiledView, generation: LoadedGeneration, query: ViewQuery, only: ReadonlySet<string>): Promise<Map<string, GroupRow>>;
 }
 
-const SKETCHES = new Set(['distinct', 'quantile']);
 export class AnswerRows {
   constructor(private readonly deps: AnswerRowsDeps) {}
 
@@ -95,7 +94,7 @@ export class AnswerRows {
       // turns (each merges stored states), column-wise. No object per group is made until the rows
       // are, in order, at the end: made early, fifteen thousand rows lived through the whole answer,
       // outlived two scavenges and filled the old space (a mark-compact every two answers).
-      const sketches = selected.filter((i) => SKETCHES.has(measures[i]!.measure.kind));
+      const sketches = selected.filter((i) => isSketchMeasure(measures[i]!.measure));
       for (let slot = 0; sketches.length > 0 && slot < batch.groups.size; slot++) {
         if (slice.due()) await slice.take();
         if (!overlaid.has(slot)) for (const i of sketches) batch.groups.value(slot, i);
@@ -187,11 +186,14 @@ function batchRow(batch: BatchPart, groupBy: readonly string[], slot: number): R
 
 /** The order reads a sketch measure (distinct, quantile). */
 function ordersBySketch(view: CompiledView, orderBy: readonly OrderBy[]): boolean {
-  return orderBy.some((o) => SKETCHES.has(view.measures.find((m) => m.name === o.field)?.measure.kind ?? ''));
+  return orderBy.some((o) => {
+    const measure = view.measures.find((m) => m.name === o.field)?.measure;
+    return measure !== undefined && isSketchMeasure(measure);
+  });
 }
 
 /** The selected sketch measures a page can compute last: none if the order reads a sketch. */
 function lateMeasures(view: CompiledView, query: ViewQuery, orderBy: OrderBy[]): number[] {
   if (ordersBySketch(view, orderBy)) return [];
-  return measureIndexes(view, query).filter((i) => SKETCHES.has(view.measures[i]!.measure.kind));
+  return measureIndexes(view, query).filter((i) => isSketchMeasure(view.measures[i]!.measure));
 }

@@ -231,11 +231,7 @@ export class HyperLogLog {
     const own = this.sparse();
     const e = total <= own.length ? own : runsScratch;
     if (e !== own) e.set(own.subarray(0, this.length));
-    let at = this.length;
-    for (let k = 0; k < runs.length; k++) {
-      const bytes = runs.bytes(k);
-      for (let o = runs.start(k) + 1, end = runs.end(k); o + 3 <= end; o += 3) e[at++] = (bytes[o]! << 16) | (bytes[o + 1]! << 8) | bytes[o + 2]!;
-    }
+    const at = appendRunEntries(runs, e, this.length);
     this.entries = e;
     this.length = at;
     this.compact();
@@ -385,6 +381,15 @@ export class HyperLogLog {
   }
 }
 
+/** Writes every run's entries (register << 6 | rank) into e from `at` on; returns where they end. */
+function appendRunEntries(runs: EncodedRuns, e: Uint32Array, at: number): number {
+  for (let k = 0; k < runs.length; k++) {
+    const bytes = runs.bytes(k);
+    for (let o = runs.start(k) + 1, end = runs.end(k); o + 3 <= end; o += 3) e[at++] = (bytes[o]! << 16) | (bytes[o + 1]! << 8) | bytes[o + 2]!;
+  }
+  return at;
+}
+
 /**
  * The encoding of the register-wise max of `runs` — what `encode()` of a HyperLogLog that merged them
  * gives — written to `out` with no sketch made: a scan merges one per group of an answer, and the
@@ -400,13 +405,8 @@ export function writeMergedRuns(runs: EncodedRuns, out: ByteWriter): void {
   for (let k = 0; k < runs.length; k++) total += Math.floor((runs.end(k) - runs.start(k) - 1) / 3);
   out.byte(FORMAT.hyperloglog);
   if (total <= RUNS_SPARSE_MAX) {
-    const e = runsScratch;
-    let at = 0;
-    for (let k = 0; k < runs.length; k++) {
-      const bytes = runs.bytes(k);
-      for (let o = runs.start(k) + 1, end = runs.end(k); o + 3 <= end; o += 3) e[at++] = (bytes[o]! << 16) | (bytes[o + 1]! << 8) | bytes[o + 2]!;
-    }
-    const sorted = e.subarray(0, at).sort();
+    const at = appendRunEntries(runs, runsScratch, 0);
+    const sorted = runsScratch.subarray(0, at).sort();
     // Ascending (register << 6 | rank): a register's highest rank is the last of its entries.
     for (let i = 0; i < at; i++) {
       const v = sorted[i]!;
