@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as arrow from 'apache-arrow';
 import { LocalObjectStore } from '../src/adapters/local-object-store/local-object-store.js';
 import { ConflictError, ValidationError } from '../src/errors.js';
-import { DeltaTable, txnAction } from '../src/lake/index.js';
+import { DeltaTable, readDataFile, txnAction } from '../src/lake/index.js';
 import { computeStats } from '../src/lake/stats.js';
 import type { DeltaField } from '../src/lake/delta-schema.js';
 
@@ -176,6 +176,37 @@ describe('Delta data files', () => {
     const mixed = new arrow.Table({ kind: v(['x', 'y'], new arrow.Utf8()), day: v([day('2024-01-02'), day('2024-01-02')], new arrow.DateDay()), n: v([1n, 2n], new arrow.Int64()) });
     await assert.rejects(table.writeDataFile(mixed), /split the rows by kind, day/);
     await assert.rejects(table.writeDataFile(part('', '2024-01-02', [1n])), /empty string/);
+  });
+
+  test('a file of several row groups reads as its own batches: partition values, later columns and a projection', async () => {
+    const schema = new arrow.Schema([new arrow.Field('day', new arrow.DateDay(), true), new arrow.Field('n', new arrow.Int32(), true), new arrow.Field('s', new arrow.Utf8(), true)]);
+    const table = DeltaTable.open(store, freshPath());
+    const snap = await table.createIfMissing(schema, { partitionColumns: ['day'] });
+    const count = 300_000; // past two row groups (131,072 rows each)
+    const ns = Int32Array.from({ length: count }, (_, i) => i);
+    const input = new arrow.Table({ day: v(Array.from({ length: count }, () => day('2024-05-06')), new arrow.DateDay()), n: arrow.makeVector(ns), s: v(Array.from({ length: count }, (_, i) => `s${i % 7}`), new arrow.Utf8()) });
+    const add = await table.writeDataFile(input);
+    // The table gained a column after the file was written (Delta schema evolution): it reads as nulls.
+    const layout = { tablePath: snap.tablePath, partitionColumns: ['day'], fields: [...snap.fields, { name: 'later', type: 'long', nullable: true, metadata: {} } as DeltaField] };
+    const back = await readDataFile(store, layout, add);
+    assert.equal(back.numRows, count);
+    assert.ok(back.batches.length > 2, `${back.batches.length} batches`);
+    assert.deepEqual(back.schema.fields.map((f) => `${f.name}:${f.type}`), ['day:Date32<DAY>', 'n:Int32', 's:Utf8', 'later:Int64']);
+    for (const batch of back.batches) assert.equal(batch.getChild('day')!.length, batch.numRows);
+    assert.deepEqual([back.get(0)!.toJSON(), back.get(count - 1)!.toJSON()], [
+      { day: day('2024-05-06').getTime(), n: 0, s: 's0', later: null },
+      { day: day('2024-05-06').getTime(), n: count - 1, s: `s${(count - 1) % 7}`, later: null },
+    ]);
+    assert.deepEqual(Int32Array.from(back.getChild('n')!.toArray() as Int32Array), ns);
+    assert.equal(back.getChild('later')!.nullCount, count);
+
+    const some = await readDataFile(store, layout, add, { columns: ['later', 's', 'day'] });
+    assert.deepEqual(some.schema.fields.map((f) => f.name), ['day', 's', 'later'], 'in table order');
+    assert.equal(some.numRows, count);
+    assert.equal(some.get(count - 1)!.toJSON().s, `s${(count - 1) % 7}`);
+    const partitionOnly = await readDataFile(store, layout, add, { columns: ['day'] });
+    assert.equal(partitionOnly.numRows, count);
+    await assert.rejects(readDataFile(store, layout, add, { columns: ['n', 'nope'] }), (e: unknown) => e instanceof ValidationError && /has no column nope/.test(e.message));
   });
 
   test('an empty table reads as zero rows with the table schema', async () => {

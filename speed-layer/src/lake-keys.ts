@@ -37,6 +37,8 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** How long reading keys may hold the event loop (fetches, heartbeats and queries go between). */
 const TURN_MS = 10;
+/** The raw table's columns a key is made of: the events' own columns are not decoded. */
+const KEY_COLUMNS = ['_id', '_ts', '_epoch', '_partition', '_offset'];
 /** Key sets per date before they are merged into one. */
 const MAX_LAYERS = 8;
 
@@ -117,7 +119,7 @@ export class LakeKeys {
       const snapshot = await DeltaTable.open(this.store, path).snapshot(version);
       const date = new Date(day * DAY_MS).toISOString().slice(0, 10);
       for (const file of snapshot.files.filter((f) => f.partitionValues._date === date)) {
-        const table = await readDataFile(this.store, snapshot, file);
+        const table = await readDataFile(this.store, snapshot, file, { columns: KEY_COLUMNS });
         // Batch by batch: a column's get() on one batch is direct; on the table it searches the batches.
         for (const batch of table.batches) {
           const ids = batch.getChild('_id')!;

@@ -49,8 +49,11 @@ export function parsePartitionValue(field: DeltaField, value: string | null | un
   }
 }
 
-export function constantColumn(type: arrow.DataType, value: unknown, length: number): arrow.Vector {
-  return arrow.vectorFromArray(new Array(length).fill(value), type);
+/** One chunk of `length` copies of a value (a batch's child must be one Data). */
+export function constantData(type: arrow.DataType, value: unknown, length: number): arrow.Data {
+  const builder = arrow.makeBuilder({ type, nullValues: [null] });
+  for (let i = 0; i < length; i++) builder.append(value);
+  return builder.finish().flush();
 }
 
 /** Characters Hive escapes in partition folder names (as %XX), so a value cannot forge a path. */
