@@ -27,6 +27,11 @@ async function totalViews(base: string): Promise<number | undefined> {
   return answer.errors ? undefined : (answer.data!.pageviews[0]?.views ?? 0);
 }
 
+/** A child's last warnings and errors (its pino lines of level 40 and up). */
+function warnings(output: readonly string[]): string {
+  return output.join('\n').split('\n').filter((line) => /"level":[456]0/.test(line) && !line.includes('KafkaJS')).slice(-15).join('\n');
+}
+
 /** Polls the total until it is `expected`; never above `sent`. */
 async function settleViews(base: string, expected: number, sent: number): Promise<number | undefined> {
   let views: number | undefined;
@@ -84,11 +89,19 @@ test('a full data folder (ENOSPC): ingest answers 503 with the reason and keeps 
     assert.equal(batch.errors, undefined, JSON.stringify(batch.errors));
     const published = Date.now() - healed;
 
+    const firstOutput = child.output;
     assert.equal(await stopGracefully(child), 0, 'a graceful stop after the disk was full');
     const inLog = await recordsInLog(dataDir);
     assert.ok(inLog >= acknowledged && inLog <= sent, `${inLog} events in the log: ${acknowledged} acknowledged, ${sent} sent`);
     child = await startChild(dataDir);
-    assert.equal(await settleViews(child.base, inLog, sent), inLog, 'every event in the log counts once');
+    const settled = await settleViews(child.base, inLog, sent);
+    // Short or over: say which part (the generation's batch part, the realtime part) and what the process warned of.
+    if (settled !== inLog) {
+      const freshness = await graphql(child.base, '{ freshness { generation batchWatermark realtimeLagRecords realtimeCaughtUp stale coverage { partition fromOffset toOffset ready } } }');
+      t.diagnostic(`first batch run: ${JSON.stringify(batch.data)}; freshness after the restart: ${JSON.stringify(freshness.data)}`);
+      t.diagnostic(`warnings before the restart:\n${warnings(firstOutput)}\nafter it:\n${warnings(child.output)}`);
+    }
+    assert.equal(settled, inLog, 'every event in the log counts once');
     const again = await graphql<{ runBatch: { events: number } }>(child.base, 'mutation { runBatch { events } }');
     assert.equal(again.data?.runBatch.events, inLog, `the lake holds each event of the log once (${JSON.stringify(again.errors)})`);
     t.diagnostic(`recovery: ingest accepted ${ingestBack} ms after space came back, a batch published ${published} ms after; ${inLog - acknowledged} events of refused requests had landed in the log`);
