@@ -54,9 +54,9 @@ export class PartitionState {
     if (offset < this.next) return Folded.Skipped;
     let folded = Folded.Counted;
     if (event && this.dedup) {
-      const seen = this.seenIds(event.type, bucketStart(event.ts, this.dedup.window));
-      if (seen.has(event.id) || this.dedup.lake.has(this.partition, event.type, event.id, event.ts)) folded = Folded.Duplicate;
-      else seen.add(event.id);
+      // The lake first: it throws for a date not loaded, and then nothing may have been added to `seen`
+      // (the batch is delivered again). Then one lookup that also adds: has() alone was 6.4 % of embedded ingest's CPU profile.
+      if (this.dedup.lake.has(this.partition, event.type, event.id, event.ts) || !this.seenIds(event.type, bucketStart(event.ts, this.dedup.window)).addIfAbsent(event.id)) folded = Folded.Duplicate;
     }
     if (event && folded === Folded.Counted) for (const aggregate of this.aggregates.values()) aggregate.add(event);
     this.next = offset + 1;

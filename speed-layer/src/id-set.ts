@@ -19,10 +19,21 @@ export class IdSet implements Iterable<string> {
   }
 
   add(id: string): void {
-    // One part with room: Set.add ignores a repeat. Otherwise the id may be in a part add does not reach.
-    if ((this.parts.length > 1 || this.last.size >= this.partSize) && this.has(id)) return;
+    this.addIfAbsent(id);
+  }
+
+  /** Adds the id; false if it was held already. One hash lookup while a single part has room (the fold's case). */
+  addIfAbsent(id: string): boolean {
+    if (this.parts.length === 1 && this.last.size < this.partSize) {
+      const size = this.last.size;
+      this.last.add(id);
+      return this.last.size !== size;
+    }
+    // Otherwise the id may be in a part add does not reach.
+    if (this.has(id)) return false;
     if (this.last.size >= this.partSize) this.parts.push((this.last = new Set()));
     this.last.add(id);
+    return true;
   }
 
   *[Symbol.iterator](): Iterator<string> {

@@ -20,3 +20,9 @@ test('an id added again when its only part is full is not added to a new part', 
   assert.equal([...ids].length, 4);
   assert.deepEqual([...ids], ['a', 'b', 'c', 'd']);
 });
+
+test('addIfAbsent says whether the id was new, in one part and across parts', () => {
+  const ids = new IdSet(3);
+  assert.deepEqual(['a', 'b', 'a', 'c', 'd', 'a', 'd', 'e', 'c'].map((id) => ids.addIfAbsent(id)), [true, true, false, true, true, false, false, true, false]);
+  assert.deepEqual([...ids].sort(), ['a', 'b', 'c', 'd', 'e']);
+});
