@@ -203,14 +203,21 @@ export class Archiver {
   private async onBatch(batch: PartitionBatch): Promise<void> {
     const buffer = this.buffers.get(batch.partition);
     if (!buffer) return;
-    const before = { length: buffer.length, position: this.positions.get(batch.partition) };
+    // Records below the position are buffered or archived already: the log delivers a batch again when
+    // onBatch fails (below, when the flush it waits on fails). A batch taken back out instead was read
+    // twice when that flush failed after its commits had released the buffer: archived twice at the
+    // same positions, which the batch's deduplication then dropped both of.
+    const from = this.positions.get(batch.partition) ?? 0;
+    let added = 0;
     for (const record of batch.records) {
+      if (record.offset < from) continue;
       const result = this.validator.validateMessage(record.value);
       buffer.push(result.ok ? { record, event: result.event } : { record, reason: result.reason });
+      added++;
     }
-    this.buffered += batch.records.length;
+    this.buffered += added;
     const last = batch.records.at(-1);
-    if (last) {
+    if (last && last.offset >= from) {
       const lag = Math.max(0, batch.highWatermark - last.offset - 1);
       this.positions.set(batch.partition, last.offset + 1);
       this.lags.set(batch.partition, lag);
@@ -219,22 +226,11 @@ export class Archiver {
     // Back pressure: the consumer reads on while a full buffer is written (the Parquet upload and the
     // commits are round trips that would idle it), and waits once a second one is full. The flush in
     // flight takes only what was buffered when it began, so under a backlog each flush grows to what
-    // arrived during the one before.
+    // arrived during the one before. A failed flush keeps the buffer; failing here makes the log back
+    // off and deliver this batch again, which the position above passes over.
     const flushing = this.flushIfDue();
     if (!flushing || this.buffered < 2 * this.options.config.archiver.flushRecords) return;
-    try {
-      await flushing;
-    } catch (error) {
-      // The log delivers this batch again from its first record: take it back out, or it would be
-      // buffered (and archived) twice. A failed flush released nothing, so the batch is still the tail.
-      if (buffer.length - before.length === batch.records.length && buffer.at(-1)?.record === last) {
-        buffer.length = before.length;
-        this.buffered -= batch.records.length;
-        if (before.position === undefined) this.positions.delete(batch.partition);
-        else this.positions.set(batch.partition, before.position);
-      }
-      throw error;
-    }
+    await flushing;
   }
 
   /**
@@ -288,8 +284,7 @@ export class Archiver {
     let last = remaining();
     let progressAt = Date.now();
     let reportedAt = Date.now();
-    // A batch whose flush failed is taken back and read again (onBatch), so positions can step back
-    // while the last flush runs: caught up means nothing behind once it is done.
+    // Caught up means nothing behind once the last flush is done (a failed one keeps its buffer).
     for (;;) {
       while (behind().length > 0) {
         const now = Date.now();

@@ -29,7 +29,11 @@ function failingDataWrites(store: LocalObjectStore, state: { failures: number })
   });
 }
 
-test('a backlog archived through failing flushes: every offset once', { timeout: 60_000 }, async () => {
+/**
+ * 1,000 events archived while `failures` flushes fail: in a data-file write (before anything is
+ * committed), or in the log's committed offsets (after the lake commits, once the buffer is released).
+ */
+async function backlogThroughFailures(failing: 'data files' | 'committed offsets'): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'lamina-archiver-'));
   // No timer flush: each retry of a failed flush comes from the consumer's re-delivery (quick here), so
   // the re-delivered batch is buffered while the failed one may still be there.
@@ -47,7 +51,20 @@ test('a backlog archived through failing flushes: every offset once', { timeout:
   const smallBatches = new Proxy(log, {
     get: (target, name, receiver) => (name === 'consumer' ? (options: ConsumerOptions) => target.consumer({ ...options, maxBatchRecords: 20 }) : Reflect.get(target, name, receiver)),
   });
-  const archiver = new Archiver({ config, log: smallBatches, store: failingDataWrites(local, state), logger: silentLogger, registry: createRegistry() });
+  const failingOffsets = new Proxy(smallBatches, {
+    get: (target, name, receiver) =>
+      name === 'commitOffsets' && failing === 'committed offsets'
+        ? async (...args: Parameters<EmbeddedEventLog['commitOffsets']>) => {
+            if (state.failures > 0) {
+              state.failures--;
+              throw new UnavailableError('injected: committed offsets not written');
+            }
+            return target.commitOffsets(...args);
+          }
+        : Reflect.get(target, name, receiver),
+  });
+  const store = failing === 'data files' ? failingDataWrites(local, state) : local;
+  const archiver = new Archiver({ config, log: failingOffsets, store, logger: silentLogger, registry: createRegistry() });
   try {
     await log.ensureTopic(config.topic, config.partitions);
     const validator = new EventValidator(config);
@@ -81,7 +98,14 @@ test('a backlog archived through failing flushes: every offset once', { timeout:
     await log.close();
     await rm(dir, { recursive: true, force: true });
   }
-});
+}
+
+test('a backlog archived through failing flushes: every offset once', { timeout: 60_000 }, () => backlogThroughFailures('data files'));
+
+// A flush that failed after its commits had released the buffer made the consumer's re-delivered batch
+// be buffered a second time: its events were archived twice at the same positions, and the batch
+// run's deduplication, which drops later copies by position, then dropped both copies.
+test('a backlog archived while committing the log offsets fails: every offset once', { timeout: 60_000 }, () => backlogThroughFailures('committed offsets'));
 
 test('the tail of a backlog is archived at once, not at the flush timer', { timeout: 60_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lamina-archiver-'));
