@@ -67,7 +67,7 @@ export async function readDataFile(store: ObjectStore, layout: TableLayout, add:
   if (file.numRows === 0) return new arrow.Table(schema);
   // Per column: where its data comes from. A constant (partition value, or null for a column added
   // after the file was written: Delta schema evolution) is made once, as long as the longest batch.
-  const longest = Math.max(...file.batches.map((b) => b.numRows));
+  const longest = file.batches.reduce((most, b) => Math.max(most, b.numRows), 0);
   const sources = fields.map((field, i): { constant: arrow.Data } | { column: number } => {
     const type = schema.fields[i]!.type;
     if (layout.partitionColumns.includes(field.name)) return { constant: constantData(type, parsePartitionValue(field, add.partitionValues[field.name]), longest) };
