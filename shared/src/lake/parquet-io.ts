@@ -68,7 +68,7 @@ async function rowsInFile(bytes: Uint8Array): Promise<number> {
   }
 }
 
-/** Of these names, the file's columns, in its order; undefined (read all) when it has none of them. */
+/** Of these names, those the file has (asked order); undefined (read all) when it has none of them. */
 function presentColumns(file: pw.ParquetFile, names: readonly string[]): string[] | undefined {
   const schema = file.schema();
   try {

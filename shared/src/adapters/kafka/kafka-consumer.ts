@@ -271,7 +271,12 @@ export class KafkaLogConsumer implements LogConsumer {
 
     for (let i = 0; i < records.length; i += this.ctx.maxBatchRecords) {
       if (!current()) return;
-      if (i > 0) await heartbeat(); // long batches: keep the session and notice rebalances
+      if (i > 0) {
+        await heartbeat(); // long batches: keep the session and notice rebalances
+        // A rebalance that completed during the heartbeat: the rest belongs to the old assignment.
+        // Delivered, it would move the archiver's position past offsets the new one starts below.
+        if (!current()) return;
+      }
       const chunk = records.slice(i, i + this.ctx.maxBatchRecords);
       const chunkEpoch = cursor.epoch;
       const delivery = (async () => this.handlers!.onBatch({ partition, records: chunk, highWatermark }))();
