@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { graphql, pageViews, postEvents } from './support/http.js';
 import { recordsInLog, startChild, stopGracefully, type ChildLamina } from './support/child-lamina.js';
+import { warningLines } from './support/processes.js';
 
 const run = promisify(execFile);
 const DAY = Date.UTC(2026, 10, 25);
@@ -25,11 +26,6 @@ const TOTAL = '{ pageviews(granularity: ALL, groupBy: []) { views } }';
 async function totalViews(base: string): Promise<number | undefined> {
   const answer = await graphql<{ pageviews: { views: number }[] }>(base, TOTAL);
   return answer.errors ? undefined : (answer.data!.pageviews[0]?.views ?? 0);
-}
-
-/** A child's last warnings and errors (its pino lines of level 40 and up). */
-function warnings(output: readonly string[]): string {
-  return output.join('\n').split('\n').filter((line) => /"level":[456]0/.test(line) && !line.includes('KafkaJS')).slice(-15).join('\n');
 }
 
 /** Polls the total until it is `expected`; never above `sent`. */
@@ -99,7 +95,7 @@ test('a full data folder (ENOSPC): ingest answers 503 with the reason and keeps 
     if (settled !== inLog) {
       const freshness = await graphql(child.base, '{ freshness { generation batchWatermark realtimeLagRecords realtimeCaughtUp stale coverage { partition fromOffset toOffset ready } } }');
       t.diagnostic(`first batch run: ${JSON.stringify(batch.data)}; freshness after the restart: ${JSON.stringify(freshness.data)}`);
-      t.diagnostic(`warnings before the restart:\n${warnings(firstOutput)}\nafter it:\n${warnings(child.output)}`);
+      t.diagnostic(`warnings before the restart:\n${warningLines(firstOutput, 15).join('\n')}\nafter it:\n${warningLines(child.output, 15).join('\n')}`);
     }
     assert.equal(settled, inLog, 'every event in the log counts once');
     const again = await graphql<{ runBatch: { events: number } }>(child.base, 'mutation { runBatch { events } }');

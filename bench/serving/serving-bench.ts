@@ -23,7 +23,7 @@ import { buildClientSchema, getIntrospectionQuery, printSchema, type Introspecti
 import { KafkaEventLog, S3ObjectStore } from '@lamina/shared';
 import example from '../../cli/src/example-config.js';
 import { ensureStack, stopStack, type StackEnv } from '../../infra/stack-lib.mjs';
-import { freePort, runLayer, startLayer, type LaminaProcess } from '../../test/support/processes.js';
+import { freePort, runLayer, startLayer, warningLines, type LaminaProcess } from '../../test/support/processes.js';
 import { median, rssMB, runStep, startServerStep } from '../support/child.js';
 import { writeSection } from '../support/report.js';
 import { answerOf, graphqlRequest, load, percentile, pollEverySecond, probe, trickle, type LoadResult } from './http-load.js';
@@ -233,7 +233,7 @@ async function benchSize(events: number, stack: StackEnv, work: string, settings
     const liveAll = await load(`${base}/graphql`, JSON.stringify({ query: docs.all }), one);
     const trickled = await events10.stop();
     // A failed answer's cause is in the serve process's warnings (a slow or unreachable speed instance, a deadline).
-    if (liveAll.failed > 0) console.error(`[bench serving] ${events}: live answers failed; the serve process's warnings:\n${serve.output.filter((line) => /"level":[456]0/.test(line) && !line.includes('KafkaJS')).slice(-40).join('\n')}`);
+    if (liveAll.failed > 0) console.error(`[bench serving] ${events}: live answers failed; the serve process's warnings:\n${warningLines(serve.output, 40).join('\n')}`);
     console.error(`[bench serving] ${events}: all on generation 2 while events arrive: p50 ${liveAll.p50} ms (${trickled.posted} posts of 10 events)`);
     for (const doc of [docs.top, docs.all]) await load(`${base}/graphql`, JSON.stringify({ query: doc }), { connections: 10, seconds: Math.max(1, settings.seconds / 3) });
     const rssPeakMB = await rssMB(serve.child.pid!, 'VmHWM');

@@ -67,6 +67,11 @@ async function bindable(port: number): Promise<boolean> {
   });
 }
 
+/** A Lamina process's last `count` warnings and errors (pino lines of level 40 and up; KafkaJS's own left out). */
+export function warningLines(output: readonly string[], count: number): string[] {
+  return output.join('\n').split('\n').filter((line) => /"level":[456]0/.test(line) && !line.includes('KafkaJS')).slice(-count);
+}
+
 /** Starts `lamina <args>` and resolves once a log line matches `ready`. */
 export async function startLayer(name: string, args: string[], env: Record<string, string>, ready: RegExp, options: StartOptions = {}): Promise<LaminaProcess> {
   const timeoutMs = options.timeoutMs ?? 60_000;

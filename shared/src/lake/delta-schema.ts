@@ -107,8 +107,9 @@ export function parseDeltaStruct(schemaString: string, tableLabel: string): Delt
   return struct;
 }
 
-export function toArrowSchema(struct: DeltaStruct): arrow.Schema {
-  return new arrow.Schema(struct.fields.map((f) => new arrow.Field(f.name, arrowTypeOf(f.type), f.nullable)));
+/** The Arrow schema of these table columns (exact types and nullability), in their order. */
+export function toArrowSchema(fields: readonly DeltaField[]): arrow.Schema {
+  return new arrow.Schema(fields.map((f) => new arrow.Field(f.name, arrowTypeOf(f.type), f.nullable)));
 }
 
 /** Human-readable differences between two table schemas (empty when they match). */

@@ -115,7 +115,7 @@ export class ReplayState {
       version: this.version,
       protocol,
       metadata,
-      schema: toArrowSchema(struct),
+      schema: toArrowSchema(struct.fields),
       fields: struct.fields,
       partitionColumns: metadata.partitionColumns,
       files: [...this.files.values()],
