@@ -5,7 +5,7 @@
  */
 import type { LaminaEvent } from '../events/event.js';
 import type { CompiledView } from './compiled-view.js';
-import { readPath } from './compiled-view.js';
+import { dimensionValue, readPath } from './compiled-view.js';
 
 export interface GroupRow {
   bucket: number;
@@ -13,8 +13,19 @@ export interface GroupRow {
   states: unknown[];
 }
 
+/**
+ * A group's identity as one string: the bucket, then per dimension \u0001 for null or \u0000, the
+ * value's length, ':' and the value. Length-prefixed, it is injective without escaping anything, and
+ * it is built by concatenation: JSON.stringify of the dimensions was a sixth of the fold's view work.
+ */
 export function groupKey(bucket: number, dims: readonly (string | null)[]): string {
-  return dims.length === 0 ? String(bucket) : `${bucket}\u0000${JSON.stringify(dims)}`;
+  let key = String(bucket);
+  for (let i = 0; i < dims.length; i++) key = appendDimension(key, dims[i]!);
+  return key;
+}
+
+function appendDimension(key: string, value: string | null): string {
+  return value === null ? `${key}\u0001` : `${key}\u0000${value.length}:${value}`;
 }
 
 export class ViewAggregate {
@@ -25,7 +36,13 @@ export class ViewAggregate {
   /** Folds an event in if the view takes it; returns whether it did. */
   add(event: LaminaEvent): boolean {
     if (!this.view.matches(event)) return false;
-    const row = this.rowFor(this.view.bucketOf(event), this.view.dimensionValues(event));
+    const bucket = this.view.bucketOf(event);
+    // The key straight from the event's values: the dimension array is made only for a new group.
+    const { dimensions } = this.view;
+    let key = String(bucket);
+    for (let i = 0; i < dimensions.length; i++) key = appendDimension(key, dimensionValue(readPath(event.data, dimensions[i]!)));
+    let row = this.groups.get(key);
+    if (!row) this.groups.set(key, (row = this.newRow(bucket, this.view.dimensionValues(event))));
     const { measures } = this.view;
     for (let i = 0; i < measures.length; i++) {
       const m = measures[i]!;
@@ -56,10 +73,11 @@ export class ViewAggregate {
   private rowFor(bucket: number, dims: (string | null)[]): GroupRow {
     const key = groupKey(bucket, dims);
     let row = this.groups.get(key);
-    if (!row) {
-      row = { bucket, dims, states: this.view.measures.map((m) => m.measure.identity()) };
-      this.groups.set(key, row);
-    }
+    if (!row) this.groups.set(key, (row = this.newRow(bucket, dims)));
     return row;
+  }
+
+  private newRow(bucket: number, dims: (string | null)[]): GroupRow {
+    return { bucket, dims, states: this.view.measures.map((m) => m.measure.identity()) };
   }
 }
