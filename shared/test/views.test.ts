@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
-import { ValidationError, ViewAggregate, accumulateRows, bucketStart, canRollUp, compileView, finishRows, orderResults, type ResultRow, validateConfig, type GroupRow, type LaminaEvent } from '../src/index.js';
+import { ValidationError, ViewAggregate, accumulateRows, bucketStart, canRollUp, compileView, finishRows, groupKey, orderResults, type ResultRow, validateConfig, type GroupRow, type LaminaEvent } from '../src/index.js';
 
 test('time buckets in UTC, weeks start on Monday, months on the 1st', () => {
   const t = Date.UTC(2026, 10, 19, 13, 47, 12, 345); // a Thursday
@@ -67,4 +67,30 @@ test('a limited order (a bounded heap) gives the first rows of the full stable s
     }),
     { numRuns: 300 },
   );
+});
+
+test('group keys are equal exactly when bucket and dimension values are, whatever the values hold', () => {
+  const dim = fc.option(fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.constantFrom('', ':', '\u0000', '\u0001', '1:a', 'null')), { nil: null });
+  const group = fc.tuple(fc.integer({ min: -5, max: 5 }), fc.array(dim, { minLength: 2, maxLength: 2 }));
+  fc.assert(
+    fc.property(group, group, ([b1, d1], [b2, d2]) => {
+      assert.equal(groupKey(b1, d1) === groupKey(b2, d2), b1 === b2 && d1.every((v, i) => v === d2[i]));
+    }),
+    { numRuns: 2000 },
+  );
+  // Values that concatenate alike: a separator or a length inside a value must not make two groups one.
+  assert.notEqual(groupKey(1, ['a\u00001:b', 'c']), groupKey(1, ['a', '1:b\u00001:c']));
+  assert.notEqual(groupKey(1, [null, 'x']), groupKey(1, ['\u0001', 'x']));
+});
+
+test('folding events into a view groups them by the same key the merge uses', () => {
+  const aggregate = new ViewAggregate(compileView('v', config.views.v!, config));
+  const ts = Date.UTC(2026, 10, 19, 13, 47);
+  const event = (url: string, geo?: string): LaminaEvent => ({ id: `${url}-${geo}`, type: 'pv', ts, data: { url, ms: 1, ...(geo === undefined ? {} : { geo }) } });
+  for (const e of [event('/a', 'x'), event('/a', 'x'), event('/a'), event('/a', '\u0001')]) aggregate.add(e);
+  const merged = new ViewAggregate(aggregate.view);
+  merged.mergeAggregate(aggregate);
+  merged.mergeAggregate(aggregate);
+  assert.deepEqual([...merged.rows()].map((r) => [r.dims, r.states[0]]), [...aggregate.rows()].map((r) => [r.dims, 2 * (r.states[0] as number)]));
+  assert.equal(aggregate.size, 3);
 });

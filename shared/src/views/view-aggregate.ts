@@ -15,17 +15,24 @@ export interface GroupRow {
 
 /**
  * A group's identity as one string: the bucket, then per dimension \u0001 for null or \u0000, the
- * value's length, ':' and the value. Length-prefixed, it is injective without escaping anything, and
- * it is built by concatenation: JSON.stringify of the dimensions was a sixth of the fold's view work.
+ * value's length, ':' and the value. Length-prefixed, it is injective without escaping anything.
+ * JSON.stringify of the dimensions was a sixth of the fold's view work; the parts are joined instead,
+ * not concatenated: `a + b` makes a rope, and a Map keeps a rope key's nodes (349 B a key against 96
+ * for the flat string, +158 B per realtime row).
  */
 export function groupKey(bucket: number, dims: readonly (string | null)[]): string {
-  let key = String(bucket);
-  for (let i = 0; i < dims.length; i++) key = appendDimension(key, dims[i]!);
-  return key;
+  keyParts.length = 0;
+  keyParts.push(bucket);
+  for (let i = 0; i < dims.length; i++) pushDimension(dims[i]!);
+  return keyParts.join('');
 }
 
-function appendDimension(key: string, value: string | null): string {
-  return value === null ? `${key}\u0001` : `${key}\u0000${value.length}:${value}`;
+/** Reused by every key built: one array, not one per event. */
+const keyParts: (string | number)[] = [];
+
+function pushDimension(value: string | null): void {
+  if (value === null) keyParts.push('\u0001');
+  else keyParts.push('\u0000', value.length, ':', value);
 }
 
 export class ViewAggregate {
@@ -39,8 +46,10 @@ export class ViewAggregate {
     const bucket = this.view.bucketOf(event);
     // The key straight from the event's values: the dimension array is made only for a new group.
     const { dimensions } = this.view;
-    let key = String(bucket);
-    for (let i = 0; i < dimensions.length; i++) key = appendDimension(key, dimensionValue(readPath(event.data, dimensions[i]!)));
+    keyParts.length = 0;
+    keyParts.push(bucket);
+    for (let i = 0; i < dimensions.length; i++) pushDimension(dimensionValue(readPath(event.data, dimensions[i]!)));
+    const key = keyParts.join('');
     let row = this.groups.get(key);
     if (!row) this.groups.set(key, (row = this.newRow(bucket, this.view.dimensionValues(event))));
     const { measures } = this.view;
