@@ -44,5 +44,5 @@ test('npm run bench -- throughput --smoke measures every layer against its basel
   }
   assert.match(stdout, /\| freshness at 2,000 events\/s \(achieved [\d,]+\): posted → visible in GraphQL \| p50 \d+ ms, p99 \d+ ms \(3 probes\) \|/);
   assert.match(stdout, /\| speed rebuild \(the fold from the watermark; generated events, each a group of its own\) \| [\d.]+ s per million events at 4,000; [\d.]+ s at 8,000 \|/);
-  assert.match(stdout, /realtime state [\d,-]+ B of heap per view row .*embedded ingest [\d,-]+ B RSS per event; embedded idle RSS [\d,]+ MB/);
+  assert.match(stdout, /realtime state [\d,-]+ B of memory per view row .*embedded ingest [\d,-]+ B RSS per event; embedded idle RSS [\d,]+ MB/);
 });
