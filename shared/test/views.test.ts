@@ -84,7 +84,7 @@ test('group keys are equal exactly when bucket and dimension values are, whateve
 });
 
 test('folding events into a view groups them by the same key the merge uses', () => {
-  const aggregate = new ViewAggregate(compileView('v', config.views.v!, config));
+  const aggregate = new ViewAggregate(view);
   const ts = Date.UTC(2026, 10, 19, 13, 47);
   const event = (url: string, geo?: string): LaminaEvent => ({ id: `${url}-${geo}`, type: 'pv', ts, data: { url, ms: 1, ...(geo === undefined ? {} : { geo }) } });
   for (const e of [event('/a', 'x'), event('/a', 'x'), event('/a'), event('/a', '\u0001')]) aggregate.add(e);
