@@ -12,6 +12,7 @@ import { MINIO_MARKER, ensureBucket, minioIsReady, minioLogTail, s3Client, start
 /** @typedef {(line: string) => void} Log */
 
 const quiet = () => {};
+const RESTART_PORT_GRACE_MS = 15_000;
 
 function paths(config) {
   return {
@@ -87,7 +88,10 @@ async function portFor(config, which, recorded, taken) {
   const restart = Number.isInteger(recorded);
   if (!restart) return pickPort(config.ports[which], taken);
   const port = config.explicitPorts[which] ? config.ports[which] : /** @type {number} */ (recorded);
-  if (await isPortFree(port, taken)) return port;
+  // A process killed with -9 can still hold its sockets for a moment after /proc shows it gone (a
+  // big JVM frees its memory before its files), so a busy port gets a grace period first.
+  const free = await waitUntil(() => isPortFree(port, taken), { timeoutMs: RESTART_PORT_GRACE_MS, intervalMs: 250, what: `port ${port}` }).then(() => true, () => false);
+  if (free) return port;
   const variable = { kafka: 'LAMINA_STACK_KAFKA_PORT', kafkaController: 'LAMINA_STACK_KAFKA_CONTROLLER_PORT', kafkaSasl: 'LAMINA_STACK_KAFKA_SASL_PORT', minio: 'LAMINA_STACK_MINIO_PORT' }[which];
   throw new Error(`cannot restart on port ${port} (${which}): it is in use by another process. Free it, set ${variable} to another port (clients must then be told), or start over with stack:down (deletes the data)`);
 }
