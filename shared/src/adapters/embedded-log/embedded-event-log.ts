@@ -10,6 +10,8 @@
  * Durability: produce resolves after fdatasync (unless `fsync: false`). Partitioning: keyed records
  * go where Kafka would put them (partitioner.ts); null keys round-robin per topic.
  * readRange reads [from, min(to, end offset at call time)): it never waits for records.
+ * Reads and consumers get a partition's newest records from memory (recent-records.ts), with the
+ * producer's `decoded` value; older ones from the file.
  * A produce call spanning several partitions is not atomic across them (nor is it in Kafka): if one
  * partition's append fails the call rejects, and other partitions may have stored their records.
  */
@@ -25,8 +27,7 @@ import { ConsumerGroup } from './consumer-group.js';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
 import { EmbeddedConsumer, type ConsumerErrorContext } from './embedded-consumer.js';
 import { fsyncDir } from './file-io.js';
-import type { FrameInput } from './frame-codec.js';
-import { PartitionLog, closedError, type LogStats } from './partition-log.js';
+import { PartitionLog, closedError, type AppendInput, type LogStats } from './partition-log.js';
 import { MAX_PARTITIONS, createTopicFiles, listTopicDirs, partitionFile, readTopicMeta, validateTopicName } from './topic-store.js';
 
 export interface EmbeddedEventLogOptions {
@@ -155,7 +156,7 @@ export class EmbeddedEventLog implements EventLog {
   async produce(topic: string, records: ProduceRecord[]): Promise<RecordPosition[]> {
     const state = this.topic(topic);
     const count = state.partitions.length;
-    const groups = new Map<number, { indexes: number[]; inputs: FrameInput[] }>();
+    const groups = new Map<number, { indexes: number[]; inputs: AppendInput[] }>();
     records.forEach((record, i) => {
       const input = this.toFrameInput(topic, record, i);
       const partition = input.key === null ? state.roundRobin++ % count : partitionForKeyBytes(input.key, count);
@@ -267,18 +268,19 @@ export class EmbeddedEventLog implements EventLog {
     }
   }
 
-  private toFrameInput(topic: string, record: ProduceRecord, i: number): FrameInput {
+  private toFrameInput(topic: string, record: ProduceRecord, i: number): AppendInput {
     if (record.key !== null && typeof record.key !== 'string') throw new ValidationError(`produce(${topic}): record ${i} key must be a string or null`);
+    if (typeof record.value !== 'string' && !(record.value instanceof Uint8Array)) throw new ValidationError(`produce(${topic}): record ${i} value must be a Uint8Array or a string`);
     // Buffer.from, not TextEncoder.encode: it takes a slice of a shared pool where the other allocates
     // an ArrayBuffer per record (10× slower for an event's few hundred bytes, and work for the collector).
-    const value = typeof record.value === 'string' ? Buffer.from(record.value, 'utf8') : record.value;
-    if (!(value instanceof Uint8Array)) throw new ValidationError(`produce(${topic}): record ${i} value must be a Uint8Array or a string`);
+    // A caller's bytes are copied: consumers get the value from memory (RecentRecords) after the call.
+    const value = typeof record.value === 'string' ? Buffer.from(record.value, 'utf8') : Buffer.from(record.value);
     const key = record.key === null ? null : Buffer.from(record.key, 'utf8');
     const bytes = value.length + (key?.length ?? 0);
     if (bytes > this.options.maxRecordBytes) {
       throw new ValidationError(`produce(${topic}): record ${i} has ${bytes} bytes, above maxRecordBytes ${this.options.maxRecordBytes}`);
     }
-    return { key, value };
+    return { key, value, keyText: record.key, decoded: record.decoded };
   }
 
   private topic(topic: string): TopicState {

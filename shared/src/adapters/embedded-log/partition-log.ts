@@ -12,6 +12,7 @@ import type { LogRecord } from '../../ports/event-log.js';
 import { readFully, writeFully } from './file-io.js';
 import { FRAME_HEADER_BYTES, decodePayload, encodeFrameInto, frameBytes, frameChecksumOk, type FrameInput } from './frame-codec.js';
 import type { PositionIndex } from './position-index.js';
+import { RecentRecords } from './recent-records.js';
 import { scanPartitionFile } from './scan-partition.js';
 
 /** Upper bound on the bytes one group commit writes; a bigger backlog takes several writes. */
@@ -32,8 +33,14 @@ export interface PartitionLogOptions {
   label: string;
 }
 
+/** A record to append: its frame's bytes, and the key as text and the producer's decoded value for RecentRecords. */
+export interface AppendInput extends FrameInput {
+  keyText: string | null;
+  decoded: unknown;
+}
+
 interface PendingAppend {
-  inputs: FrameInput[];
+  inputs: AppendInput[];
   bytes: number;
   resolve: (firstOffset: number) => void;
   reject: (error: unknown) => void;
@@ -45,6 +52,7 @@ export class PartitionLog {
   private readonly listeners = new Set<() => void>();
   private failure: LaminaError | null = null;
   private closed = false;
+  private readonly recent: RecentRecords;
 
   private constructor(
     private readonly fh: FileHandle,
@@ -54,7 +62,9 @@ export class PartitionLog {
     private size: number,
     private lastTimestamp: number,
     private readonly options: PartitionLogOptions,
-  ) {}
+  ) {
+    this.recent = new RecentRecords(index.length);
+  }
 
   /** Opens (and scans, and if needed repairs) an existing partition file. */
   static async open(path: string, partition: number, options: PartitionLogOptions): Promise<PartitionLog> {
@@ -104,7 +114,7 @@ export class PartitionLog {
   }
 
   /** Appends the records contiguously; resolves to the first one's offset once they are durable. */
-  append(inputs: FrameInput[]): Promise<number> {
+  append(inputs: AppendInput[]): Promise<number> {
     if (this.closed) return Promise.reject(closedError(this.options.label));
     if (this.failure) return Promise.reject(this.failure);
     const bytes = inputs.reduce((sum, input) => sum + frameBytes(input), 0);
@@ -169,7 +179,17 @@ export class PartitionLog {
       return;
     }
 
+    let recordOffset = this.index.length;
     for (const position of positions) this.index.push(position);
+    for (const entry of group) {
+      for (const input of entry.inputs) {
+        const offset = recordOffset++;
+        const record: LogRecord = input.decoded === undefined
+          ? { partition: this.partition, offset, key: input.keyText, value: input.value, timestamp }
+          : { partition: this.partition, offset, key: input.keyText, value: input.value, timestamp, decoded: input.decoded };
+        this.recent.push(record, (input.key?.length ?? 0) + input.value.length);
+      }
+    }
     this.size += bytes;
     this.lastTimestamp = timestamp;
     group.forEach((entry, i) => entry.resolve(firstOffsets[i]!));
@@ -178,13 +198,16 @@ export class PartitionLog {
 
   /**
    * Reads records from `from` up to `to` (exclusive, at most endOffset), stopping early once
-   * `maxBytes` is reached; at least one record when from < to. Checksums are verified again: damage
-   * that happened after the open surfaces here as CorruptDataError.
+   * `maxBytes` is reached; at least one record when from < to. The newest records come from memory
+   * (RecentRecords), shared between readers; older ones from the file, whose checksums are verified
+   * again: damage that happened after the open surfaces here as CorruptDataError.
    */
   async read(from: number, to: number, maxBytes: number): Promise<LogRecord[]> {
     if (this.closed) throw closedError(this.options.label);
     to = Math.min(to, this.index.length);
     if (from >= to) return [];
+    const recent = this.recent.read(from, to, maxBytes);
+    if (recent !== undefined) return recent;
     const start = this.index.get(from);
     const end = this.positionOf(this.lastOffsetWithin(from, to, start + maxBytes));
     const buf = Buffer.allocUnsafeSlow(end - start);
