@@ -12,7 +12,7 @@
  * the request fails with LogMismatchError (HTTP 503) and its reason, instead of a 200 for events no
  * layer would count.
  */
-import { EventValidator, LaminaError, LogMismatchError, ingestToken, shapeProblem, shortText, type LaminaEvent, type RecordPosition, UnavailableError, ValidationError, counter, encodeEvent, withDeadline, type EventLog, type LaminaConfig, type Registry } from '@lamina/shared';
+import { EventValidator, LaminaError, LogMismatchError, ingestToken, shapeProblem, shortText, type LaminaEvent, type ProduceRecord, type RecordPosition, UnavailableError, ValidationError, counter, encodeEvent, withDeadline, type EventLog, type LaminaConfig, type Registry } from '@lamina/shared';
 
 const DAY_MS = 86_400_000;
 /** Epoch milliseconds below this (1973-03-03) are almost surely epoch seconds sent as milliseconds. */
@@ -55,13 +55,13 @@ export class IngestService {
     const limits = this.config.ingest;
     if (events.length > limits.maxEventsPerRequest) throw new ValidationError(`at most ${limits.maxEventsPerRequest} events per request, got ${events.length}; split the request (ingest.maxEventsPerRequest)`);
     const rejected: IngestResult['rejected'] = [];
-    const records: { key: string; value: string }[] = [];
+    const records: ProduceRecord[] = [];
     const now = this.now();
     events.forEach((raw, index) => {
       const shape = shapeProblem(raw, limits);
       const result = shape === undefined ? this.validator.validate(raw) : ({ ok: false, reason: shape } as const);
       const reason = result.ok ? this.timeProblem(result.event, now) : result.reason;
-      if (result.ok && reason === undefined) records.push({ key: this.validator.keyOf(result.event), value: encodeEvent(result.event) });
+      if (result.ok && reason === undefined) records.push({ key: this.validator.keyOf(result.event), value: encodeEvent(result.event), decoded: this.validator.validated(result.event) });
       else {
         const id = raw !== null && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? shortText((raw as { id: string }).id) : null;
         rejected.push({ index, id, reason: reason! });

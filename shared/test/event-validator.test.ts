@@ -49,21 +49,24 @@ test('the key falls back to the id when the key field is absent', () => {
   assert.equal(loose.keyOf({ ...result.event, key: 'explicit' }), 'explicit');
 });
 
-test('normalises what engines must see alike: defaults, nested paths, timestamps, -0; refuses what they cannot', () => {
-  const typed = new EventValidator(validateConfig({
-    eventTypes: {
-      t: {
-        fields: {
-          'geo.country': { type: 'string', optional: true, default: 'unknown' },
-          at: { type: 'timestamp', optional: true },
-          x: { type: 'number', optional: true },
-          n: { type: 'integer', optional: true },
-          s: { type: 'string', optional: true },
-        },
+/** One event type with a declared field of each kind the engines normalise. */
+const typedConfig = validateConfig({
+  eventTypes: {
+    t: {
+      fields: {
+        'geo.country': { type: 'string', optional: true, default: 'unknown' },
+        at: { type: 'timestamp', optional: true },
+        x: { type: 'number', optional: true },
+        n: { type: 'integer', optional: true },
+        s: { type: 'string', optional: true },
       },
     },
-    views: { v: { source: 't', measures: { c: { kind: 'count' } } } },
-  }));
+  },
+  views: { v: { source: 't', measures: { c: { kind: 'count' } } } },
+});
+
+test('normalises what engines must see alike: defaults, nested paths, timestamps, -0; refuses what they cannot', () => {
+  const typed = new EventValidator(typedConfig);
   const ev = (data: Record<string, unknown>) => ({ id: 'e', type: 't', ts: 0, data });
   const ok = typed.validate(ev({ geo: { city: 'Paris' }, at: '2026-11-20T10:00:00Z', x: -0, n: -0 }));
   assert.ok(ok.ok);
@@ -127,4 +130,61 @@ test('shapeProblem refuses an event exactly when it breaks a limit, and names th
   );
   // An index key can break the string limit: the 11th element's is "10".
   assert.match(shapeProblem(Array.from({ length: 12 }, () => 0), { maxDepth: 3, maxStringLength: 1, maxValues: 100 })!, /a key of 2 characters/);
+});
+
+test('validateRecord: the producer\'s validated event is the event its message parses back to', () => {
+  const v = new EventValidator(typedConfig);
+  const raw = fc.record({
+    id: fc.string({ minLength: 1, maxLength: 8 }),
+    type: fc.constant('t'),
+    ts: fc.oneof(fc.integer({ min: 0, max: 4e12 }), fc.integer({ min: 0, max: 4e12 }).map((ms) => new Date(ms).toISOString().replace('Z', '+00:00'))),
+    key: fc.option(fc.string({ minLength: 1, maxLength: 4 }), { nil: undefined }),
+    data: fc.record({
+      geo: fc.option(fc.record({ country: fc.option(fc.string(), { nil: undefined }), city: fc.string() }, { requiredKeys: [] }), { nil: undefined }),
+      at: fc.option(fc.integer({ min: 0, max: 4e12 }).map((ms) => new Date(ms).toISOString()), { nil: undefined }),
+      x: fc.option(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e15, max: 1e15 }), fc.constant(-0)), { nil: undefined }),
+      n: fc.option(fc.integer(), { nil: undefined }),
+      extra: fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }),
+    }, { requiredKeys: [] }),
+  }, { requiredKeys: ['id', 'type', 'ts', 'data'] });
+  // Inputs as ingest gets them: parsed JSON (no undefined), where "-0" parses to -0.
+  fc.assert(fc.property(raw, fc.boolean(), fc.boolean(), (generated, negativeX, negativeExtra) => {
+    const input = JSON.parse(JSON.stringify(generated)) as { data: Record<string, unknown> };
+    if (negativeX) input.data.x = -0;
+    if (negativeExtra) input.data.neg = -0;
+    const accepted = v.validate(input);
+    fc.pre(accepted.ok);
+    if (!accepted.ok) return;
+    const value = Buffer.from(encodeEvent(accepted.event));
+    const parsed = v.validateMessage(value);
+    assert.ok(parsed.ok);
+    const handed = v.validateRecord({ value, decoded: v.validated(accepted.event) });
+    assert.ok(handed.ok);
+    assert.equal(handed.event, accepted.event, 'the hint is used, not parsed again');
+    // Equal as every consumer reads it: declared fields are normalised alike, the rest is written as
+    // JSON, where an undeclared -0 (kept as sent) and the 0 it parses back to are the same.
+    assert.equal(encodeEvent(handed.event), encodeEvent(parsed.event));
+    const seen = structuredClone(handed.event);
+    if (negativeExtra) {
+      assert.ok(Object.is(seen.data.neg, -0) && Object.is(parsed.event.data.neg, 0));
+      seen.data.neg = 0;
+    }
+    assert.deepStrictEqual(seen, parsed.event);
+  }), { numRuns: 2_000 });
+});
+
+test('validateRecord parses the message unless the hint was made under the same event types', () => {
+  const value = Buffer.from(encodeEvent({ id: 'm', type: 'page_view', ts: 0, data: { url: '/m', n: 1 } }));
+  const stranger = { id: 'other', type: 'page_view', ts: 5, data: { url: '/x', n: 2 } };
+  const fromMessage = (decoded: unknown) => {
+    const result = validator.validateRecord({ value, decoded });
+    assert.ok(result.ok);
+    return result.event.id;
+  };
+  assert.equal(fromMessage(undefined), 'm');
+  assert.equal(fromMessage(stranger), 'm', 'a bare object is not a hint');
+  assert.equal(fromMessage(new EventValidator(config).validated(stranger)), 'other', 'another validator of the same config: used');
+  const elsewhere = new EventValidator(validateConfig({ eventTypes: { page_view: { fields: {} } }, views: { v: { source: 'page_view', measures: { c: { kind: 'count' } } } } }));
+  assert.equal(fromMessage(elsewhere.validated(stranger)), 'm', 'other event types: parsed');
+  assert.equal(fromMessage(validator.validated(stranger)), 'other');
 });

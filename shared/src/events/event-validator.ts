@@ -141,6 +141,14 @@ function rulesOf(type: EventTypeConfig): FieldRule[] {
   }));
 }
 
+/** An event accepted under `eventTypes`, handed with its record to consumers in the same process. */
+export class ValidatedEvent {
+  constructor(
+    readonly event: LaminaEvent,
+    readonly eventTypes: LaminaConfig['eventTypes'],
+  ) {}
+}
+
 export class EventValidator {
   private readonly rules = new Map<string, FieldRule[]>();
 
@@ -200,6 +208,22 @@ export class EventValidator {
     const event: LaminaEvent = { id: id as string, type: type as string, ts: ts!, data: out };
     if (key !== undefined) event.key = key as string;
     return { ok: true, event };
+  }
+
+  /**
+   * A record's event: the producer's own validated event when it came with the record (LogRecord.decoded,
+   * made by `validated` under the same event types), else its message parsed and validated. Either way
+   * the same event: a canonical message parses back to what encodeEvent was given.
+   */
+  validateRecord(record: { value: Uint8Array; decoded?: unknown }): ValidationResult {
+    const { decoded } = record;
+    if (decoded instanceof ValidatedEvent && decoded.eventTypes === this.config.eventTypes) return { ok: true, event: decoded.event };
+    return this.validateMessage(record.value);
+  }
+
+  /** What a producer attaches to an accepted event's record (ProduceRecord.decoded) for validateRecord. */
+  validated(event: LaminaEvent): ValidatedEvent {
+    return new ValidatedEvent(event, this.config.eventTypes);
   }
 
   /** Parses a raw log message (JSON bytes) and validates it. */
