@@ -56,6 +56,9 @@ test('unknown keys, type mismatches, defaults and names are refused with the pat
   refuses({ ...base, views: { hits: { ...base.views.hits, dimensions: ['ms'] } } }, /dimensions\.0: 'ms' is a number; dimensions must be string, integer, boolean fields/);
   refuses(withField({ type: 'string', default: 'x' }), /fields\.extra\.default: only an optional field can have a default/);
   refuses(withField({ type: 'integer', optional: true, default: 1.5 }), /fields\.extra\.default: must be a safe integer/);
+  // A default the validator could not read would fill nothing: refused here, with the validator's rules.
+  refuses(withField({ type: 'timestamp', optional: true, default: '1969-12-31T23:59:59Z' }), /fields\.extra\.default: must be an ISO-8601 date-time string with a zone, from 1970 on/);
+  refuses(withField({ type: 'timestamp', optional: true, default: 'Nov 20 2026' }), /fields\.extra\.default: must be an ISO-8601/);
   refuses({ ...base, eventTypes: { page_view: { fields: { ...base.eventTypes.page_view.fields, geo: { type: 'string' }, 'geo.country': { type: 'string' } } } } }, /'geo' is declared as a string, so it cannot also hold nested fields/);
   refuses(withField({ type: 'string', optional: true }) && { ...base, eventTypes: { page_view: { fields: { ...base.eventTypes.page_view.fields, _secret: { type: 'string' } } } } }, /'_secret' must be letters, digits and _ only, starting with a letter/);
   refuses({ ...base, views: { hits: { ...base.views.hits, measures: { bucket_ms: { kind: 'count' } } } } }, /measure 'bucket_ms' clashes with a column of every view table/);

@@ -79,6 +79,8 @@ test('normalises what engines must see alike: defaults, nested paths, timestamps
     [{ s: 'a\ud800b' }, /data\.s: contains a lone UTF-16 surrogate/],
     [{ n: 2 ** 53 + 2 }, /data\.n: .* beyond ±2\^53/],
     [{ at: 'tomorrow' }, /data\.at: must be an ISO-8601/],
+    [{ at: '1969-12-31T23:59:59Z' }, /data\.at: .* from 1970 on/],
+    [{ at: -1 }, /data\.at: .* from 1970 on/],
     [{ x: '1' }, /data\.x: expected a finite number, got a string/],
   ];
   for (const [data, reason] of bad) {
@@ -91,7 +93,7 @@ test('normalises what engines must see alike: defaults, nested paths, timestamps
 
 test('a timestamp string means what Date.parse says, on the canonical form and near it', () => {
   const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
-  const reference = (s: string) => (iso.test(s) && !Number.isNaN(Date.parse(s)) ? Date.parse(s) : undefined);
+  const reference = (s: string) => (iso.test(s) && Date.parse(s) >= 0 ? Date.parse(s) : undefined);
   const pad = (n: number, width: number) => String(n).padStart(width, '0');
   // Fields past their ranges (month 13, Feb 30, hour 24, second 60, year 0099) and a few non-digits.
   const field = (max: number, width: number) => fc.oneof(fc.integer({ min: 0, max }).map((n) => pad(n, width)), fc.constantFrom('x'.repeat(width), ' '.repeat(width), '-'.repeat(width)));
@@ -134,23 +136,27 @@ test('shapeProblem refuses an event exactly when it breaks a limit, and names th
 
 test('validateRecord: the producer\'s validated event is the event its message parses back to', () => {
   const v = new EventValidator(typedConfig);
+  // Instants on both sides of 1970, as numbers and as ISO strings in two zones' spellings.
+  const ms = fc.integer({ min: -4e12, max: 4e12 });
+  const instant = fc.oneof(ms, ms.map((t) => new Date(t).toISOString()), ms.map((t) => new Date(t).toISOString().replace('Z', '+00:00')));
   const raw = fc.record({
     id: fc.string({ minLength: 1, maxLength: 8 }),
     type: fc.constant('t'),
-    ts: fc.oneof(fc.integer({ min: 0, max: 4e12 }), fc.integer({ min: 0, max: 4e12 }).map((ms) => new Date(ms).toISOString().replace('Z', '+00:00'))),
+    ts: instant,
     key: fc.option(fc.string({ minLength: 1, maxLength: 4 }), { nil: undefined }),
     data: fc.record({
       geo: fc.option(fc.record({ country: fc.option(fc.string(), { nil: undefined }), city: fc.string() }, { requiredKeys: [] }), { nil: undefined }),
-      at: fc.option(fc.integer({ min: 0, max: 4e12 }).map((ms) => new Date(ms).toISOString()), { nil: undefined }),
+      at: fc.option(instant, { nil: undefined }),
       x: fc.option(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e15, max: 1e15 }), fc.constant(-0)), { nil: undefined }),
       n: fc.option(fc.integer(), { nil: undefined }),
       extra: fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }),
     }, { requiredKeys: [] }),
   }, { requiredKeys: ['id', 'type', 'ts', 'data'] });
   // Inputs as ingest gets them: parsed JSON (no undefined), where "-0" parses to -0.
-  fc.assert(fc.property(raw, fc.boolean(), fc.boolean(), (generated, negativeX, negativeExtra) => {
-    const input = JSON.parse(JSON.stringify(generated)) as { data: Record<string, unknown> };
+  fc.assert(fc.property(raw, fc.boolean(), fc.boolean(), fc.boolean(), (generated, negativeX, negativeAt, negativeExtra) => {
+    const input = JSON.parse(JSON.stringify(generated)) as { ts: unknown; data: Record<string, unknown> };
     if (negativeX) input.data.x = -0;
+    if (negativeAt) [input.ts, input.data.at] = [-0, -0];
     if (negativeExtra) input.data.neg = -0;
     const accepted = v.validate(input);
     fc.pre(accepted.ok);

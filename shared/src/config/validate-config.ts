@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { parseTimestamp } from '../events/event-validator.js';
 import { fieldPathProblem, columnOf } from '../events/field-paths.js';
 import { graphqlNameClashes } from './graphql-names.js';
 import { IDENTIFIER, laminaConfigSchema, type FieldConfig, type FieldType, type LaminaConfig, type LaminaConfigInput, type MeasureConfig } from './schema.js';
@@ -35,7 +36,8 @@ function literalProblem(type: FieldType, value: unknown): string | undefined {
     case 'boolean':
       return typeof value === 'boolean' ? undefined : 'must be true or false';
     case 'timestamp':
-      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? undefined : 'must be an ISO-8601 date-time string';
+      // The validator's own parse: a default it could not read would silently fill nothing.
+      return typeof value === 'string' && parseTimestamp(value) !== undefined ? undefined : 'must be an ISO-8601 date-time string with a zone, from 1970 on';
   }
 }
 

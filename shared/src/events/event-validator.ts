@@ -15,21 +15,25 @@ import { isoTimestamp } from './iso-timestamp.js';
 export type ValidationResult = { ok: true; event: LaminaEvent } | { ok: false; reason: string };
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
-const TIMESTAMP_HELP = 'must be an ISO-8601 date-time with a zone (e.g. "2026-11-20T10:00:00Z") or epoch milliseconds';
+const TIMESTAMP_HELP = 'must be an ISO-8601 date-time with a zone (e.g. "2026-11-20T10:00:00Z") or epoch milliseconds, from 1970 on';
 
 function wellFormed(s: string): boolean {
   return (s as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
-/** epoch ms of an accepted timestamp value, or undefined. */
+/**
+ * epoch ms of an accepted timestamp value, or undefined. Instants before 1970 are refused in either
+ * form: a field's value is stored as its milliseconds, and a message must parse back to the event it
+ * was written from (a string before 1970 would come back as a refused negative number).
+ */
 export function parseTimestamp(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? (value === 0 ? 0 : value) : undefined;
   if (typeof value !== 'string') return undefined;
   const canonical = parseCanonical(value);
-  if (canonical !== undefined) return canonical;
+  if (canonical !== undefined) return canonical >= 0 ? canonical : undefined;
   if (!ISO_DATE_TIME.test(value)) return undefined;
   const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
+  return ms >= 0 ? ms : undefined;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
