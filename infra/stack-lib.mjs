@@ -88,6 +88,7 @@ async function portFor(config, which, recorded, taken) {
   const restart = Number.isInteger(recorded);
   if (!restart) return pickPort(config.ports[which], taken);
   const port = config.explicitPorts[which] ? config.ports[which] : /** @type {number} */ (recorded);
+  if (taken.includes(port)) throw new Error(`port ${port} (${which}) is also another stack service's; give each LAMINA_STACK_*_PORT its own port`);
   // A process killed with -9 can still hold its sockets for a moment after /proc shows it gone (a
   // big JVM frees its memory before its files), so a busy port gets a grace period first.
   const free = await waitUntil(() => isPortFree(port, taken), { timeoutMs: RESTART_PORT_GRACE_MS, intervalMs: 250, what: `port ${port}` }).then(() => true, () => false);

@@ -117,7 +117,7 @@ describe('EmbeddedEventLog (embedded-only behaviour)', () => {
     const bytes = new Uint8Array([1, 2, 3]);
     try {
       await log.ensureTopic('t', 1);
-      await log.produce('t', [{ key: 'a', value: 'zero', decoded: hints[0] }, { key: null, value: bytes, decoded: hints[1] }, { key: 'c', value: 'plain' }]);
+      await log.produce('t', [{ key: 'a', value: 'zero', decoded: hints[0] }, { key: null, value: bytes, decoded: hints[1] }, { key: 'c\ud800', value: 'plain' }]);
       bytes[0] = 9; // the caller's array changes after the call: the log holds its own copy
       const recorder = new Recorder();
       const consumer = log.consumer({ groupId: 'g', topic: 't' });
@@ -127,7 +127,7 @@ describe('EmbeddedEventLog (embedded-only behaviour)', () => {
       assert.equal(delivered[0]!.decoded, hints[0], 'the very object the producer gave');
       assert.equal(delivered[1]!.decoded, hints[1]);
       assert.ok(!('decoded' in delivered[2]!));
-      assert.deepEqual(delivered.map((r) => [r.key, [...r.value]]), [['a', [...Buffer.from('zero')]], [null, [1, 2, 3]], ['c', [...Buffer.from('plain')]]]);
+      assert.deepEqual(delivered.map((r) => [r.key, [...r.value]]), [['a', [...Buffer.from('zero')]], [null, [1, 2, 3]], ['c\ufffd', [...Buffer.from('plain')]]], 'a lone surrogate in a key reads as U+FFFD, as from the file');
       const ranged = await readAll(log, 't', 0, 0, 3);
       assert.deepEqual(ranged.map((r) => r.decoded), [hints[0], hints[1], undefined]);
       await consumer.stop();
@@ -137,7 +137,7 @@ describe('EmbeddedEventLog (embedded-only behaviour)', () => {
     const reopened = await EmbeddedEventLog.open({ dir });
     try {
       const records = await readAll(reopened, 't', 0, 0, 3);
-      assert.deepEqual(records.map((r) => [r.offset, r.key, [...r.value], 'decoded' in r]), [[0, 'a', [...Buffer.from('zero')], false], [1, null, [1, 2, 3], false], [2, 'c', [...Buffer.from('plain')], false]]);
+      assert.deepEqual(records.map((r) => [r.offset, r.key, [...r.value], 'decoded' in r]), [[0, 'a', [...Buffer.from('zero')], false], [1, null, [1, 2, 3], false], [2, 'c\ufffd', [...Buffer.from('plain')], false]]);
     } finally {
       await reopened.close();
     }

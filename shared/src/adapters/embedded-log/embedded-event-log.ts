@@ -280,7 +280,9 @@ export class EmbeddedEventLog implements EventLog {
     if (bytes > this.options.maxRecordBytes) {
       throw new ValidationError(`produce(${topic}): record ${i} has ${bytes} bytes, above maxRecordBytes ${this.options.maxRecordBytes}`);
     }
-    return { key, value, keyText: record.key, decoded: record.decoded };
+    // The key as the file gives it back: UTF-8 holds no lone surrogate, so they read back as U+FFFD.
+    const keyText = record.key === null ? null : (record.key as string & { toWellFormed(): string }).toWellFormed();
+    return { key, value, keyText, decoded: record.decoded };
   }
 
   private topic(topic: string): TopicState {

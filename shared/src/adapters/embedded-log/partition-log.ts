@@ -253,6 +253,7 @@ export class PartitionLog {
     this.closed = true;
     while (this.flushing) await this.flushing;
     this.listeners.clear();
+    this.recent.clear(this.index.length); // a closed log keeps no records alive
     await this.fh.close();
   }
 }
