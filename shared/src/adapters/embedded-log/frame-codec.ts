@@ -14,7 +14,10 @@ export const FORMAT_VERSION = 1;
 
 export interface FrameInput {
   key: Uint8Array | null;
-  value: Uint8Array;
+  /** Bytes, or text written as UTF-8 straight into the frame (no buffer of its own first). */
+  value: Uint8Array | string;
+  /** The value's length in bytes (as UTF-8 for text). */
+  valueBytes: number;
 }
 
 export interface DecodedPayload {
@@ -27,20 +30,22 @@ export interface DecodedPayload {
 const utf8Decoder = new TextDecoder();
 
 export function frameBytes(input: FrameInput): number {
-  return FRAME_HEADER_BYTES + PAYLOAD_FIXED_BYTES + (input.key?.length ?? 0) + input.value.length;
+  return FRAME_HEADER_BYTES + PAYLOAD_FIXED_BYTES + (input.key?.length ?? 0) + input.valueBytes;
 }
 
-/** Writes one frame into `target` at `at`; returns the number of bytes written. */
+/** Writes one frame into `target` at `at`; returns the number of bytes written. Its value ends the frame. */
 export function encodeFrameInto(target: Buffer, at: number, offset: number, timestamp: number, input: FrameInput): number {
   const keyLength = input.key?.length ?? 0;
-  const payloadLength = PAYLOAD_FIXED_BYTES + keyLength + input.value.length;
+  const payloadLength = PAYLOAD_FIXED_BYTES + keyLength + input.valueBytes;
   const p = at + FRAME_HEADER_BYTES;
   target.writeUInt8(FORMAT_VERSION, p);
   target.writeDoubleBE(offset, p + 1);
   target.writeDoubleBE(timestamp, p + 9);
   target.writeInt32BE(input.key === null ? -1 : keyLength, p + 17);
   if (input.key !== null) target.set(input.key, p + PAYLOAD_FIXED_BYTES);
-  target.set(input.value, p + PAYLOAD_FIXED_BYTES + keyLength);
+  const valueAt = p + PAYLOAD_FIXED_BYTES + keyLength;
+  if (typeof input.value === 'string') target.write(input.value, valueAt, input.valueBytes, 'utf8');
+  else target.set(input.value, valueAt);
   target.writeUInt32BE(payloadLength, at);
   target.writeUInt32BE(crc32(target.subarray(p, p + payloadLength)), at + 4);
   return FRAME_HEADER_BYTES + payloadLength;

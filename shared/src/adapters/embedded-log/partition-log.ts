@@ -17,6 +17,12 @@ import { scanPartitionFile } from './scan-partition.js';
 
 /** Upper bound on the bytes one group commit writes; a bigger backlog takes several writes. */
 const MAX_GROUP_BYTES = 32 * 1024 * 1024;
+/**
+ * Records kept in memory (RecentRecords) hold their values as views of the group's write buffer, which
+ * is never written again, up to this group size; a bigger group's values are copied. The held records
+ * are the newest, so at most their own bytes and one partly held group stay alive.
+ */
+const SHARED_GROUP_BYTES = 1024 * 1024;
 
 export interface LogStats {
   /** write() calls that appended records (one per group commit). */
@@ -152,7 +158,7 @@ export class PartitionLog {
     for (const entry of group) {
       firstOffsets.push(offset);
       for (const input of entry.inputs) {
-        positions.push(this.size + at);
+        positions.push(at);
         at += encodeFrameInto(data, at, offset++, timestamp, input);
       }
     }
@@ -180,14 +186,18 @@ export class PartitionLog {
     }
 
     let recordOffset = this.index.length;
-    for (const position of positions) this.index.push(position);
+    for (const position of positions) this.index.push(this.size + position);
+    let k = 0;
     for (const entry of group) {
       for (const input of entry.inputs) {
         const offset = recordOffset++;
+        const end = positions[++k] ?? bytes;
+        const view = data.subarray(end - input.valueBytes, end);
+        const value = bytes <= SHARED_GROUP_BYTES ? view : Buffer.from(view);
         const record: LogRecord = input.decoded === undefined
-          ? { partition: this.partition, offset, key: input.keyText, value: input.value, timestamp }
-          : { partition: this.partition, offset, key: input.keyText, value: input.value, timestamp, decoded: input.decoded };
-        this.recent.push(record, (input.key?.length ?? 0) + input.value.length);
+          ? { partition: this.partition, offset, key: input.keyText, value, timestamp }
+          : { partition: this.partition, offset, key: input.keyText, value, timestamp, decoded: input.decoded };
+        this.recent.push(record, (input.key?.length ?? 0) + input.valueBytes);
       }
     }
     this.size += bytes;
