@@ -91,7 +91,7 @@ async function portFor(config, which, recorded, taken) {
   if (taken.includes(port)) throw new Error(`port ${port} (${which}) is also another stack service's; give each LAMINA_STACK_*_PORT its own port`);
   // A process killed with -9 can still hold its sockets for a moment after /proc shows it gone (a
   // big JVM frees its memory before its files), so a busy port gets a grace period first.
-  const free = await waitUntil(() => isPortFree(port, taken), { timeoutMs: RESTART_PORT_GRACE_MS, intervalMs: 250, what: `port ${port}` }).then(() => true, () => false);
+  const free = await waitUntil(() => isPortFree(port), { timeoutMs: RESTART_PORT_GRACE_MS, intervalMs: 250, what: `port ${port}` }).then(() => true, () => false);
   if (free) return port;
   const variable = { kafka: 'LAMINA_STACK_KAFKA_PORT', kafkaController: 'LAMINA_STACK_KAFKA_CONTROLLER_PORT', kafkaSasl: 'LAMINA_STACK_KAFKA_SASL_PORT', minio: 'LAMINA_STACK_MINIO_PORT' }[which];
   throw new Error(`cannot restart on port ${port} (${which}): it is in use by another process. Free it, set ${variable} to another port (clients must then be told), or start over with stack:down (deletes the data)`);

@@ -158,7 +158,7 @@ export class EmbeddedEventLog implements EventLog {
     const count = state.partitions.length;
     const groups = new Map<number, { indexes: number[]; inputs: AppendInput[] }>();
     records.forEach((record, i) => {
-      const input = this.toFrameInput(topic, record, i);
+      const input = this.toAppendInput(topic, record, i);
       const partition = input.key === null ? state.roundRobin++ % count : partitionForKeyBytes(input.key, count);
       let group = groups.get(partition);
       if (!group) groups.set(partition, (group = { indexes: [], inputs: [] }));
@@ -268,7 +268,7 @@ export class EmbeddedEventLog implements EventLog {
     }
   }
 
-  private toFrameInput(topic: string, record: ProduceRecord, i: number): AppendInput {
+  private toAppendInput(topic: string, record: ProduceRecord, i: number): AppendInput {
     if (record.key !== null && typeof record.key !== 'string') throw new ValidationError(`produce(${topic}): record ${i} key must be a string or null`);
     if (typeof record.value !== 'string' && !(record.value instanceof Uint8Array)) throw new ValidationError(`produce(${topic}): record ${i} value must be a Uint8Array or a string`);
     // Text is written as UTF-8 straight into the group's write buffer: a buffer of its own per record

@@ -153,13 +153,22 @@ export class PartitionLog {
     const data = Buffer.allocUnsafe(bytes);
     const positions: number[] = [];
     const firstOffsets: number[] = [];
+    // What RecentRecords gets once the group is durable, with each record's key and value bytes.
+    const records: LogRecord[] = [];
+    const sizes: number[] = [];
+    const copyValues = bytes > SHARED_GROUP_BYTES;
     let offset = this.index.length;
     let at = 0;
     for (const entry of group) {
       firstOffsets.push(offset);
       for (const input of entry.inputs) {
-        positions.push(at);
-        at += encodeFrameInto(data, at, offset++, timestamp, input);
+        positions.push(this.size + at);
+        at += encodeFrameInto(data, at, offset, timestamp, input);
+        const view = data.subarray(at - input.valueBytes, at);
+        const record: LogRecord = { partition: this.partition, offset: offset++, key: input.keyText, value: copyValues ? Buffer.from(view) : view, timestamp };
+        if (input.decoded !== undefined) record.decoded = input.decoded;
+        records.push(record);
+        sizes.push((input.key?.length ?? 0) + input.valueBytes);
       }
     }
 
@@ -185,21 +194,8 @@ export class PartitionLog {
       return;
     }
 
-    let recordOffset = this.index.length;
-    for (const position of positions) this.index.push(this.size + position);
-    let k = 0;
-    for (const entry of group) {
-      for (const input of entry.inputs) {
-        const offset = recordOffset++;
-        const end = positions[++k] ?? bytes;
-        const view = data.subarray(end - input.valueBytes, end);
-        const value = bytes <= SHARED_GROUP_BYTES ? view : Buffer.from(view);
-        const record: LogRecord = input.decoded === undefined
-          ? { partition: this.partition, offset, key: input.keyText, value, timestamp }
-          : { partition: this.partition, offset, key: input.keyText, value, timestamp, decoded: input.decoded };
-        this.recent.push(record, (input.key?.length ?? 0) + input.valueBytes);
-      }
-    }
+    for (const position of positions) this.index.push(position);
+    records.forEach((record, i) => this.recent.push(record, sizes[i]!));
     this.size += bytes;
     this.lastTimestamp = timestamp;
     group.forEach((entry, i) => entry.resolve(firstOffsets[i]!));
