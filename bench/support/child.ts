@@ -21,7 +21,7 @@ export function median(values: readonly number[]): number {
 }
 
 /** Starts a baseline server script that prints `{"port":…}` once listening; stop() ends it with SIGTERM. */
-export async function startServerStep(script: string, args: string[]): Promise<{ base: string; stop(): Promise<void> }> {
+export async function startServerStep(script: string, args: string[]): Promise<{ base: string; pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -29,6 +29,7 @@ export async function startServerStep(script: string, args: string[]): Promise<{
   });
   return {
     base: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -42,4 +43,18 @@ export async function startServerStep(script: string, args: string[]): Promise<{
 export async function rssMB(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)![1]) / 1024;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ): 100 on every Linux the bench runs on. */
+const USER_HZ = 100;
+
+/**
+ * CPU seconds a process has used so far, user plus system, all its threads (GC, libuv pool) included:
+ * what a run cost in cores, which a busy shared machine moves much less than it moves throughput.
+ */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
 }

@@ -17,14 +17,14 @@
  * Results to bench/results/throughput.md, a chart to bench/results/throughput.svg, and BENCHMARKS.md.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaEventLog, validateConfig } from '@lamina/shared';
 import example from '../../cli/src/example-config.js';
 import { ensureStack, stopStack, type StackEnv } from '../../infra/stack-lib.mjs';
 import { freePort, startLayer, type LaminaProcess } from '../../test/support/processes.js';
 import { produceEvents } from '../../test/support/log-facts.js';
-import { median, rssMB, runStep, startServerStep } from '../support/child.js';
+import { cpuSeconds, median, rssMB, runStep, startServerStep } from '../support/child.js';
 import { percentile } from '../serving/http-load.js';
 import { writeSection } from '../support/report.js';
 import { eventBytes, pageView } from './event-bodies.js';
@@ -50,12 +50,32 @@ interface Settings {
 const FULL: Settings = { rounds: 3, seconds: 10, events: 200_000, probes: 30, rates: [2_000, 20_000] };
 const SMOKE: Settings = { rounds: 1, seconds: 2, events: 4_000, probes: 3, rates: [200, 2_000] };
 
+/** One full-speed ingest run and the CPU its server used during it. */
+interface IngestRun extends IngestLoad {
+  /** CPU time (all the server's threads) per acknowledged event, in microseconds. */
+  cpuMicrosPerEvent: number;
+  /** CPU seconds per wall second: how many of the machine's cores the server kept busy. */
+  coresBusy: number;
+  /** The same for the load generator (this process: autocannon), which shares the machine. */
+  loadCores: number;
+}
+
 interface Round {
-  embedded: { lamina: IngestLoad; bare: IngestLoad; idleRssMB: number; rssBytesPerEvent: number };
+  embedded: { lamina: IngestRun; bare: IngestRun; idleRssMB: number; rssBytesPerEvent: number };
   kafka: { lamina: IngestLoad; producer: { eventsPerSec: number; p99: number } };
   archiver: { lamina: number; consumer: number };
   speed: { lamina: number; bare: number; rows: number; stateBytesPerRow: number; secondsPerMillion: number; secondsPerMillionDouble: number };
   freshness: Freshness[];
+}
+
+/** Posts at full speed to `url` and reads the CPU the server `pid` spent meanwhile. */
+async function measuredIngest(pid: number, url: string, options: Parameters<typeof postAtFullSpeed>[1]): Promise<IngestRun> {
+  const before = await cpuSeconds(pid);
+  const own = process.cpuUsage();
+  const load = await postAtFullSpeed(url, options);
+  const cpu = (await cpuSeconds(pid)) - before;
+  const { user, system } = process.cpuUsage(own);
+  return { ...load, cpuMicrosPerEvent: (cpu * 1e6) / (load.requests * options.eventsPerRequest), coresBusy: cpu / load.seconds, loadCores: (user + system) / 1e6 / load.seconds };
 }
 
 const EMBEDDED = { LAMINA_KAFKA_BROKERS: '', LAMINA_S3_BUCKET: '', LAMINA_S3_ENDPOINT: '', LAMINA_TOPIC: '' };
@@ -64,13 +84,13 @@ async function embeddedIngest(work: string, settings: Settings, round: number): 
   const dir = await mkdtemp(join(work, 'embedded-'));
   const port = await freePort();
   const dev = await startLayer('dev', ['dev', '--no-schedule'], { ...EMBEDDED, LAMINA_DATA_DIR: dir, PORT: String(port) }, /Lamina is running/);
-  let lamina: IngestLoad;
+  let lamina: IngestRun;
   let idleRssMB: number;
   let rssBytesPerEvent: number;
   try {
     await new Promise((r) => setTimeout(r, 3000));
     idleRssMB = await rssMB(dev.child.pid!, 'VmRSS');
-    lamina = await postAtFullSpeed(`http://127.0.0.1:${port}/v1/events`, { connections: 4, seconds: settings.seconds, eventsPerRequest: 1000, run: `e${round}` });
+    lamina = await measuredIngest(dev.child.pid!, `http://127.0.0.1:${port}/v1/events`, { connections: 4, seconds: settings.seconds, eventsPerRequest: 1000, run: `e${round}` });
     rssBytesPerEvent = ((await rssMB(dev.child.pid!, 'VmRSS')) - idleRssMB) * 2 ** 20 / (lamina.requests * 1000);
   } finally {
     await dev.stop();
@@ -78,7 +98,7 @@ async function embeddedIngest(work: string, settings: Settings, round: number): 
   const bareDir = await mkdtemp(join(work, 'bare-'));
   const server = await startServerStep(join(here, 'bare-ingest-server.ts'), [bareDir]);
   try {
-    const bare = await postAtFullSpeed(`${server.base}/v1/events`, { connections: 4, seconds: settings.seconds, eventsPerRequest: 1000, run: `b${round}` });
+    const bare = await measuredIngest(server.pid, `${server.base}/v1/events`, { connections: 4, seconds: settings.seconds, eventsPerRequest: 1000, run: `b${round}` });
     return { lamina, bare, idleRssMB, rssBytesPerEvent };
   } finally {
     await server.stop();
@@ -187,6 +207,7 @@ const verdict = (ratio: number, goal: number) => `${ratio.toFixed(2)} ${ratio >=
 function report(settings: Settings, rounds: Round[]): { markdown: string; svg: string } {
   const med = (f: (r: Round) => number) => median(rounds.map(f));
   const embeddedRatio = med((r) => r.embedded.lamina.eventsPerSec / r.embedded.bare.eventsPerSec);
+  const cpuRatio = med((r) => r.embedded.bare.cpuMicrosPerEvent / r.embedded.lamina.cpuMicrosPerEvent);
   const kafkaRatio = med((r) => r.kafka.lamina.eventsPerSec / r.kafka.producer.eventsPerSec);
   const archiverRatio = med((r) => r.archiver.lamina / r.archiver.consumer);
   const speedRatio = med((r) => r.speed.lamina / r.speed.bare);
@@ -206,6 +227,7 @@ function report(settings: Settings, rounds: Round[]): { markdown: string; svg: s
     '| scenario | Lamina | baseline, same round | ratio | goal |',
     '|---|---|---|---|---|',
     `| HTTP ingest, embedded (\`lamina dev\`: archiver and speed fold in the same process) | ${n(med((r) => r.embedded.lamina.eventsPerSec))}, p99 ${ms(med((r) => r.embedded.lamina.p99))} | bare Node server, JSON.parse + append + fdatasync per request: ${n(med((r) => r.embedded.bare.eventsPerSec))}, p99 ${ms(med((r) => r.embedded.bare.p99))} | ${verdict(embeddedRatio, 0.5)} | ≥ 0.5 |`,
+    `| CPU per acknowledged event in those two runs (user + system, all threads: GC, libuv) | ${med((r) => r.embedded.lamina.cpuMicrosPerEvent).toFixed(1)} µs, ${med((r) => r.embedded.lamina.coresBusy).toFixed(2)} of ${cpus().length} cores busy (load generator: ${med((r) => r.embedded.lamina.loadCores).toFixed(2)}) | ${med((r) => r.embedded.bare.cpuMicrosPerEvent).toFixed(1)} µs, ${med((r) => r.embedded.bare.coresBusy).toFixed(2)} cores busy (load generator: ${med((r) => r.embedded.bare.loadCores).toFixed(2)}) | ${cpuRatio.toFixed(2)} (baseline's CPU per event / Lamina's) | — |`,
     `| HTTP ingest into Kafka (\`lamina serve\`, acks=all, idempotent), ${n(settings.events)} events | ${n(med((r) => r.kafka.lamina.eventsPerSec))}, p99 ${ms(med((r) => r.kafka.lamina.p99))} | Kafka's ProducerPerformance, ${n(settings.events)} records of ${eventBytes()} B, acks=all, idempotent: ${n(med((r) => r.kafka.producer.eventsPerSec))}, p99 ${ms(med((r) => r.kafka.producer.p99))} | ${verdict(kafkaRatio, 0.5)} | ≥ 0.5 |`,
     `| archiver, Kafka → Parquet on MinIO, ${n(settings.events)} events | ${n(med((r) => r.archiver.lamina))} | ConsumerPerformance over the same topic: ${n(med((r) => r.archiver.consumer))} | ${verdict(archiverRatio, 0.5)} | ≥ 0.5 |`,
     `| speed fold, both default views, the ${n(settings.events)} events ingested above (their 1,000 distinct page views repeat) | ${n(med((r) => r.speed.lamina))} | bare kafkajs consumer decoding JSON: ${n(med((r) => r.speed.bare))} | ${verdict(speedRatio, 0.5)} | ≥ 0.5 |`,
