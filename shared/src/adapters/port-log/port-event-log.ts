@@ -1,0 +1,148 @@
+/**
+ * An EventLog that is another thread's (served there by serveEventLog): what a worker thread's layers
+ * use to read and write the log its parent opened. Records arrive packed (values in one moved buffer);
+ * a produced record's `decoded` stays behind (the port allows it: readers parse the message instead).
+ */
+import type { ConsumerHandlers, ConsumerOptions, EventLog, LogConsumer, LogRecord, PartitionBatch, ProduceRecord, RecordPosition } from '../../ports/event-log.js';
+import { PortPeer, type PortLike } from '../../threads/port-peer.js';
+import { fromWireError, type WireError } from '../../threads/wire-error.js';
+import { unpackRecords, type PackedRecords } from './packed-records.js';
+
+interface PackedBatch {
+  partition: number;
+  highWatermark: number;
+  records: PackedRecords;
+}
+
+export class PortEventLog implements EventLog {
+  private readonly peer: PortPeer;
+  private readonly consumers = new Map<number, PortConsumer>();
+  private nextId = 1;
+
+  constructor(port: PortLike, otherSide = 'the thread that holds the event log') {
+    this.peer = new PortPeer(port, otherSide);
+    const consumer = (id: number) => this.consumers.get(id);
+    this.peer.handle('consumer.onAssigned', (id: number, partitions: number[]) => consumer(id)?.assigned(partitions) ?? new Map());
+    this.peer.handle('consumer.onRevoked', (id: number, partitions: number[]) => consumer(id)?.revoked(partitions));
+    this.peer.handle('consumer.onBatch', (id: number, batch: PackedBatch, seeks: number) => consumer(id)?.batch(batch, seeks));
+    this.peer.handle('consumer.onFailed', (id: number, error: WireError) => consumer(id)?.failed(fromWireError(error)));
+  }
+
+  clusterId(): Promise<string> {
+    return this.peer.call('clusterId');
+  }
+
+  ensureTopic(topic: string, partitions: number): Promise<number> {
+    return this.peer.call('ensureTopic', [topic, partitions]);
+  }
+
+  partitionCount(topic: string): Promise<number> {
+    return this.peer.call('partitionCount', [topic]);
+  }
+
+  endOffsets(topic: string): Promise<number[]> {
+    return this.peer.call('endOffsets', [topic]);
+  }
+
+  produce(topic: string, records: ProduceRecord[]): Promise<RecordPosition[]> {
+    return this.peer.call('produce', [topic, records.map(({ key, value }) => ({ key, value }))]);
+  }
+
+  async *readRange(topic: string, partition: number, fromOffset: number, toOffset: number): AsyncIterable<LogRecord[]> {
+    const id = this.nextId++;
+    await this.peer.call('range.open', [id, topic, partition, fromOffset, toOffset]);
+    let done = false;
+    try {
+      for (;;) {
+        const packed = await this.peer.call<PackedRecords | null>('range.next', [id]);
+        if (packed === null) {
+          done = true;
+          return;
+        }
+        yield unpackRecords(packed);
+      }
+    } finally {
+      // A reader that stopped early (break, an error) releases the host's read.
+      if (!done) await this.peer.call('range.close', [id]).catch(() => undefined);
+    }
+  }
+
+  consumer(options: ConsumerOptions): LogConsumer {
+    const id = this.nextId++;
+    const consumer = new PortConsumer(this.peer, id, options, () => this.consumers.delete(id));
+    this.consumers.set(id, consumer);
+    return consumer;
+  }
+
+  commitOffsets(groupId: string, topic: string, offsets: RecordPosition[]): Promise<void> {
+    return this.peer.call('commitOffsets', [groupId, topic, offsets]);
+  }
+
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
+    return this.peer.call('committedOffsets', [groupId, topic]);
+  }
+
+  /** Stops this thread's consumers; the log itself is its holder's to close. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.consumers.values()].map((c) => c.stop()));
+  }
+}
+
+class PortConsumer implements LogConsumer {
+  private handlers: ConsumerHandlers | undefined;
+  private owned: number[] = [];
+  /** Seeks sent; a batch the host read before it had them all is from before a seek, and is dropped. */
+  private seeks = 0;
+  private started = false;
+
+  constructor(
+    private readonly peer: PortPeer,
+    private readonly id: number,
+    private readonly options: ConsumerOptions,
+    private readonly forget: () => void,
+  ) {}
+
+  async start(handlers: ConsumerHandlers): Promise<void> {
+    this.handlers = handlers;
+    this.started = true;
+    await this.peer.call('consumer.start', [this.id, this.options]);
+  }
+
+  seek(partition: number, offset: number): void {
+    this.seeks++;
+    this.peer.notify('consumer.seek', [this.id, partition, offset]);
+  }
+
+  assignment(): number[] {
+    return [...this.owned];
+  }
+
+  async stop(): Promise<void> {
+    if (this.started) await this.peer.call('consumer.stop', [this.id]);
+    this.started = false;
+    this.forget();
+  }
+
+  // The assignment changes as the embedded consumer's does: partitions count as owned once onAssigned
+  // returned, and no longer before onRevoked is called.
+  async assigned(partitions: number[]): Promise<Map<number, number>> {
+    const offsets = await this.handlers!.onAssigned(partitions);
+    this.owned = [...new Set([...this.owned, ...partitions])];
+    return offsets;
+  }
+
+  async revoked(partitions: number[]): Promise<void> {
+    this.owned = this.owned.filter((p) => !partitions.includes(p));
+    await this.handlers!.onRevoked(partitions);
+  }
+
+  async batch(packed: PackedBatch, seeks: number): Promise<void> {
+    if (seeks < this.seeks) return;
+    const batch: PartitionBatch = { partition: packed.partition, highWatermark: packed.highWatermark, records: unpackRecords(packed.records) };
+    await this.handlers!.onBatch(batch);
+  }
+
+  failed(error: Error): void {
+    this.handlers!.onFailed?.(error);
+  }
+}
