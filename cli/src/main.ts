@@ -41,8 +41,8 @@ program
   .description('embedded mode: every layer in one process, data under LAMINA_DATA_DIR (default ./data), GraphQL on PORT (default 4000)')
   .option('--no-schedule', 'do not run the nightly batch schedule')
   .action((opts: { schedule: boolean }) =>
-    longRunning('dev', async (rt) => {
-      const lamina = await startEmbedded(rt, { schedule: opts.schedule });
+    longRunning('dev', async (rt, lifetime) => {
+      const lamina = await startEmbedded(rt, { schedule: opts.schedule, onFailed: (error) => lifetime.fail(error, 'the consumers thread (archiver, speed layer) ended') });
       rt.logger.info(`Lamina is running: GraphQL http://localhost:${lamina.port}/graphql, ingest POST http://localhost:${lamina.port}/v1/events`);
       return () => lamina.stop();
     }),

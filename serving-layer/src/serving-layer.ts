@@ -47,6 +47,8 @@ export interface ServingLayerOptions {
   access?: AccessKeys;
   /** Origins a browser may call GraphQL and ingest from (CORS); none: same origin only; ['*']: any. */
   corsOrigins?: readonly string[];
+  /** Metrics of layers on another thread of this process (embedded mode's consumers), added to /metrics. */
+  moreMetrics?: () => Promise<string>;
 }
 
 export class ServingLayer {

@@ -16,6 +16,8 @@ export interface HealthEndpoints {
   registry: Registry;
   /** Absent: the process has no dependency to probe and is always ready. */
   readiness?: Readiness;
+  /** Metrics of this process kept in another registry (a worker thread's), in the text format. */
+  moreMetrics?: () => Promise<string>;
 }
 
 /** Answers /healthz, /readyz or /metrics and returns true; false for any other path. */
@@ -30,7 +32,7 @@ export function serveHealth(path: string, res: ServerResponse, endpoints: Health
     return true;
   }
   if (path === '/metrics') {
-    void sendMetrics(res, endpoints.registry);
+    void sendMetrics(res, endpoints.registry, endpoints.moreMetrics);
     return true;
   }
   return false;

@@ -41,8 +41,9 @@ export function histogram(registry: Registry, name: string, help: string, labelN
 }
 
 /** Answers a scrape of GET /metrics. */
-export async function sendMetrics(res: ServerResponse, registry: Registry): Promise<void> {
-  const text = await registry.metrics();
+export async function sendMetrics(res: ServerResponse, registry: Registry, more?: () => Promise<string>): Promise<void> {
+  // The other registry's part is best effort: a scrape still answers with this registry's metrics.
+  const text = (await registry.metrics()) + (more ? await more().catch(() => '') : '');
   res.writeHead(200, { 'content-type': registry.contentType });
   res.end(text);
 }

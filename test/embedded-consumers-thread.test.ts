@@ -1,0 +1,66 @@
+/**
+ * Embedded mode's archiver and speed layer on their own thread (cli/src/consumers-thread.ts): what a
+ * user sees of it is one process whose /metrics holds every layer's, and a start that fails cleanly.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbedded } from '@lamina/cli';
+import { createRuntime } from '../cli/src/layers.js';
+import { readRuntimeOptions } from '../cli/src/runtime-options.js';
+import { loadConfig } from '../cli/src/load-config.js';
+import { pageViews, postEvents } from './support/http.js';
+
+async function boot(dataDir: string) {
+  const options = readRuntimeOptions({ LAMINA_DATA_DIR: dataDir, PORT: '0', LAMINA_LOG_LEVEL: 'silent' });
+  const { config } = await loadConfig(undefined);
+  return startEmbedded(createRuntime(config, options, 'stdout'), { schedule: false });
+}
+
+function sample(text: string, name: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+test('one /metrics for the process: the consumers thread\'s archiver and speed metrics, each family once', { timeout: 60_000 }, async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lamina-consumers-'));
+  const lamina = await boot(dataDir);
+  try {
+    const base = `http://127.0.0.1:${lamina.port}`;
+    const posted = await postEvents(base, pageViews(300, { prefix: 'm', from: Date.now() - 3_600_000, spreadMs: 3_000_000, users: 50 }));
+    assert.equal(posted.body.accepted, 300);
+    await lamina.archiver.catchUp();
+    let text = '';
+    for (let i = 0; i < 200 && sample(text, 'lamina_speed_records_folded_total') !== 300; i++) {
+      text = await (await fetch(`${base}/metrics`)).text();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.equal(sample(text, 'lamina_speed_records_folded_total'), 300, 'the speed layer folded every event (its metric from the thread)');
+    assert.equal(sample(text, 'lamina_archiver_events_archived_total'), 300, 'the archiver archived every event');
+    assert.equal(sample(text, 'lamina_ingest_events_accepted_total'), 300, 'ingest, on the main thread');
+    assert.ok(sample(text, 'lamina_process_nodejs_heap_size_used_bytes')! > 0, 'the process metrics (the main thread reports them)');
+    const families = text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]!);
+    assert.ok(families.includes('lamina_log_identity_ok'));
+    assert.deepEqual(families.filter((name, i) => families.indexOf(name) !== i), [], 'no metric family twice (Prometheus refuses such a scrape)');
+  } finally {
+    await lamina.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a consumers thread that cannot start fails the start with its reason and leaves the data dir free', { timeout: 60_000 }, async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lamina-consumers-'));
+  try {
+    // The lake folder is a file: the archiver, on the thread, cannot open its tables.
+    await writeFile(join(dataDir, 'lake'), 'not a folder');
+    await assert.rejects(boot(dataDir), (error: Error) => /ENOTDIR|EEXIST|not a directory/i.test(error.message));
+    await rm(join(dataDir, 'lake'));
+    await mkdir(join(dataDir, 'lake'));
+    const lamina = await boot(dataDir);
+    await lamina.stop();
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
