@@ -211,7 +211,7 @@ export class Archiver {
     let added = 0;
     for (const record of batch.records) {
       if (record.offset < from) continue;
-      const result = this.validator.validateRecord(record);
+      const result = this.validator.validateMessage(record.value);
       buffer.push(result.ok ? { record, event: result.event } : { record, reason: result.reason });
       added++;
     }

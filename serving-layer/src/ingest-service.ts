@@ -61,7 +61,7 @@ export class IngestService {
       const shape = shapeProblem(raw, limits);
       const result = shape === undefined ? this.validator.validate(raw) : ({ ok: false, reason: shape } as const);
       const reason = result.ok ? this.timeProblem(result.event, now) : result.reason;
-      if (result.ok && reason === undefined) records.push({ key: this.validator.keyOf(result.event), value: encodeEvent(result.event), decoded: this.validator.validated(result.event) });
+      if (result.ok && reason === undefined) records.push({ key: this.validator.keyOf(result.event), value: encodeEvent(result.event) });
       else {
         const id = raw !== null && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? shortText((raw as { id: string }).id) : null;
         rejected.push({ index, id, reason: reason! });

@@ -245,7 +245,7 @@ export class SpeedLayer implements RealtimeSource {
         events[i] = null;
         continue;
       }
-      const result = this.validator.validateRecord(record);
+      const result = this.validator.validateMessage(record.value);
       if (!result.ok) invalid++;
       events[i] = result.ok ? result.event : undefined;
     }

@@ -145,14 +145,6 @@ function rulesOf(type: EventTypeConfig): FieldRule[] {
   }));
 }
 
-/** An event accepted under `eventTypes`, handed with its record to consumers in the same process. */
-export class ValidatedEvent {
-  constructor(
-    readonly event: LaminaEvent,
-    readonly eventTypes: LaminaConfig['eventTypes'],
-  ) {}
-}
-
 export class EventValidator {
   private readonly rules = new Map<string, FieldRule[]>();
 
@@ -215,22 +207,9 @@ export class EventValidator {
   }
 
   /**
-   * A record's event: the producer's own validated event when it came with the record (LogRecord.decoded,
-   * made by `validated` under the same event types), else its message parsed and validated. Either way
-   * the same event: a canonical message parses back to what encodeEvent was given.
+   * Parses a raw log message (JSON bytes) and validates it. A canonical message (encodeEvent's) parses
+   * back to the event it was made from, so every consumer counts what ingest accepted.
    */
-  validateRecord(record: { value: Uint8Array; decoded?: unknown }): ValidationResult {
-    const { decoded } = record;
-    if (decoded instanceof ValidatedEvent && decoded.eventTypes === this.config.eventTypes) return { ok: true, event: decoded.event };
-    return this.validateMessage(record.value);
-  }
-
-  /** What a producer attaches to an accepted event's record (ProduceRecord.decoded) for validateRecord. */
-  validated(event: LaminaEvent): ValidatedEvent {
-    return new ValidatedEvent(event, this.config.eventTypes);
-  }
-
-  /** Parses a raw log message (JSON bytes) and validates it. */
   validateMessage(value: Uint8Array): ValidationResult {
     let parsed: unknown;
     try {

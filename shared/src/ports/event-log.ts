@@ -12,24 +12,12 @@ export interface LogRecord {
   value: Uint8Array;
   /** Milliseconds since the epoch: when the log accepted the record. */
   timestamp: number;
-  /**
-   * The producer's `decoded` (ProduceRecord), when the record reaches the consumer from the memory of
-   * the process that produced it (the embedded log's newest records); absent otherwise, and always
-   * with Kafka. Shared by every consumer of the record: read it, never change it.
-   */
-  decoded?: unknown;
 }
 
 export interface ProduceRecord {
   /** Decides the partition (Kafka's murmur2 partitioner); null spreads records round-robin. */
   key: string | null;
   value: Uint8Array | string;
-  /**
-   * What `value` decodes to, already decoded (ingest: the validated event), for consumers in the same
-   * process: an adapter that hands them the record from memory passes it on as LogRecord.decoded.
-   * Decoding `value` must give the same; the producer must not change it after producing.
-   */
-  decoded?: unknown;
 }
 
 export interface RecordPosition {

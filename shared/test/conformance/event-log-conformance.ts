@@ -57,15 +57,6 @@ export function eventLogConformance(name: string, makeLog: () => Promise<Conform
       assert.equal(await log.clusterId(), id);
     });
 
-    it('a produced record\'s decoded value reaches readers as that very object or not at all, and the value is intact', async ({ log, topic }) => {
-      await log.ensureTopic(topic, 1);
-      const hint = { decoded: 'by the producer' };
-      await log.produce(topic, [{ key: 'k', value: 'hinted', decoded: hint }]);
-      const [record] = await readAll(log, topic, 0, 0, 1);
-      assert.ok(record!.decoded === undefined || record!.decoded === hint, 'never a copy or another value');
-      assert.equal(new TextDecoder().decode(record!.value), 'hinted');
-    });
-
     it('produce returns positions in input order, dense and ordered per partition, and the records read back intact', async ({ log, topic }) => {
       await log.ensureTopic(topic, 3);
       const binary = Uint8Array.from({ length: 256 }, (_, i) => i);

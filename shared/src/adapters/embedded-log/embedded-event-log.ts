@@ -10,8 +10,8 @@
  * Durability: produce resolves after fdatasync (unless `fsync: false`). Partitioning: keyed records
  * go where Kafka would put them (partitioner.ts); null keys round-robin per topic.
  * readRange reads [from, min(to, end offset at call time)): it never waits for records.
- * Reads and consumers get a partition's newest records from memory (recent-records.ts), with the
- * producer's `decoded` value; older ones from the file.
+ * Reads and consumers get a partition's newest records from memory (recent-records.ts), older ones
+ * from the file.
  * A produce call spanning several partitions is not atomic across them (nor is it in Kafka): if one
  * partition's append fails the call rejects, and other partitions may have stored their records.
  */
@@ -285,7 +285,7 @@ export class EmbeddedEventLog implements EventLog {
     }
     // The key as the file gives it back: UTF-8 holds no lone surrogate, so they read back as U+FFFD.
     const keyText = record.key === null ? null : (record.key as string & { toWellFormed(): string }).toWellFormed();
-    return { key, value, valueBytes, keyText, decoded: record.decoded };
+    return { key, value, valueBytes, keyText };
   }
 
   private topic(topic: string): TopicState {

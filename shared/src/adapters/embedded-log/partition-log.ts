@@ -39,10 +39,9 @@ export interface PartitionLogOptions {
   label: string;
 }
 
-/** A record to append: its frame's bytes, and the key as text and the producer's decoded value for RecentRecords. */
+/** A record to append: its frame's bytes, and the key as text for RecentRecords. */
 export interface AppendInput extends FrameInput {
   keyText: string | null;
-  decoded: unknown;
 }
 
 interface PendingAppend {
@@ -165,9 +164,7 @@ export class PartitionLog {
         positions.push(this.size + at);
         at += encodeFrameInto(data, at, offset, timestamp, input);
         const view = data.subarray(at - input.valueBytes, at);
-        const record: LogRecord = { partition: this.partition, offset: offset++, key: input.keyText, value: copyValues ? Buffer.from(view) : view, timestamp };
-        if (input.decoded !== undefined) record.decoded = input.decoded;
-        records.push(record);
+        records.push({ partition: this.partition, offset: offset++, key: input.keyText, value: copyValues ? Buffer.from(view) : view, timestamp });
         sizes.push((input.key?.length ?? 0) + input.valueBytes);
       }
     }

@@ -1,13 +1,10 @@
 /**
  * A partition's newest durable records, kept in memory as they were appended: consumers that keep
  * up (the speed fold, the archiver when it is not behind) read them from here instead of reading,
- * checksumming and decoding the file again, and they get the producer's `decoded` value with them
- * (ProduceRecord.decoded), which spares them parsing the message a second time.
+ * checksumming and decoding the file again.
  *
- * Bounded by count and by the bytes of keys and values; the oldest records go first. The decoded
- * values it keeps alive (validated events) take several times their message's bytes, so the count
- * bound is the one that holds memory: 4,096 page views a partition are a few MB. Only what was appended since the log
- * was opened is here, so after a restart everything is read from the file, as before.
+ * Bounded by count and by the bytes of keys and values; the oldest records go first. Only what was
+ * appended since the log was opened is here, so after a restart everything is read from the file.
  */
 import type { LogRecord } from '../../ports/event-log.js';
 
