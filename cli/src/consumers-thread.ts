@@ -8,13 +8,14 @@
  * archiver's catch-up and the speed layer's new-generation call. A thread that ends unasked (an
  * uncaught error) is reported to onFailed: nothing would be archived or folded any more.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import {
   PortPeer,
   UnavailableError,
   compileViews,
   decodeRows,
   serveEventLog,
+  type CompiledView,
   type EventLog,
   type EventLogHost,
   type GenerationManifest,
@@ -22,67 +23,75 @@ import {
   type RealtimeRequest,
   type RealtimeSource,
   type RealtimeStatus,
-  type WireRow,
 } from '@lamina/shared';
+import type { EncodedRealtimePart } from '@lamina/speed-layer';
 import type { Runtime } from './layers.js';
 import type { ConsumersWorkerData } from './consumers-worker.js';
+
+/** How long a stopped thread may take to end by itself before it is terminated. */
+const EXIT_WAIT_MS = 2_000;
 
 export interface ConsumersThreadOptions {
   runtime: Runtime;
   /** The embedded log, which this thread keeps and serves to the consumers thread. */
   log: EventLog;
-  /** The thread ended without being stopped. */
+  /** The thread ended without being stopped, after it had started. */
   onFailed(error: unknown): void;
 }
 
 export class ConsumersThread implements RealtimeSource {
   readonly name = 'embedded';
-  private stopping = false;
-  private exited = false;
+  private readonly control: PortPeer;
+  private readonly host: EventLogHost;
+  private readonly views: Map<string, CompiledView>;
+  /** Rejects when the thread has ended, with why. */
+  private readonly exited: Promise<never>;
+  private gone = false;
+  private running = false;
+  private stopping: Promise<void> | undefined;
 
   private constructor(
     private readonly worker: Worker,
-    private readonly control: PortPeer,
-    private readonly host: EventLogHost,
-    private readonly views: Map<string, ReturnType<typeof compileViews>[number]>,
-  ) {}
+    logPort: MessagePort,
+    { runtime, log, onFailed }: ConsumersThreadOptions,
+  ) {
+    this.control = new PortPeer(worker, 'the consumers thread (archiver, speed layer)');
+    this.host = serveEventLog(log, logPort, 'the consumers thread');
+    this.views = new Map(compileViews(runtime.config).map((v) => [v.name, v]));
+    let uncaught: Error | undefined;
+    worker.once('error', (error) => (uncaught = error));
+    this.exited = new Promise<never>((_, reject) => {
+      worker.once('exit', (code) => {
+        this.gone = true;
+        const reason = uncaught ? `an uncaught error: ${uncaught.message}` : `it exited with code ${code}`;
+        this.control.close(reason);
+        // Its consumers on this side stop too: their handlers now fail at once instead of waiting.
+        this.host.lost(reason);
+        void this.host.close();
+        logPort.close();
+        const error = uncaught ?? new UnavailableError(`the consumers thread (archiver, speed layer) ended: ${reason}`);
+        reject(error);
+        if (this.running && !this.stopping) onFailed(error);
+      });
+    });
+    this.exited.catch(() => undefined);
+  }
 
   /** Starts the thread, then its archiver and speed layer; rejects with their error if either cannot start. */
-  static async start({ runtime, log, onFailed }: ConsumersThreadOptions): Promise<ConsumersThread> {
+  static async start(options: ConsumersThreadOptions): Promise<ConsumersThread> {
     const { port1, port2 } = new MessageChannel();
-    const workerData: ConsumersWorkerData = { config: runtime.config, options: runtime.options, logPort: port2 };
+    const workerData: ConsumersWorkerData = { config: options.runtime.config, options: options.runtime.options, logPort: port2 };
     const worker = new Worker(new URL('./consumers-worker.mjs', import.meta.url), { workerData, transferList: [port2] });
-    const control = new PortPeer(worker, 'the consumers thread (archiver, speed layer)');
-    const host = serveEventLog(log, port1, 'the consumers thread');
-    const thread = new ConsumersThread(worker, control, host, new Map(compileViews(runtime.config).map((v) => [v.name, v])));
-    const loaded = new Promise<void>((resolve) => control.handle('loaded', () => resolve()));
-    let end: ((error: Error) => void) | undefined;
-    const ended = new Promise<never>((_, reject) => {
-      end = (error) => {
-        end = undefined;
-        reject(error);
-        if (!thread.stopping) onFailed(error);
-      };
-    });
-    // An uncaught error ends the thread too: 'error' comes first, with the better reason, then 'exit'.
-    worker.once('error', (error) => end?.(error));
-    worker.once('exit', (code) => {
-      thread.exited = true;
-      const reason = `it exited with code ${code}`;
-      control.close(reason);
-      host.lost(reason);
-      port1.close();
-      end?.(new UnavailableError(`the consumers thread (archiver, speed layer) ended: ${reason}`));
-    });
-    ended.catch(() => undefined);
+    const thread = new ConsumersThread(worker, port1, options);
+    const loaded = new Promise<void>((resolve) => thread.control.handle('loaded', () => resolve()));
     try {
-      await Promise.race([loaded, ended]);
-      await Promise.race([control.call('start'), ended]);
+      await Promise.race([loaded, thread.exited]);
+      await Promise.race([thread.control.call('start'), thread.exited]);
     } catch (error) {
-      thread.stopping = true;
-      await worker.terminate();
+      await thread.stop().catch(() => undefined);
       throw error;
     }
+    thread.running = true;
     return thread;
   }
 
@@ -99,7 +108,7 @@ export class ConsumersThread implements RealtimeSource {
   }
 
   async query(request: RealtimeRequest): Promise<RealtimePart> {
-    const part = await this.control.call<Omit<RealtimePart, 'rows'> & { rows: WireRow[] }>('speed.query', [request]);
+    const part = await this.control.call<EncodedRealtimePart>('speed.query', [request]);
     return { ...part, rows: decodeRows(this.views.get(request.view)!, part.rows) };
   }
 
@@ -111,15 +120,17 @@ export class ConsumersThread implements RealtimeSource {
     return this.control.call('metrics', [leaveOut]);
   }
 
-  /** Stops the speed layer and the archiver (its last flush included), then the thread. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    try {
-      if (!this.exited) await this.control.call('stop');
-    } finally {
-      await this.host.close();
-      await this.worker.terminate();
-    }
+  /** Stops the speed layer and the archiver (its last flush included), then the thread. Once. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      try {
+        if (!this.gone) await this.control.call('stop');
+      } finally {
+        await this.host.close();
+        if (!this.gone) await Promise.race([this.exited.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, EXIT_WAIT_MS).unref())]);
+        await this.worker.terminate();
+      }
+    })();
+    return this.stopping;
   }
 }

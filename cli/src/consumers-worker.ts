@@ -1,11 +1,14 @@
 /**
  * The consumers thread of embedded mode (see consumers-thread.ts): the archiver and the speed layer,
  * reading the log the main thread writes through a PortEventLog, answering the main thread's calls.
+ * Everything that can fail happens in a call ('start'), so its error reaches the caller as the same
+ * Lamina error, not as a thread's uncaught error.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Archiver } from '@lamina/batch-layer';
 import { SpeedLayer } from '@lamina/speed-layer';
-import { PortEventLog, PortPeer, ValidationError, compileViews, createLogger, createRegistry, encodeRows, type GenerationManifest, type LaminaConfig, type RealtimeRequest } from '@lamina/shared';
+import { PortEventLog, PortPeer, UnavailableError, collectedGauge, createLogger, createRegistry, metricsTextWithout, type GenerationManifest, type LaminaConfig, type RealtimeRequest } from '@lamina/shared';
 import { openObjectStore } from './layers.js';
 import type { RuntimeOptions } from './runtime-options.js';
 
@@ -18,40 +21,41 @@ export interface ConsumersWorkerData {
 
 const { config, options, logPort } = workerData as ConsumersWorkerData;
 const control = new PortPeer(parentPort!, 'the main thread');
-const logger = createLogger({ level: options.logLevel, to: 'stdout' });
-// No default metrics here: the process's own (memory, CPU, event loop) are the main thread's to report.
+const logger = createLogger({ level: options.logLevel, to: 'stdout', sync: true });
+// The process's own metrics (RSS, CPU, the main thread's heap) are the main thread's to report.
 const registry = createRegistry();
+collectedGauge(registry, 'lamina_consumers_thread_heap_used_bytes', 'JS heap used by embedded mode\'s consumers thread (archiver, speed layer), which the process metrics do not count', [], (g) => g.set(getHeapStatistics().used_heap_size));
 const log = new PortEventLog(logPort, 'the main thread (which holds the embedded log)');
-const store = await openObjectStore({ config, options, logger, registry });
-// A layer that stops for good (the log was replaced) logs it as fatal itself; the process goes on, its
-// serving layer refusing ingest for the same reason, as embedded mode always did.
-const archiver = new Archiver({ config, log, store, logger: logger.child({ layer: 'archiver' }), registry });
-const speed = new SpeedLayer({ config, log, store, logger: logger.child({ layer: 'speed' }), registry, instance: 'embedded' });
-const views = new Map(compileViews(config).map((v) => [v.name, v]));
+let layers: { archiver: Archiver; speed: SpeedLayer } | undefined;
+
+function started(): { archiver: Archiver; speed: SpeedLayer } {
+  if (!layers) throw new UnavailableError('the consumers thread has not started its archiver and speed layer yet');
+  return layers;
+}
 
 control.handle('start', async () => {
+  const store = await openObjectStore({ config, options, logger, registry });
+  // A layer that stops for good (the log was replaced) logs it as fatal itself; the process goes on, its
+  // serving layer refusing ingest for the same reason, as embedded mode always did.
+  const archiver = new Archiver({ config, log, store, logger: logger.child({ layer: 'archiver' }), registry });
+  const speed = new SpeedLayer({ config, log, store, logger: logger.child({ layer: 'speed' }), registry, instance: 'embedded' });
+  layers = { archiver, speed };
   await archiver.start();
   await speed.start();
 });
-control.handle('archiver.catchUp', () => archiver.catchUp());
-control.handle('speed.addGeneration', (manifest: GenerationManifest) => speed.addGeneration(manifest));
-control.handle('speed.status', () => speed.status());
-control.handle('speed.query', async (request: RealtimeRequest) => {
-  const view = views.get(request.view);
-  if (!view) throw new ValidationError(`unknown view '${request.view}'`);
-  const part = await speed.query(request);
-  return { ...part, rows: encodeRows(view, part.rows) };
-});
-// Without the families the main thread reports itself (the log guard's): a scrape holds each name once.
-control.handle('metrics', async (leaveOut: string[]) => {
-  const skip = new Set(leaveOut);
-  const parts: string[] = [];
-  for (const metric of registry.getMetricsAsArray()) if (!skip.has(metric.name)) parts.push(await registry.getSingleMetricAsString(metric.name));
-  return parts.length === 0 ? '' : `${parts.join('\n')}\n`;
-});
+control.handle('archiver.catchUp', () => started().archiver.catchUp());
+control.handle('speed.addGeneration', (manifest: GenerationManifest) => started().speed.addGeneration(manifest));
+control.handle('speed.status', () => started().speed.status());
+control.handle('speed.query', (request: RealtimeRequest) => started().speed.queryEncoded(request));
+control.handle('metrics', (leaveOut: string[]) => metricsTextWithout(registry, leaveOut));
 control.handle('stop', async () => {
-  await speed.stop();
-  await archiver.stop();
+  await layers?.speed.stop();
+  await layers?.archiver.stop();
   await log.close();
+  // Once this answer is out, nothing holds the thread: it ends by itself, its last lines written.
+  setImmediate(() => {
+    logPort.close();
+    parentPort!.close();
+  });
 });
 control.notify('loaded');

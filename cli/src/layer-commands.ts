@@ -13,7 +13,7 @@ export async function runSpeed(runtime: Runtime, lifetime: ProcessLifetime): Pro
   const speed = new SpeedLayer({ config, log, store, logger: logger.child({ layer: 'speed', instance: options.instance }), registry, instance: options.instance, onFailed });
   await speed.start();
   const readiness = await startReadiness(runtime, { log, store });
-  const api = new SpeedHttpApi(speed, config, registry, logger.child({ layer: 'speed-api' }), readiness);
+  const api = new SpeedHttpApi(speed, registry, logger.child({ layer: 'speed-api' }), readiness);
   await api.start(options.port);
   return async () => {
     await api.stop();

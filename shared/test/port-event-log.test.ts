@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
 import { EmbeddedEventLog } from '../src/adapters/embedded-log/index.js';
 import { PortEventLog, serveEventLog } from '../src/adapters/port-log/index.js';
-import { NotFoundError, UnavailableError, ValidationError } from '../src/errors.js';
+import { ConflictError, LaminaError, NotFoundError, UnavailableError, ValidationError } from '../src/errors.js';
+import { fromWireError, toWireError } from '../src/threads/wire-error.js';
 import { eventLogConformance } from './conformance/event-log-conformance.js';
 
 /** An embedded log served on one end of a channel and used through the other, as a worker thread does. */
@@ -51,4 +52,77 @@ test('a call whose other side is gone fails as retriable UnavailableError instea
   port1.close();
   await assert.rejects(pending, (error: unknown) => error instanceof UnavailableError && error.retriable && /the log's thread is gone \(its port closed\)/.test(error.message));
   await assert.rejects(log.endOffsets('t'), UnavailableError, 'and so does every later call');
+});
+
+test('seek is refused at once for a partition the member does not own or a bad offset, as in one thread', async () => {
+  const { log, cleanup } = await portLog();
+  try {
+    await log.ensureTopic('s', 2);
+    const consumer = log.consumer({ groupId: 'g', topic: 's' });
+    assert.throws(() => consumer.seek(0, 0), /not assigned to this member/, 'before start: nothing is owned');
+    await consumer.start({ onAssigned: async () => new Map(), onRevoked: async () => undefined, onBatch: async () => undefined });
+    assert.deepEqual(consumer.assignment().sort(), [0, 1]);
+    assert.throws(() => consumer.seek(7, 0), ValidationError);
+    assert.throws(() => consumer.seek(0, -1), ValidationError);
+    consumer.seek(1, 0);
+    await consumer.stop();
+    await consumer.stop();
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a seek on one partition drops only that partition\'s batch already on its way: every other partition\'s records arrive', async () => {
+  const { log, cleanup } = await portLog();
+  try {
+    await log.ensureTopic('r', 4);
+    await log.produce('r', Array.from({ length: 800 }, (_, i) => ({ key: `k${i % 16}`, value: `v${i}` })));
+    const ends = await log.endOffsets('r');
+    const seen = new Map<number, number[]>([0, 1, 2, 3].map((p) => [p, []]));
+    const rewound = new Set<number>();
+    const consumer = log.consumer({ groupId: 'g', topic: 'r', maxBatchRecords: 2 });
+    await consumer.start({
+      onAssigned: async () => new Map(),
+      onRevoked: async () => undefined,
+      onBatch: async (batch) => {
+        seen.get(batch.partition)!.push(...batch.records.map((r) => r.offset));
+        // Partition 1 goes back to its start three times, while the others' batches are on their way.
+        const last = batch.records.at(-1)!.offset;
+        if (batch.partition === 1 && last % 40 === 39 && last < 120 && !rewound.has(last)) {
+          rewound.add(last);
+          consumer.seek(1, 0);
+        }
+      },
+    });
+    const done = () => [0, 2, 3].every((p) => seen.get(p)!.length >= ends[p]!) && new Set(seen.get(1)).size >= ends[1]! && rewound.size === 3;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !done()) await new Promise((r) => setTimeout(r, 10));
+    for (const p of [0, 2, 3]) assert.deepEqual(seen.get(p), Array.from({ length: ends[p]! }, (_, i) => i), `partition ${p}: every offset once, in order`);
+    assert.deepEqual([...new Set(seen.get(1))].sort((x, y) => x - y), Array.from({ length: ends[1]! }, (_, i) => i), 'partition 1: every offset, some again after each seek');
+    assert.equal(rewound.size, 3);
+    await consumer.stop();
+  } finally {
+    await cleanup();
+  }
+});
+
+test('errors cross with their name, code, retriable flag and the stack of where they were thrown', () => {
+  class LeaseHeld extends LaminaError {
+    constructor() {
+      super('LEASE_HELD', 'another run holds the lease', { retriable: true });
+    }
+  }
+  const lease = fromWireError(structuredClone(toWireError(new LeaseHeld())));
+  assert.ok(lease instanceof LaminaError);
+  assert.deepEqual([lease.name, (lease as LaminaError).code, (lease as LaminaError).retriable], ['LeaseHeld', 'LEASE_HELD', true]);
+  assert.match(lease.stack!, /port-event-log\.test/, 'the thrower\'s stack');
+  const conflict = fromWireError(structuredClone(toWireError(new ConflictError('version 3 taken'))));
+  assert.ok(conflict instanceof ConflictError && conflict.retriable);
+  const system = Object.assign(new Error('ENOTDIR: not a directory'), { code: 'ENOTDIR' });
+  const crossed = fromWireError(structuredClone(toWireError(system)));
+  assert.ok(!(crossed instanceof LaminaError));
+  assert.equal((crossed as Error & { code?: string }).code, 'ENOTDIR');
+  const issues = fromWireError(structuredClone(toWireError(new ValidationError('bad', ['a', 'b']))));
+  assert.ok(issues instanceof ValidationError);
+  assert.deepEqual(issues.issues, ['a', 'b']);
 });

@@ -6,23 +6,20 @@
  *   GET  /metrics, /healthz, /readyz (the log and the store answer)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { LaminaError, ValidationError, closeServer, compileViews, encodeRows, errorStatus, listen, readJsonBody, sendJson, serveHealth, type LaminaConfig, type Logger, type Readiness, type RealtimeRequest, type Registry } from '@lamina/shared';
+import { LaminaError, closeServer, errorStatus, listen, readJsonBody, sendJson, serveHealth, type Logger, type Readiness, type RealtimeRequest, type Registry } from '@lamina/shared';
 import type { SpeedLayer } from './speed-layer.js';
 import { StatusWatch } from './status-watch.js';
 
 export class SpeedHttpApi {
   private server: Server | undefined;
-  private readonly views;
   private readonly watch: StatusWatch;
 
   constructor(
     private readonly speed: SpeedLayer,
-    config: LaminaConfig,
     private readonly registry: Registry,
     private readonly logger: Logger,
     private readonly readiness?: Readiness,
   ) {
-    this.views = new Map(compileViews(config).map((v) => [v.name, v]));
     this.watch = new StatusWatch(() => this.speed.status());
   }
 
@@ -43,11 +40,7 @@ export class SpeedHttpApi {
         return sendJson(res, 200, after === null ? await this.watch.current() : await this.watch.next(after, Number.isFinite(waitMs) ? waitMs : 0));
       }
       if (path === '/v1/query' && req.method === 'POST') {
-        const request = (await readJsonBody(req)) as RealtimeRequest;
-        const view = this.views.get(request.view);
-        if (!view) throw new ValidationError(`unknown view '${request.view}'`);
-        const part = await this.speed.query(request);
-        return sendJson(res, 200, { instance: part.instance, coverage: part.coverage, rows: encodeRows(view, part.rows), ...(part.unchanged ? { unchanged: true } : {}) });
+        return sendJson(res, 200, await this.speed.queryEncoded((await readJsonBody(req)) as RealtimeRequest));
       }
       if (serveHealth(path!, res, { registry: this.registry, ...(this.readiness ? { readiness: this.readiness } : {}) })) return;
       sendJson(res, 404, { error: `no route ${path}` });

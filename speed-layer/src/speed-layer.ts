@@ -10,6 +10,7 @@ import {
   GenerationStore,
   genesisManifest,
   compileViews,
+  encodeRows,
   accumulateRows,
   coverageVersion,
   dedupWindowOf,
@@ -31,6 +32,7 @@ import {
   type RealtimeStatus,
   type ObjectStore,
   type Registry,
+  type WireRow,
   ValidationError,
   resolveSchemas,
   LogGuard,
@@ -313,4 +315,12 @@ export class SpeedLayer implements RealtimeSource {
     for (const ps of state.partitions.values()) accumulateRows(view, ps.aggregates.get(view.name)!.rows(), request.query, target);
     return { instance: this.name, rows: [...target.values()], coverage };
   }
+
+  /** A query's part as it travels to a serving layer elsewhere (HTTP, another thread): rows in their canonical encoding. */
+  async queryEncoded(request: RealtimeRequest): Promise<EncodedRealtimePart> {
+    const part = await this.query(request);
+    return { ...part, rows: encodeRows(this.viewsByName.get(request.view)!, part.rows) };
+  }
 }
+
+export type EncodedRealtimePart = Omit<RealtimePart, 'rows'> & { rows: WireRow[] };

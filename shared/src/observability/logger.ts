@@ -7,12 +7,18 @@ export interface LoggerOptions {
   name?: string;
   /** Where the JSON lines go: stdout for services; stderr for one-shot commands, whose stdout is their answer. */
   to?: 'stdout' | 'stderr';
+  /**
+   * Write each line at once: for a worker thread, whose buffered lines nothing flushes when it ends,
+   * and whose lines then never interleave with the main thread's on the same fd.
+   */
+  sync?: boolean;
 }
 
 /** Structured JSON logs (pino); one child logger per layer names its source. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const settings = { level: options.level ?? 'info', name: options.name ?? 'lamina', base: undefined };
-  return options.to === 'stderr' ? pino(settings, pino.destination({ fd: 2, sync: true })) : pino(settings);
+  if (options.to === 'stderr') return pino(settings, pino.destination({ fd: 2, sync: true }));
+  return options.sync ? pino(settings, pino.destination({ fd: 1, sync: true })) : pino(settings);
 }
 
 /** For tests and tools that want no output. */

@@ -40,6 +40,18 @@ export function histogram(registry: Registry, name: string, help: string, labelN
   return existing<Histogram<string>>(registry, name) ?? new Histogram({ name, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) });
 }
 
+/**
+ * The registry's metrics in the text format, without the families named in `leaveOut`: a registry
+ * whose text is joined to another's must not repeat a family that one reports (Prometheus refuses
+ * a scrape that names a family twice).
+ */
+export async function metricsTextWithout(registry: Registry, leaveOut: readonly string[]): Promise<string> {
+  const skip = new Set(leaveOut);
+  const parts: string[] = [];
+  for (const metric of registry.getMetricsAsArray()) if (!skip.has(metric.name)) parts.push(await registry.getSingleMetricAsString(metric.name));
+  return parts.length === 0 ? '' : `${parts.join('\n')}\n`;
+}
+
 /** Answers a scrape of GET /metrics. */
 export async function sendMetrics(res: ServerResponse, registry: Registry, more?: () => Promise<string>): Promise<void> {
   // The other registry's part is best effort: a scrape still answers with this registry's metrics.

@@ -63,11 +63,20 @@ export class PortPeer {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, method });
-      this.port.postMessage({ peer: 'call', id, method, args } satisfies CallMessage, transfer);
+      try {
+        this.port.postMessage({ peer: 'call', id, method, args } satisfies CallMessage, transfer);
+      } catch (error) {
+        // Arguments that cannot be cloned: nothing was sent.
+        this.waiting.delete(id);
+        reject(error);
+      }
     });
   }
 
-  /** A call whose answer nobody waits for (id 0); it still runs in order with the calls around it. */
+  /**
+   * A call whose answer nobody waits for (id 0); it still runs in order with the calls around it. Its
+   * handler has nobody to tell of a failure, so it must not fail (it is dropped if it does).
+   */
   notify(method: string, args: unknown[] = []): void {
     if (!this.closedBy) this.port.postMessage({ peer: 'call', id: 0, method, args } satisfies CallMessage);
   }
@@ -106,6 +115,12 @@ export class PortPeer {
     } catch (error) {
       reply = { peer: 'reply', id, error: toWireError(error) };
     }
-    if (id !== 0 && !this.closedBy) this.port.postMessage(reply, transfer);
+    if (id === 0 || this.closedBy) return;
+    try {
+      this.port.postMessage(reply, transfer);
+    } catch (error) {
+      // A result that cannot be cloned: the caller gets why instead of waiting for ever.
+      this.port.postMessage({ peer: 'reply', id, error: toWireError(error) } satisfies ReplyMessage);
+    }
   }
 }

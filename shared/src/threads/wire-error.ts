@@ -22,9 +22,13 @@ import {
 export interface WireError {
   name: string;
   message: string;
+  /** A LaminaError's code, or a system error's (ENOENT). */
   code?: string;
   retriable: boolean;
+  lamina: boolean;
   issues?: string[];
+  /** Where it was thrown, on the other thread: what a log of it should show. */
+  stack?: string;
 }
 
 const REBUILD: Record<string, (message: string, issues: string[]) => Error> = {
@@ -44,18 +48,24 @@ const REBUILD: Record<string, (message: string, issues: string[]) => Error> = {
 
 export function toWireError(error: unknown): WireError {
   if (error instanceof LaminaError) {
-    return { name: error.name, message: error.message, code: error.code, retriable: error.retriable, ...(error instanceof ValidationError ? { issues: error.issues } : {}) };
+    return { name: error.name, message: error.message, code: error.code, retriable: error.retriable, lamina: true, ...(error instanceof ValidationError ? { issues: error.issues } : {}), ...(error.stack ? { stack: error.stack } : {}) };
   }
-  if (error instanceof Error) return { name: error.name, message: error.message, retriable: false };
-  return { name: 'Error', message: String(error), retriable: false };
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: error.message, retriable: false, lamina: false, ...(typeof code === 'string' ? { code } : {}), ...(error.stack ? { stack: error.stack } : {}) };
+  }
+  return { name: 'Error', message: String(error), retriable: false, lamina: false };
 }
 
-/** The error as thrown on the other side: the same Lamina class where it was one, else a plain Error. */
+/**
+ * The error as thrown on the other side: the same class for shared's Lamina errors; for another
+ * layer's (a lease held, a step timed out) a LaminaError of the same name, code and retriable.
+ */
 export function fromWireError(wire: WireError): Error {
   const rebuild = REBUILD[wire.name];
-  if (rebuild) return rebuild(wire.message, wire.issues ?? []);
-  if (wire.code !== undefined) return new LaminaError(wire.code, wire.message, { retriable: wire.retriable });
-  const error = new Error(wire.message);
+  const error = rebuild ? rebuild(wire.message, wire.issues ?? []) : wire.lamina ? new LaminaError(wire.code ?? 'UNKNOWN', wire.message, { retriable: wire.retriable }) : new Error(wire.message);
   error.name = wire.name;
+  if (!wire.lamina && wire.code !== undefined) (error as Error & { code: string }).code = wire.code;
+  if (wire.stack !== undefined) error.stack = wire.stack;
   return error;
 }

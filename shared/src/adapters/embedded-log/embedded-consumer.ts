@@ -48,6 +48,16 @@ export interface ConsumerContext {
 
 type State = 'new' | 'joining' | 'active' | 'stopping' | 'stopped';
 
+/** Refuses a seek to a bad offset or of a partition the member does not own (`assigned`), as this log does. */
+export function checkSeek(member: { topic: string; groupId: string }, partition: number, offset: number, assigned: readonly number[]): void {
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new ValidationError(`seek offset must be a non-negative integer, got ${offset} (partition ${partition} of ${member.topic})`);
+  }
+  if (!assigned.includes(partition)) {
+    throw new ValidationError(`cannot seek partition ${partition} of ${member.topic}: it is not assigned to this member of group ${member.groupId} (assigned: [${assigned.join(', ')}])`);
+  }
+}
+
 export class EmbeddedConsumer implements LogConsumer, GroupMember {
   private state: State = 'new';
   private handlers: ConsumerHandlers | null = null;
@@ -82,16 +92,9 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
   }
 
   seek(partition: number, offset: number): void {
-    if (!Number.isInteger(offset) || offset < 0) {
-      throw new ValidationError(`seek offset must be a non-negative integer, got ${offset} (partition ${partition} of ${this.ctx.topic})`);
-    }
-    const fetcher = this.fetchers.get(partition);
-    if (!fetcher) {
-      throw new ValidationError(
-        `cannot seek partition ${partition} of ${this.ctx.topic}: it is not assigned to this member of group ${this.ctx.groupId} (assigned: [${this.assigned.join(', ')}])`,
-      );
-    }
-    fetcher.seek(offset);
+    // A partition is assigned exactly while it has a fetcher (both change in one step).
+    checkSeek(this.ctx, partition, offset, this.assigned);
+    this.fetchers.get(partition)!.seek(offset);
   }
 
   assignment(): number[] {

@@ -17,7 +17,7 @@ export interface EventLogHost {
 
 export function serveEventLog(log: EventLog, port: PortLike, otherSide: string): EventLogHost {
   const peer = new PortPeer(port, otherSide);
-  const consumers = new Map<number, { consumer: LogConsumer; seeks: number }>();
+  const consumers = new Map<number, { consumer: LogConsumer; seeks: Map<number, number> }>();
   const ranges = new Map<number, AsyncIterator<LogRecord[]>>();
 
   peer.handle('clusterId', () => log.clusterId());
@@ -48,7 +48,7 @@ export function serveEventLog(log: EventLog, port: PortLike, otherSide: string):
   });
 
   peer.handle('consumer.start', (id: number, options: ConsumerOptions) => {
-    const entry = { consumer: log.consumer(options), seeks: 0 };
+    const entry = { consumer: log.consumer(options), seeks: new Map<number, number>() };
     consumers.set(id, entry);
     const { consumer } = entry;
     return consumer.start({
@@ -56,7 +56,7 @@ export function serveEventLog(log: EventLog, port: PortLike, otherSide: string):
       onRevoked: (partitions) => peer.call<void>('consumer.onRevoked', [id, partitions]),
       onBatch: (batch) => {
         const { packed, transfer } = packRecords(batch.records);
-        return peer.call<void>('consumer.onBatch', [id, { partition: batch.partition, highWatermark: batch.highWatermark, records: packed }, entry.seeks], transfer);
+        return peer.call<void>('consumer.onBatch', [id, { partition: batch.partition, highWatermark: batch.highWatermark, records: packed }, entry.seeks.get(batch.partition) ?? 0], transfer);
       },
       onFailed: (error) => peer.notify('consumer.onFailed', [id, toWireError(error)]),
     });
@@ -64,8 +64,13 @@ export function serveEventLog(log: EventLog, port: PortLike, otherSide: string):
   peer.handle('consumer.seek', (id: number, partition: number, offset: number) => {
     const entry = consumers.get(id);
     if (!entry) return;
-    entry.seeks++;
-    entry.consumer.seek(partition, offset);
+    entry.seeks.set(partition, (entry.seeks.get(partition) ?? 0) + 1);
+    // Checked on the other side already; a revocation in between makes it moot, as in one thread.
+    try {
+      entry.consumer.seek(partition, offset);
+    } catch {
+      // nothing to seek any more
+    }
   });
   peer.handle('consumer.stop', async (id: number) => {
     const entry = consumers.get(id);

@@ -1,11 +1,11 @@
 /**
  * An EventLog that is another thread's (served there by serveEventLog): what a worker thread's layers
- * use to read and write the log its parent opened. Records arrive packed (values in one moved buffer);
- * a produced record's `decoded` stays behind (the port allows it: readers parse the message instead).
+ * use to read and write the log its parent opened. Records arrive packed (values in one moved buffer).
  */
 import type { ConsumerHandlers, ConsumerOptions, EventLog, LogConsumer, LogRecord, PartitionBatch, ProduceRecord, RecordPosition } from '../../ports/event-log.js';
 import { PortPeer, type PortLike } from '../../threads/port-peer.js';
 import { fromWireError, type WireError } from '../../threads/wire-error.js';
+import { checkSeek } from '../embedded-log/embedded-consumer.js';
 import { unpackRecords, type PackedRecords } from './packed-records.js';
 
 interface PackedBatch {
@@ -45,7 +45,9 @@ export class PortEventLog implements EventLog {
   }
 
   produce(topic: string, records: ProduceRecord[]): Promise<RecordPosition[]> {
-    return this.peer.call('produce', [topic, records.map(({ key, value }) => ({ key, value }))]);
+    // A view is cloned with its whole buffer: send its own bytes only.
+    const own = records.map(({ key, value }) => ({ key, value: value instanceof Uint8Array && value.byteLength !== value.buffer.byteLength ? value.slice() : value }));
+    return this.peer.call('produce', [topic, own]);
   }
 
   async *readRange(topic: string, partition: number, fromOffset: number, toOffset: number): AsyncIterable<LogRecord[]> {
@@ -91,9 +93,10 @@ export class PortEventLog implements EventLog {
 class PortConsumer implements LogConsumer {
   private handlers: ConsumerHandlers | undefined;
   private owned: number[] = [];
-  /** Seeks sent; a batch the host read before it had them all is from before a seek, and is dropped. */
-  private seeks = 0;
+  /** Seeks sent, per partition; a batch the host read before it had them all is from before a seek, and is dropped. */
+  private readonly seeks = new Map<number, number>();
   private started = false;
+  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly peer: PortPeer,
@@ -108,8 +111,10 @@ class PortConsumer implements LogConsumer {
     await this.peer.call('consumer.start', [this.id, this.options]);
   }
 
+  /** Refused here, at once, as the embedded log's consumer refuses it; else it reaches the host before any later batch's answer. */
   seek(partition: number, offset: number): void {
-    this.seeks++;
+    checkSeek(this.options, partition, offset, this.owned);
+    this.seeks.set(partition, (this.seeks.get(partition) ?? 0) + 1);
     this.peer.notify('consumer.seek', [this.id, partition, offset]);
   }
 
@@ -117,10 +122,13 @@ class PortConsumer implements LogConsumer {
     return [...this.owned];
   }
 
-  async stop(): Promise<void> {
-    if (this.started) await this.peer.call('consumer.stop', [this.id]);
-    this.started = false;
-    this.forget();
+  stop(): Promise<void> {
+    // Once: a second stop waits for the first, so no handler call arrives after this consumer is forgotten.
+    this.stopping ??= (async () => {
+      if (this.started) await this.peer.call('consumer.stop', [this.id]);
+      this.forget();
+    })();
+    return this.stopping;
   }
 
   // The assignment changes as the embedded consumer's does: partitions count as owned once onAssigned
@@ -137,7 +145,7 @@ class PortConsumer implements LogConsumer {
   }
 
   async batch(packed: PackedBatch, seeks: number): Promise<void> {
-    if (seeks < this.seeks) return;
+    if (seeks < (this.seeks.get(packed.partition) ?? 0)) return;
     const batch: PartitionBatch = { partition: packed.partition, highWatermark: packed.highWatermark, records: unpackRecords(packed.records) };
     await this.handlers!.onBatch(batch);
   }
