@@ -6,7 +6,8 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { Archiver } from '@lamina/batch-layer';
+// The archiver alone: the package's index would load the DuckDB engine, which this thread never runs.
+import { Archiver } from '@lamina/batch-layer/archiver';
 import { SpeedLayer } from '@lamina/speed-layer';
 import { PortEventLog, PortPeer, UnavailableError, collectedGauge, createLogger, createRegistry, metricsTextWithout, type GenerationManifest, type LaminaConfig, type RealtimeRequest } from '@lamina/shared';
 import { openObjectStore } from './layers.js';
