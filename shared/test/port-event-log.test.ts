@@ -126,3 +126,27 @@ test('errors cross with their name, code, retriable flag and the stack of where 
   assert.ok(issues instanceof ValidationError);
   assert.deepEqual(issues.issues, ['a', 'b']);
 });
+
+test('when the other thread is gone, a batch it never answered fails and the host\'s consumers stop instead of waiting', { timeout: 30_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lamina-port-log-'));
+  const embedded = await EmbeddedEventLog.open({ dir, onWarning: () => undefined, onConsumerError: () => undefined });
+  const { port1, port2 } = new MessageChannel();
+  const host = serveEventLog(embedded, port1, 'the consumers\' thread');
+  const log = new PortEventLog(port2, 'the log\'s thread');
+  try {
+    await log.ensureTopic('t', 1);
+    let delivered!: () => void;
+    const arrived = new Promise<void>((resolve) => (delivered = resolve));
+    const consumer = log.consumer({ groupId: 'g', topic: 't' });
+    // The batch is never answered: the thread "dies" while handling it.
+    await consumer.start({ onAssigned: async () => new Map(), onRevoked: async () => undefined, onBatch: () => (delivered(), new Promise<void>(() => undefined)) });
+    await log.produce('t', [{ key: 'a', value: 'x' }]);
+    await arrived;
+    port2.close();
+    host.lost('it exited');
+    await host.close();
+    await embedded.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
