@@ -11,7 +11,7 @@ import { fromWireError, toWireError } from '../src/threads/wire-error.js';
 import { eventLogConformance } from './conformance/event-log-conformance.js';
 
 /** An embedded log served on one end of a channel and used through the other, as a worker thread does. */
-async function portLog(): Promise<{ log: PortEventLog; cleanup(): Promise<void> }> {
+async function portLog() {
   const dir = await mkdtemp(join(tmpdir(), 'lamina-port-log-'));
   const embedded = await EmbeddedEventLog.open({ dir, onWarning: () => undefined, onConsumerError: () => undefined });
   const { port1, port2 } = new MessageChannel();
@@ -19,6 +19,8 @@ async function portLog(): Promise<{ log: PortEventLog; cleanup(): Promise<void> 
   const log = new PortEventLog(port2, 'the test\'s host');
   return {
     log,
+    host,
+    clientPort: port2,
     async cleanup() {
       await log.close();
       await host.close();
@@ -128,11 +130,7 @@ test('errors cross with their name, code, retriable flag and the stack of where 
 });
 
 test('when the other thread is gone, a batch it never answered fails and the host\'s consumers stop instead of waiting', { timeout: 30_000 }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'lamina-port-log-'));
-  const embedded = await EmbeddedEventLog.open({ dir, onWarning: () => undefined, onConsumerError: () => undefined });
-  const { port1, port2 } = new MessageChannel();
-  const host = serveEventLog(embedded, port1, 'the consumers\' thread');
-  const log = new PortEventLog(port2, 'the log\'s thread');
+  const { log, host, clientPort, cleanup } = await portLog();
   try {
     await log.ensureTopic('t', 1);
     let delivered!: () => void;
@@ -142,11 +140,10 @@ test('when the other thread is gone, a batch it never answered fails and the hos
     await consumer.start({ onAssigned: async () => new Map(), onRevoked: async () => undefined, onBatch: () => (delivered(), new Promise<void>(() => undefined)) });
     await log.produce('t', [{ key: 'a', value: 'x' }]);
     await arrived;
-    port2.close();
+    clientPort.close();
     host.lost('it exited');
     await host.close();
-    await embedded.close();
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await cleanup();
   }
 });
