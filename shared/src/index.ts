@@ -47,8 +47,7 @@ export * from './generations/run-lease.js';
 export { partitionForKey } from './partitioner.js';
 export * from './adapters/embedded-log/index.js';
 export * from './adapters/port-log/index.js';
-export { PortPeer, Transferring, type PortLike } from './threads/port-peer.js';
-export { fromWireError, toWireError, type WireError } from './threads/wire-error.js';
+export { PortPeer } from './threads/port-peer.js';
 export { LocalObjectStore } from './adapters/local-object-store/local-object-store.js';
 // Observability
 export * from './observability/logger.js';

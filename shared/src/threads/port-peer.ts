@@ -41,7 +41,7 @@ export class Transferring<T> {
 
 export class PortPeer {
   private nextId = 1;
-  private readonly waiting = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void; method: string }>();
+  private readonly waiting = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   private readonly handlers = new Map<string, Handler>();
   private closedBy: Error | undefined;
 
@@ -62,7 +62,7 @@ export class PortPeer {
     if (this.closedBy) return Promise.reject(this.closedBy);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, method });
+      this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
       try {
         this.port.postMessage({ peer: 'call', id, method, args } satisfies CallMessage, transfer);
       } catch (error) {

@@ -8,8 +8,8 @@
  */
 import type { LogRecord } from '../../ports/event-log.js';
 
-export const RECENT_RECORDS = 4096;
-export const RECENT_BYTES = 4 * 1024 * 1024;
+const RECENT_RECORDS = 4096;
+const RECENT_BYTES = 4 * 1024 * 1024;
 
 export class RecentRecords {
   private readonly ring: (LogRecord | undefined)[];
