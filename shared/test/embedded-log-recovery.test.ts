@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
 import { CorruptDataError } from '../src/errors.js';
 import { EmbeddedEventLog } from '../src/adapters/embedded-log/index.js';
+import { PortEventLog, serveEventLog } from '../src/adapters/port-log/index.js';
 import { readAll } from './conformance/event-log-conformance.js';
 
 const decoder = new TextDecoder();
@@ -145,6 +147,38 @@ describe('EmbeddedEventLog recovery', () => {
       assert.deepEqual((await readAll(log, 't', 0, 2, 5)).length, 3, 'undamaged records stay readable');
     } finally {
       await log.close();
+    }
+  });
+
+  test('a consumer meets that damage as CorruptDataError, reported and retried, in one thread and across a port: no record is skipped', async () => {
+    for (const across of [false, true]) {
+      const dir = await tempDir();
+      const { file, boundaries } = await seed(dir, 5);
+      const errors: unknown[] = [];
+      const embedded = await EmbeddedEventLog.open({ dir, onConsumerError: (error) => errors.push(error) });
+      const { port1, port2 } = new MessageChannel();
+      const host = across ? serveEventLog(embedded, port1, 'the test') : undefined;
+      const log = across ? new PortEventLog(port2, 'the test') : embedded;
+      const seen: number[] = [];
+      const consumer = log.consumer({ groupId: 'g', topic: 't' });
+      try {
+        await flipByte(file, boundaries[1]! + HEADER + 25);
+        await consumer.start({ onAssigned: async () => new Map([[0, 0]]), onRevoked: async () => undefined, onBatch: async (batch) => void seen.push(...batch.records.map((r) => r.offset)) });
+        const until = Date.now() + 5_000;
+        while (errors.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+        assert.ok(errors.length >= 2, `the damage is reported and the batch retried (${across ? 'across a port' : 'one thread'})`);
+        for (const error of errors) {
+          assert.ok(error instanceof CorruptDataError, `${error}`);
+          assert.match(error.message, /record 1 at byte \d+ of .*partition-0\.log fails its checksum; the file was damaged after it was opened/);
+        }
+        assert.deepEqual(seen, [], 'no record of the damaged batch is delivered, and none after it');
+      } finally {
+        await consumer.stop();
+        await host?.close();
+        port1.close();
+        port2.close();
+        await embedded.close();
+      }
     }
   });
 

@@ -10,8 +10,8 @@
  * Durability: produce resolves after fdatasync (unless `fsync: false`). Partitioning: keyed records
  * go where Kafka would put them (partitioner.ts); null keys round-robin per topic.
  * readRange reads [from, min(to, end offset at call time)): it never waits for records.
- * Reads and consumers get a partition's newest records from memory (recent-records.ts), older ones
- * from the file.
+ * Reads and consumers get a partition's newest records from memory, as the frames of its last group
+ * commits (recent-groups.ts), older ones from the file.
  * A produce call spanning several partitions is not atomic across them (nor is it in Kafka): if one
  * partition's append fails the call rejects, and other partitions may have stored their records.
  */
@@ -27,7 +27,8 @@ import { ConsumerGroup } from './consumer-group.js';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
 import { EmbeddedConsumer, type ConsumerErrorContext } from './embedded-consumer.js';
 import { fsyncDir } from './file-io.js';
-import { PartitionLog, closedError, type AppendInput, type LogStats } from './partition-log.js';
+import type { FrameInput } from './frame-codec.js';
+import { PartitionLog, closedError, type LogStats } from './partition-log.js';
 import { MAX_PARTITIONS, createTopicFiles, listTopicDirs, partitionFile, readTopicMeta, validateTopicName } from './topic-store.js';
 
 export interface EmbeddedEventLogOptions {
@@ -156,9 +157,9 @@ export class EmbeddedEventLog implements EventLog {
   async produce(topic: string, records: ProduceRecord[]): Promise<RecordPosition[]> {
     const state = this.topic(topic);
     const count = state.partitions.length;
-    const groups = new Map<number, { indexes: number[]; inputs: AppendInput[] }>();
+    const groups = new Map<number, { indexes: number[]; inputs: FrameInput[] }>();
     records.forEach((record, i) => {
-      const input = this.toAppendInput(topic, record, i);
+      const input = this.toFrameInput(topic, record, i);
       const partition = input.key === null ? state.roundRobin++ % count : partitionForKeyBytes(input.key, count);
       let group = groups.get(partition);
       if (!group) groups.set(partition, (group = { indexes: [], inputs: [] }));
@@ -268,7 +269,7 @@ export class EmbeddedEventLog implements EventLog {
     }
   }
 
-  private toAppendInput(topic: string, record: ProduceRecord, i: number): AppendInput {
+  private toFrameInput(topic: string, record: ProduceRecord, i: number): FrameInput {
     if (record.key !== null && typeof record.key !== 'string') throw new ValidationError(`produce(${topic}): record ${i} key must be a string or null`);
     if (typeof record.value !== 'string' && !(record.value instanceof Uint8Array)) throw new ValidationError(`produce(${topic}): record ${i} value must be a Uint8Array or a string`);
     // Text is written as UTF-8 straight into the group's write buffer: a buffer of its own per record
@@ -283,9 +284,7 @@ export class EmbeddedEventLog implements EventLog {
     if (bytes > this.options.maxRecordBytes) {
       throw new ValidationError(`produce(${topic}): record ${i} has ${bytes} bytes, above maxRecordBytes ${this.options.maxRecordBytes}`);
     }
-    // The key as the file gives it back: UTF-8 holds no lone surrogate, so they read back as U+FFFD.
-    const keyText = record.key === null ? null : (record.key as string & { toWellFormed(): string }).toWellFormed();
-    return { key, value, valueBytes, keyText };
+    return { key, value, valueBytes };
   }
 
   private topic(topic: string): TopicState {

@@ -27,8 +27,6 @@ export interface DecodedPayload {
   value: Uint8Array;
 }
 
-const utf8Decoder = new TextDecoder();
-
 export function frameBytes(input: FrameInput): number {
   return FRAME_HEADER_BYTES + PAYLOAD_FIXED_BYTES + (input.key?.length ?? 0) + input.valueBytes;
 }
@@ -69,7 +67,8 @@ export function decodePayload(payload: Buffer): DecodedPayload | { error: string
     return { error: `key length ${keyLength} does not fit the ${payload.length}-byte payload` };
   }
   const valueStart = PAYLOAD_FIXED_BYTES + Math.max(keyLength, 0);
-  const key = keyLength === -1 ? null : utf8Decoder.decode(payload.subarray(PAYLOAD_FIXED_BYTES, valueStart));
+  // Buffer's utf8, not TextDecoder: that one drops a leading BOM, and a key must read back as written.
+  const key = keyLength === -1 ? null : payload.toString('utf8', PAYLOAD_FIXED_BYTES, valueStart);
   const value = new Uint8Array(payload.buffer, payload.byteOffset + valueStart, payload.length - valueStart);
   return { offset, timestamp, key, value };
 }

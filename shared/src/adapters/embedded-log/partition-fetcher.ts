@@ -10,6 +10,7 @@
  */
 
 import type { PartitionBatch } from '../../ports/event-log.js';
+import { FramedBatch } from './frame-run.js';
 import type { PartitionLog } from './partition-log.js';
 import { Waker, backoffMs } from './waker.js';
 
@@ -67,11 +68,11 @@ export class PartitionFetcher {
       let phase: 'fetch' | 'onBatch' = 'fetch';
       let lastOffset: number;
       try {
-        const records = await log.read(this.next, Math.min(highWatermark, this.next + this.options.maxBatchRecords), this.options.maxBatchBytes);
+        const run = (await log.readFrames(this.next, Math.min(highWatermark, this.next + this.options.maxBatchRecords), this.options.maxBatchBytes))!;
         if (this.stopped || this.seekTo !== null) continue;
         phase = 'onBatch';
-        await this.options.deliver({ partition: log.partition, records, highWatermark });
-        lastOffset = records[records.length - 1]!.offset;
+        await this.options.deliver(new FramedBatch(run, highWatermark));
+        lastOffset = run.first + run.count - 1;
       } catch (error) {
         if (this.stopped) return;
         this.options.onError(error, phase, this.next);

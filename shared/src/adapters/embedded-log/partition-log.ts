@@ -10,19 +10,14 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { CorruptDataError, LaminaError, UnavailableError } from '../../errors.js';
 import type { LogRecord } from '../../ports/event-log.js';
 import { readFully, writeFully } from './file-io.js';
-import { FRAME_HEADER_BYTES, decodePayload, encodeFrameInto, frameBytes, frameChecksumOk, type FrameInput } from './frame-codec.js';
+import { encodeFrameInto, frameBytes, type FrameInput } from './frame-codec.js';
+import { decodeFrames, type FrameRun } from './frame-run.js';
 import type { PositionIndex } from './position-index.js';
-import { RecentRecords } from './recent-records.js';
+import { RecentGroups } from './recent-groups.js';
 import { scanPartitionFile } from './scan-partition.js';
 
 /** Upper bound on the bytes one group commit writes; a bigger backlog takes several writes. */
 const MAX_GROUP_BYTES = 32 * 1024 * 1024;
-/**
- * Records kept in memory (RecentRecords) hold their values as views of the group's write buffer, which
- * is never written again, up to this group size; a bigger group's values are copied. The held records
- * are the newest, so at most their own bytes and one partly held group stay alive.
- */
-const SHARED_GROUP_BYTES = 1024 * 1024;
 
 export interface LogStats {
   /** write() calls that appended records (one per group commit). */
@@ -39,13 +34,8 @@ export interface PartitionLogOptions {
   label: string;
 }
 
-/** A record to append: its frame's bytes, and the key as text for RecentRecords. */
-export interface AppendInput extends FrameInput {
-  keyText: string | null;
-}
-
 interface PendingAppend {
-  inputs: AppendInput[];
+  inputs: FrameInput[];
   bytes: number;
   resolve: (firstOffset: number) => void;
   reject: (error: unknown) => void;
@@ -57,7 +47,7 @@ export class PartitionLog {
   private readonly listeners = new Set<() => void>();
   private failure: LaminaError | null = null;
   private closed = false;
-  private readonly recent: RecentRecords;
+  private readonly recent = new RecentGroups();
 
   private constructor(
     private readonly fh: FileHandle,
@@ -67,9 +57,7 @@ export class PartitionLog {
     private size: number,
     private lastTimestamp: number,
     private readonly options: PartitionLogOptions,
-  ) {
-    this.recent = new RecentRecords(index.length);
-  }
+  ) {}
 
   /** Opens (and scans, and if needed repairs) an existing partition file. */
   static async open(path: string, partition: number, options: PartitionLogOptions): Promise<PartitionLog> {
@@ -119,7 +107,7 @@ export class PartitionLog {
   }
 
   /** Appends the records contiguously; resolves to the first one's offset once they are durable. */
-  append(inputs: AppendInput[]): Promise<number> {
+  append(inputs: FrameInput[]): Promise<number> {
     if (this.closed) return Promise.reject(closedError(this.options.label));
     if (this.failure) return Promise.reject(this.failure);
     const bytes = inputs.reduce((sum, input) => sum + frameBytes(input), 0);
@@ -152,20 +140,14 @@ export class PartitionLog {
     const data = Buffer.allocUnsafe(bytes);
     const positions: number[] = [];
     const firstOffsets: number[] = [];
-    // What RecentRecords gets once the group is durable, with each record's key and value bytes.
-    const records: LogRecord[] = [];
-    const sizes: number[] = [];
-    const copyValues = bytes > SHARED_GROUP_BYTES;
-    let offset = this.index.length;
+    const first = this.index.length;
+    let offset = first;
     let at = 0;
     for (const entry of group) {
       firstOffsets.push(offset);
       for (const input of entry.inputs) {
         positions.push(this.size + at);
-        at += encodeFrameInto(data, at, offset, timestamp, input);
-        const view = data.subarray(at - input.valueBytes, at);
-        records.push({ partition: this.partition, offset: offset++, key: input.keyText, value: copyValues ? Buffer.from(view) : view, timestamp });
-        sizes.push((input.key?.length ?? 0) + input.valueBytes);
+        at += encodeFrameInto(data, at, offset++, timestamp, input);
       }
     }
 
@@ -192,7 +174,8 @@ export class PartitionLog {
     }
 
     for (const position of positions) this.index.push(position);
-    records.forEach((record, i) => this.recent.push(record, sizes[i]!));
+    // The buffer is never written again: its frames are what readers that keep up get.
+    this.recent.push({ first, end: offset, fileStart: this.size, frames: data });
     this.size += bytes;
     this.lastTimestamp = timestamp;
     group.forEach((entry, i) => entry.resolve(firstOffsets[i]!));
@@ -201,37 +184,36 @@ export class PartitionLog {
 
   /**
    * Reads records from `from` up to `to` (exclusive, at most endOffset), stopping early once
-   * `maxBytes` is reached; at least one record when from < to. The newest records come from memory
-   * (RecentRecords), shared between readers; older ones from the file, whose checksums are verified
-   * again: damage that happened after the open surfaces here as CorruptDataError.
+   * `maxBytes` of frames is reached; at least one record when from < to.
    */
   async read(from: number, to: number, maxBytes: number): Promise<LogRecord[]> {
+    const run = await this.readFrames(from, to, maxBytes);
+    return run === undefined ? [] : decodeFrames(run);
+  }
+
+  /**
+   * The frames of `read`, as written: the newest from memory (RecentGroups, within one group), older
+   * ones from the file, to be verified where they are decoded (decodeFrames). The bytes may be
+   * shared: callers must not change them.
+   */
+  async readFrames(from: number, to: number, maxBytes: number): Promise<FrameRun | undefined> {
     if (this.closed) throw closedError(this.options.label);
     to = Math.min(to, this.index.length);
-    if (from >= to) return [];
-    const recent = this.recent.read(from, to, maxBytes);
-    if (recent !== undefined) return recent;
+    if (from >= to) return undefined;
     const start = this.index.get(from);
-    const end = this.positionOf(this.lastOffsetWithin(from, to, start + maxBytes));
+    const held = this.recent.groupOf(from);
+    if (held !== undefined) {
+      const last = this.lastOffsetWithin(from, Math.min(to, held.end), start + maxBytes);
+      const bytes = held.frames.subarray(start - held.fileStart, this.positionOf(last) - held.fileStart);
+      return { partition: this.partition, first: from, count: last - from, bytes };
+    }
+    const last = this.lastOffsetWithin(from, to, start + maxBytes);
+    const end = this.positionOf(last);
     const buf = Buffer.allocUnsafeSlow(end - start);
     if (!(await readFully(this.fh, buf, buf.length, start))) {
       throw new CorruptDataError(`${this.options.label}: ${this.path} is shorter than its index says (byte ${end}); was it truncated by another program?`);
     }
-
-    const records: LogRecord[] = [];
-    let at = 0;
-    for (let offset = from; at < buf.length; offset++) {
-      const payloadLength = at + FRAME_HEADER_BYTES <= buf.length ? buf.readUInt32BE(at) : -1;
-      const whole = payloadLength >= 0 && at + FRAME_HEADER_BYTES + payloadLength <= buf.length;
-      const decoded = whole && frameChecksumOk(buf, at, payloadLength) ? decodePayload(buf.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + payloadLength)) : null;
-      if (decoded === null || 'error' in decoded || decoded.offset !== offset) {
-        const why = decoded === null ? 'fails its checksum' : 'error' in decoded ? decoded.error : `says offset ${decoded.offset}`;
-        throw new CorruptDataError(`${this.options.label}: record ${offset} at byte ${start + at} of ${this.path} ${why}; the file was damaged after it was opened — restore it from a backup`);
-      }
-      records.push({ partition: this.partition, offset, key: decoded.key, value: decoded.value, timestamp: decoded.timestamp });
-      at += FRAME_HEADER_BYTES + payloadLength;
-    }
-    return records;
+    return { partition: this.partition, first: from, count: last - from, bytes: buf, readFrom: { label: this.options.label, path: this.path, fileStart: start } };
   }
 
   private positionOf(offset: number): number {
@@ -256,7 +238,7 @@ export class PartitionLog {
     this.closed = true;
     while (this.flushing) await this.flushing;
     this.listeners.clear();
-    this.recent.clear(this.index.length); // a closed log keeps no records alive
+    this.recent.clear(); // a closed log keeps no records alive
     await this.fh.close();
   }
 }

@@ -6,6 +6,7 @@
 import type { EventLog, LogConsumer, LogRecord, ConsumerOptions, ProduceRecord, RecordPosition } from '../../ports/event-log.js';
 import { PortPeer, Transferring, type PortLike } from '../../threads/port-peer.js';
 import { toWireError } from '../../threads/wire-error.js';
+import { FramedBatch, type FrameRun } from '../embedded-log/frame-run.js';
 import { packRecords } from './packed-records.js';
 
 export interface EventLogHost {
@@ -55,8 +56,14 @@ export function serveEventLog(log: EventLog, port: PortLike, otherSide: string):
       onAssigned: (partitions) => peer.call<Map<number, number>>('consumer.onAssigned', [id, partitions]),
       onRevoked: (partitions) => peer.call<void>('consumer.onRevoked', [id, partitions]),
       onBatch: (batch) => {
+        const seeks = entry.seeks.get(batch.partition) ?? 0;
+        if (batch instanceof FramedBatch) {
+          // The embedded log's frames, copied once and moved: no object per record on this thread.
+          const frames: FrameRun = { ...batch.run, bytes: new Uint8Array(batch.run.bytes) };
+          return peer.call<void>('consumer.onBatch', [id, { partition: batch.partition, highWatermark: batch.highWatermark, frames }, seeks], [frames.bytes.buffer as ArrayBuffer]);
+        }
         const { packed, transfer } = packRecords(batch.records);
-        return peer.call<void>('consumer.onBatch', [id, { partition: batch.partition, highWatermark: batch.highWatermark, records: packed }, entry.seeks.get(batch.partition) ?? 0], transfer);
+        return peer.call<void>('consumer.onBatch', [id, { partition: batch.partition, highWatermark: batch.highWatermark, records: packed }, seeks], transfer);
       },
       onFailed: (error) => peer.notify('consumer.onFailed', [id, toWireError(error)]),
     });

@@ -1,18 +1,17 @@
 /**
  * An EventLog that is another thread's (served there by serveEventLog): what a worker thread's layers
- * use to read and write the log its parent opened. Records arrive packed (values in one moved buffer).
+ * use to read and write the log its parent opened. Records arrive as one moved buffer: the embedded
+ * log's frames as written, or any other log's values packed.
  */
 import type { ConsumerHandlers, ConsumerOptions, EventLog, LogConsumer, LogRecord, PartitionBatch, ProduceRecord, RecordPosition } from '../../ports/event-log.js';
 import { PortPeer, type PortLike } from '../../threads/port-peer.js';
 import { fromWireError, type WireError } from '../../threads/wire-error.js';
 import { checkSeek } from '../embedded-log/embedded-consumer.js';
+import { decodeFrames, type FrameRun } from '../embedded-log/frame-run.js';
 import { unpackRecords, type PackedRecords } from './packed-records.js';
 
-interface PackedBatch {
-  partition: number;
-  highWatermark: number;
-  records: PackedRecords;
-}
+/** A batch as it crosses: the embedded log's frames, or any other log's records packed. */
+type PackedBatch = { partition: number; highWatermark: number } & ({ frames: FrameRun } | { records: PackedRecords });
 
 export class PortEventLog implements EventLog {
   private readonly peer: PortPeer;
@@ -146,7 +145,8 @@ class PortConsumer implements LogConsumer {
 
   async batch(packed: PackedBatch, seeks: number): Promise<void> {
     if (seeks < (this.seeks.get(packed.partition) ?? 0)) return;
-    const batch: PartitionBatch = { partition: packed.partition, highWatermark: packed.highWatermark, records: unpackRecords(packed.records) };
+    const records = 'frames' in packed ? decodeFrames(packed.frames) : unpackRecords(packed.records);
+    const batch: PartitionBatch = { partition: packed.partition, highWatermark: packed.highWatermark, records };
     await this.handlers!.onBatch(batch);
   }
 
