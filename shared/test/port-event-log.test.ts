@@ -8,14 +8,42 @@ import { EmbeddedEventLog } from '../src/adapters/embedded-log/index.js';
 import { PortEventLog, serveEventLog } from '../src/adapters/port-log/index.js';
 import { ConflictError, LaminaError, NotFoundError, UnavailableError, ValidationError } from '../src/errors.js';
 import { fromWireError, toWireError } from '../src/threads/wire-error.js';
+import type { EventLog } from '../src/ports/event-log.js';
 import { eventLogConformance } from './conformance/event-log-conformance.js';
 
+/**
+ * The embedded log behind the EventLog port alone: its batches as plain records and its ranges as
+ * records, as any other log (Kafka's, in `lamina dev` against a broker) hands them to serveEventLog.
+ */
+function asAnyLog(log: EmbeddedEventLog): EventLog {
+  return {
+    clusterId: () => log.clusterId(),
+    ensureTopic: (topic, partitions) => log.ensureTopic(topic, partitions),
+    partitionCount: (topic) => log.partitionCount(topic),
+    endOffsets: (topic) => log.endOffsets(topic),
+    produce: (topic, records) => log.produce(topic, records),
+    readRange: (topic, partition, from, to) => log.readRange(topic, partition, from, to),
+    consumer(options) {
+      const consumer = log.consumer(options);
+      return {
+        start: (handlers) => consumer.start({ ...handlers, onBatch: (batch) => handlers.onBatch({ partition: batch.partition, highWatermark: batch.highWatermark, records: [...batch.records] }) }),
+        seek: (partition, offset) => consumer.seek(partition, offset),
+        assignment: () => consumer.assignment(),
+        stop: () => consumer.stop(),
+      };
+    },
+    commitOffsets: (groupId, topic, offsets) => log.commitOffsets(groupId, topic, offsets),
+    committedOffsets: (groupId, topic) => log.committedOffsets(groupId, topic),
+    close: () => log.close(),
+  };
+}
+
 /** An embedded log served on one end of a channel and used through the other, as a worker thread does. */
-async function portLog() {
+async function portLog({ served = (log: EmbeddedEventLog): EventLog => log } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'lamina-port-log-'));
   const embedded = await EmbeddedEventLog.open({ dir, onWarning: () => undefined, onConsumerError: () => undefined });
   const { port1, port2 } = new MessageChannel();
-  const host = serveEventLog(embedded, port1, 'the test\'s client');
+  const host = serveEventLog(served(embedded), port1, 'the test\'s client');
   const log = new PortEventLog(port2, 'the test\'s host');
   return {
     log,
@@ -33,6 +61,12 @@ async function portLog() {
 
 eventLogConformance('across a MessagePort (serveEventLog → PortEventLog)', async () => {
   const { log, cleanup } = await portLog();
+  return { log, topic: `conformance-${Math.random().toString(36).slice(2, 10)}`, cleanup };
+});
+
+// The embedded log's records cross as its frames; any other log's as packed records: both must hold.
+eventLogConformance('across a MessagePort, serving a log whose records are not frames', async () => {
+  const { log, cleanup } = await portLog({ served: asAnyLog });
   return { log, topic: `conformance-${Math.random().toString(36).slice(2, 10)}`, cleanup };
 });
 

@@ -28,6 +28,7 @@ import { acquireDirLock, type DirLock } from './dir-lock.js';
 import { EmbeddedConsumer, type ConsumerErrorContext } from './embedded-consumer.js';
 import { fsyncDir } from './file-io.js';
 import type { FrameInput } from './frame-codec.js';
+import { decodeFrames, type FrameRun } from './frame-run.js';
 import { PartitionLog, closedError, type LogStats } from './partition-log.js';
 import { MAX_PARTITIONS, createTopicFiles, listTopicDirs, partitionFile, readTopicMeta, validateTopicName } from './topic-store.js';
 
@@ -178,6 +179,11 @@ export class EmbeddedEventLog implements EventLog {
   }
 
   async *readRange(topic: string, partition: number, fromOffset: number, toOffset: number): AsyncIterable<LogRecord[]> {
+    for await (const run of this.readFrameRuns(topic, partition, fromOffset, toOffset)) yield decodeFrames(run);
+  }
+
+  /** readRange's records as the runs of frames the log holds (frame-run.ts): what crosses to another thread. */
+  async *readFrameRuns(topic: string, partition: number, fromOffset: number, toOffset: number): AsyncIterable<FrameRun> {
     const log = this.partition(topic, partition);
     if (!Number.isInteger(fromOffset) || !Number.isInteger(toOffset) || fromOffset < 0 || toOffset < fromOffset) {
       throw new ValidationError(`readRange(${topic}, ${partition}): need integers 0 <= fromOffset <= toOffset, got [${fromOffset}, ${toOffset})`);
@@ -185,9 +191,9 @@ export class EmbeddedEventLog implements EventLog {
     const end = Math.min(toOffset, log.endOffset);
     for (let next = fromOffset; next < end; ) {
       this.assertOpen();
-      const records = await log.read(next, Math.min(end, next + READ_CHUNK_RECORDS), READ_CHUNK_BYTES);
-      yield records;
-      next = records[records.length - 1]!.offset + 1;
+      const run = (await log.readFrames(next, Math.min(end, next + READ_CHUNK_RECORDS), READ_CHUNK_BYTES))!;
+      yield run;
+      next = run.first + run.count;
     }
   }
 

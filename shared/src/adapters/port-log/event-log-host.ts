@@ -6,8 +6,9 @@
 import type { EventLog, LogConsumer, LogRecord, ConsumerOptions, ProduceRecord, RecordPosition } from '../../ports/event-log.js';
 import { PortPeer, Transferring, type PortLike } from '../../threads/port-peer.js';
 import { toWireError } from '../../threads/wire-error.js';
+import { EmbeddedEventLog } from '../embedded-log/embedded-event-log.js';
 import { FramedBatch, type FrameRun } from '../embedded-log/frame-run.js';
-import { packRecords } from './packed-records.js';
+import { packForThread } from './packed-records.js';
 
 export interface EventLogHost {
   /** Stops the consumers and the reads the other thread opened; the log itself stays open. */
@@ -19,7 +20,7 @@ export interface EventLogHost {
 export function serveEventLog(log: EventLog, port: PortLike, otherSide: string): EventLogHost {
   const peer = new PortPeer(port, otherSide);
   const consumers = new Map<number, { consumer: LogConsumer; seeks: Map<number, number> }>();
-  const ranges = new Map<number, AsyncIterator<LogRecord[]>>();
+  const ranges = new Map<number, AsyncIterator<FrameRun | LogRecord[]>>();
 
   peer.handle('clusterId', () => log.clusterId());
   peer.handle('ensureTopic', (topic: string, partitions: number) => log.ensureTopic(topic, partitions));
@@ -30,7 +31,8 @@ export function serveEventLog(log: EventLog, port: PortLike, otherSide: string):
   peer.handle('committedOffsets', (groupId: string, topic: string) => log.committedOffsets(groupId, topic));
 
   peer.handle('range.open', (id: number, topic: string, partition: number, from: number, to: number) => {
-    ranges.set(id, log.readRange(topic, partition, from, to)[Symbol.asyncIterator]());
+    const range = log instanceof EmbeddedEventLog ? log.readFrameRuns(topic, partition, from, to) : log.readRange(topic, partition, from, to);
+    ranges.set(id, range[Symbol.asyncIterator]());
   });
   peer.handle('range.next', async (id: number) => {
     const range = ranges.get(id);
@@ -39,7 +41,7 @@ export function serveEventLog(log: EventLog, port: PortLike, otherSide: string):
       ranges.delete(id);
       return null;
     }
-    const { packed, transfer } = packRecords(next.value);
+    const { packed, transfer } = packForThread(next.value);
     return new Transferring(packed, transfer);
   });
   peer.handle('range.close', async (id: number) => {
@@ -56,14 +58,9 @@ export function serveEventLog(log: EventLog, port: PortLike, otherSide: string):
       onAssigned: (partitions) => peer.call<Map<number, number>>('consumer.onAssigned', [id, partitions]),
       onRevoked: (partitions) => peer.call<void>('consumer.onRevoked', [id, partitions]),
       onBatch: (batch) => {
-        const seeks = entry.seeks.get(batch.partition) ?? 0;
-        if (batch instanceof FramedBatch) {
-          // The embedded log's frames, copied once and moved: no object per record on this thread.
-          const frames: FrameRun = { ...batch.run, bytes: new Uint8Array(batch.run.bytes) };
-          return peer.call<void>('consumer.onBatch', [id, { partition: batch.partition, highWatermark: batch.highWatermark, frames }, seeks], [frames.bytes.buffer as ArrayBuffer]);
-        }
-        const { packed, transfer } = packRecords(batch.records);
-        return peer.call<void>('consumer.onBatch', [id, { partition: batch.partition, highWatermark: batch.highWatermark, records: packed }, seeks], transfer);
+        // The embedded log's frames, as written: this thread makes no object per record for the other.
+        const { packed, transfer } = packForThread(batch instanceof FramedBatch ? batch.run : batch.records);
+        return peer.call<void>('consumer.onBatch', [id, { partition: batch.partition, highWatermark: batch.highWatermark, records: packed }, entry.seeks.get(batch.partition) ?? 0], transfer);
       },
       onFailed: (error) => peer.notify('consumer.onFailed', [id, toWireError(error)]),
     });

@@ -1,10 +1,30 @@
 /**
- * Records packed for a thread boundary: the values copied once into one buffer and the numbers into
- * typed arrays, all of which move (are transferred) instead of being cloned. Cloning the records as
- * they are would copy, per record, the whole buffer its value is a view of (a group of up to a MiB).
+ * Records packed for a thread boundary, in buffers that move (are transferred) instead of being
+ * cloned: the embedded log's frames as it wrote them, copied once (the receiver decodes them), or
+ * any other log's records with their values copied into one buffer and their numbers into typed
+ * arrays. Cloning records as they are would copy, per record, the whole buffer its value is a view of.
  */
 import type { TransferListItem } from 'node:worker_threads';
 import type { LogRecord } from '../../ports/event-log.js';
+import { decodeFrames, type FrameRun } from '../embedded-log/frame-run.js';
+
+export type CrossingRecords = { frames: FrameRun } | { records: PackedRecords };
+
+export function packForThread(source: FrameRun | readonly LogRecord[]): { packed: CrossingRecords; transfer: TransferListItem[] } {
+  if (!Array.isArray(source)) {
+    const run = source as FrameRun;
+    // The run may be a view of a group the log still holds: send its own bytes only.
+    const frames: FrameRun = { ...run, bytes: new Uint8Array(run.bytes) };
+    return { packed: { frames }, transfer: [frames.bytes.buffer as ArrayBuffer] };
+  }
+  const { packed, transfer } = packRecords(source as readonly LogRecord[]);
+  return { packed: { records: packed }, transfer };
+}
+
+/** The records again, each value a view of the one received buffer. */
+export function unpackFromThread(packed: CrossingRecords): LogRecord[] {
+  return 'frames' in packed ? decodeFrames(packed.frames) : unpackRecords(packed.records);
+}
 
 export interface PackedRecords {
   partitions: Int32Array;
@@ -16,7 +36,7 @@ export interface PackedRecords {
   values: Uint8Array;
 }
 
-export function packRecords(records: readonly LogRecord[]): { packed: PackedRecords; transfer: TransferListItem[] } {
+function packRecords(records: readonly LogRecord[]): { packed: PackedRecords; transfer: TransferListItem[] } {
   const n = records.length;
   const partitions = new Int32Array(n);
   const offsets = new Float64Array(n);
@@ -40,8 +60,7 @@ export function packRecords(records: readonly LogRecord[]): { packed: PackedReco
   return { packed: { partitions, offsets, timestamps, keys, ends, values }, transfer: [partitions.buffer, offsets.buffer, timestamps.buffer, ends.buffer, values.buffer] };
 }
 
-/** The records again, each value a view of the one received buffer. */
-export function unpackRecords({ partitions, offsets, timestamps, keys, ends, values }: PackedRecords): LogRecord[] {
+function unpackRecords({ partitions, offsets, timestamps, keys, ends, values }: PackedRecords): LogRecord[] {
   const records = new Array<LogRecord>(offsets.length);
   let start = 0;
   for (let i = 0; i < offsets.length; i++) {

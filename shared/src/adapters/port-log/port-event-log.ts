@@ -7,11 +7,13 @@ import type { ConsumerHandlers, ConsumerOptions, EventLog, LogConsumer, LogRecor
 import { PortPeer, type PortLike } from '../../threads/port-peer.js';
 import { fromWireError, type WireError } from '../../threads/wire-error.js';
 import { checkSeek } from '../embedded-log/embedded-consumer.js';
-import { decodeFrames, type FrameRun } from '../embedded-log/frame-run.js';
-import { unpackRecords, type PackedRecords } from './packed-records.js';
+import { unpackFromThread, type CrossingRecords } from './packed-records.js';
 
-/** A batch as it crosses: the embedded log's frames, or any other log's records packed. */
-type PackedBatch = { partition: number; highWatermark: number } & ({ frames: FrameRun } | { records: PackedRecords });
+interface PackedBatch {
+  partition: number;
+  highWatermark: number;
+  records: CrossingRecords;
+}
 
 export class PortEventLog implements EventLog {
   private readonly peer: PortPeer;
@@ -55,12 +57,12 @@ export class PortEventLog implements EventLog {
     let done = false;
     try {
       for (;;) {
-        const packed = await this.peer.call<PackedRecords | null>('range.next', [id]);
+        const packed = await this.peer.call<CrossingRecords | null>('range.next', [id]);
         if (packed === null) {
           done = true;
           return;
         }
-        yield unpackRecords(packed);
+        yield unpackFromThread(packed);
       }
     } finally {
       // A reader that stopped early (break, an error) releases the host's read.
@@ -145,8 +147,7 @@ class PortConsumer implements LogConsumer {
 
   async batch(packed: PackedBatch, seeks: number): Promise<void> {
     if (seeks < (this.seeks.get(packed.partition) ?? 0)) return;
-    const records = 'frames' in packed ? decodeFrames(packed.frames) : unpackRecords(packed.records);
-    const batch: PartitionBatch = { partition: packed.partition, highWatermark: packed.highWatermark, records };
+    const batch: PartitionBatch = { partition: packed.partition, highWatermark: packed.highWatermark, records: unpackFromThread(packed.records) };
     await this.handlers!.onBatch(batch);
   }
 
