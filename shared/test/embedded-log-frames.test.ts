@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { CorruptDataError } from '../src/errors.js';
+import { EmbeddedEventLog } from '../src/adapters/embedded-log/index.js';
 import { encodeFrameInto, frameBytes, type FrameInput } from '../src/adapters/embedded-log/frame-codec.js';
 import { decodeFrames, type FrameRun } from '../src/adapters/embedded-log/frame-run.js';
 import { RecentGroups } from '../src/adapters/embedded-log/recent-groups.js';
@@ -43,31 +47,53 @@ test('a run read from the file is verified where it is decoded: damage names the
   assert.throws(() => decodeFrames({ partition: 0, first: 11, count: 3, bytes, readFrom }), /record 11 .* says offset 10/, 'frames of other offsets');
 });
 
-test('RecentGroups holds exactly the newest groups within its byte bound', () => {
+test('RecentGroups holds exactly the newest groups within its byte and count bounds, and reads across them', () => {
+  // Every record is 3 bytes of the "file", so offset o starts at byte 3 o.
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 100 }), fc.array(fc.record({ count: fc.integer({ min: 1, max: 5 }), bytes: fc.integer({ min: 0, max: 60 }) }), { maxLength: 30 }), fc.nat(120), (maxBytes, groups, probe) => {
-      const recent = new RecentGroups(maxBytes);
+    fc.property(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 6 }), fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 30 }), fc.nat(120), fc.nat(40), (maxBytes, maxGroups, counts, probe, span) => {
+      const recent = new RecentGroups(maxBytes, maxGroups);
+      const total = counts.reduce((a, b) => a + b, 0);
+      const file = Buffer.from(Array.from({ length: total * 3 }, (_, i) => i % 251));
       let first = 0;
-      const pushed = groups.map(({ count, bytes }) => {
-        const group = { first, end: first + count, fileStart: first * 10, frames: Buffer.alloc(bytes) };
+      const pushed = counts.map((count) => {
+        const group = { first, end: first + count, fileStart: first * 3, frames: Buffer.from(file.subarray(first * 3, (first + count) * 3)) };
         recent.push(group);
         first += count;
         return group;
       });
-      // The model: walk back from the newest while the bytes fit; a group too big to hold stops it.
-      const held: typeof pushed = [];
+      // The model: walk back from the newest while bytes and count fit; a group too big to hold stops it.
+      let oldest = total;
       let bytes = 0;
-      for (let i = pushed.length - 1; i >= 0; i--) {
+      for (let i = pushed.length - 1, n = 0; i >= 0; i--, n++) {
         const size = pushed[i]!.frames.length;
-        if (size > maxBytes || bytes + size > maxBytes) break;
+        if (size > maxBytes || bytes + size > maxBytes || n === maxGroups) break;
         bytes += size;
-        held.unshift(pushed[i]!);
+        oldest = pushed[i]!.first;
       }
-      assert.equal(recent.groupOf(probe), held.find((g) => probe >= g.first && probe < g.end));
+      assert.equal(recent.holds(probe), probe >= oldest && probe < total);
+      if (!recent.holds(probe)) return;
+      const end = Math.min(total, probe + 1 + span);
+      assert.deepEqual(recent.frames(probe, probe * 3, end * 3), file.subarray(probe * 3, end * 3));
     }),
     { numRuns: 3_000 },
   );
   const recent = new RecentGroups(100);
   recent.push({ first: 5, end: 7, fileStart: 0, frames: Buffer.alloc(1) });
   assert.throws(() => recent.push({ first: 8, end: 9, fileStart: 1, frames: Buffer.alloc(1) }), /offset 8 appended after 6/);
+});
+
+test('a read from memory spans group commits: records appended one call at a time come back in one chunk', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lamina-frames-'));
+  const log = await EmbeddedEventLog.open({ dir });
+  try {
+    await log.ensureTopic('t', 1);
+    for (let i = 0; i < 50; i++) await log.produce('t', [{ key: i % 2 === 0 ? null : `k${i}`, value: `value-${i}` }]);
+    const chunks: string[][] = [];
+    for await (const records of log.readRange('t', 0, 3, 50)) chunks.push(records.map((r) => `${r.offset}:${r.key}:${Buffer.from(r.value).toString()}`));
+    assert.equal(chunks.length, 1, 'one chunk, not one per group commit');
+    assert.deepEqual(chunks[0], Array.from({ length: 47 }, (_, j) => `${j + 3}:${(j + 3) % 2 === 0 ? null : `k${j + 3}`}:value-${j + 3}`));
+  } finally {
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

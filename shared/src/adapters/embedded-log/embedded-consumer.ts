@@ -3,7 +3,10 @@
  *
  * Handler failures (documented policy):
  * - onBatch throws, or a read fails: reported to onConsumerError, then the same offsets are
- *   delivered again after a backoff (see partition-fetcher.ts); nothing is skipped.
+ *   delivered again after a backoff (see partition-fetcher.ts); nothing is skipped. Records read
+ *   back from the file are checksummed where the batch's records are decoded (frame-run.ts: on the
+ *   consumer's thread when it is across a port), so damage to them is reported as an onBatch
+ *   failure, a CorruptDataError, and retried alike.
  * - onAssigned throws on the member's first assignment: start() rejects with that error and the
  *   member leaves the group (its partitions go to the others).
  * - onAssigned throws on a later rebalance: reported, then retried with backoff until it succeeds

@@ -137,7 +137,9 @@ export class PartitionLog {
     }
     // Wall clocks can step back; a partition's timestamps never do.
     const timestamp = Math.max(Date.now(), this.lastTimestamp);
-    const data = Buffer.allocUnsafe(bytes);
+    // A buffer of its own, never a slice of Node's shared pool: RecentGroups holds it after the write,
+    // and a pool slice would keep the whole 8 KiB slab alive with whatever else it holds.
+    const data = Buffer.allocUnsafeSlow(bytes);
     const positions: number[] = [];
     const firstOffsets: number[] = [];
     const first = this.index.length;
@@ -192,7 +194,7 @@ export class PartitionLog {
   }
 
   /**
-   * The frames of `read`, as written: the newest from memory (RecentGroups, within one group), older
+   * The frames of `read`, as written: the newest from memory (RecentGroups), older
    * ones from the file, to be verified where they are decoded (decodeFrames). The bytes may be
    * shared: callers must not change them.
    */
@@ -201,14 +203,9 @@ export class PartitionLog {
     to = Math.min(to, this.index.length);
     if (from >= to) return undefined;
     const start = this.index.get(from);
-    const held = this.recent.groupOf(from);
-    if (held !== undefined) {
-      const last = this.lastOffsetWithin(from, Math.min(to, held.end), start + maxBytes);
-      const bytes = held.frames.subarray(start - held.fileStart, this.positionOf(last) - held.fileStart);
-      return { partition: this.partition, first: from, count: last - from, bytes };
-    }
     const last = this.lastOffsetWithin(from, to, start + maxBytes);
     const end = this.positionOf(last);
+    if (this.recent.holds(from)) return { partition: this.partition, first: from, count: last - from, bytes: this.recent.frames(from, start, end) };
     const buf = Buffer.allocUnsafeSlow(end - start);
     if (!(await readFully(this.fh, buf, buf.length, start))) {
       throw new CorruptDataError(`${this.options.label}: ${this.path} is shorter than its index says (byte ${end}); was it truncated by another program?`);

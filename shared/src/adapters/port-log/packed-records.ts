@@ -13,8 +13,10 @@ export type CrossingRecords = { frames: FrameRun } | { records: PackedRecords };
 export function packForThread(source: FrameRun | readonly LogRecord[]): { packed: CrossingRecords; transfer: TransferListItem[] } {
   if (!Array.isArray(source)) {
     const run = source as FrameRun;
-    // The run may be a view of a group the log still holds: send its own bytes only.
-    const frames: FrameRun = { ...run, bytes: new Uint8Array(run.bytes) };
+    // A run read from the file has a buffer of its own, used by nobody after this: it moves as it is.
+    // Else it may be a view of a group the log still holds: its own bytes are copied.
+    const own = run.readFrom !== undefined && run.bytes.byteOffset === 0 && run.bytes.byteLength === run.bytes.buffer.byteLength;
+    const frames: FrameRun = own ? run : { ...run, bytes: new Uint8Array(run.bytes) };
     return { packed: { frames }, transfer: [frames.bytes.buffer as ArrayBuffer] };
   }
   const { packed, transfer } = packRecords(source as readonly LogRecord[]);
