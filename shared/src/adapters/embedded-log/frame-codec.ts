@@ -55,17 +55,26 @@ export function frameChecksumOk(buf: Buffer, at: number, payloadLength: number):
   return payload.length === payloadLength && crc32(payload) === buf.readUInt32BE(at + 4);
 }
 
+/**
+ * Why the payload of `length` bytes at `p` (checksum verified) cannot be decoded, or undefined: the
+ * fixed fields read where they must, its key fits. Checked without decoding the key and value.
+ */
+export function payloadProblem(buf: Buffer, p: number, length: number): string | undefined {
+  if (length < PAYLOAD_FIXED_BYTES) return `payload of ${length} bytes is shorter than the fixed ${PAYLOAD_FIXED_BYTES}-byte header`;
+  const version = buf.readUInt8(p);
+  if (version !== FORMAT_VERSION) return `unknown record format version ${version} (this Lamina reads ${FORMAT_VERSION})`;
+  const keyLength = buf.readInt32BE(p + 17);
+  if (keyLength < -1 || PAYLOAD_FIXED_BYTES + Math.max(keyLength, 0) > length) return `key length ${keyLength} does not fit the ${length}-byte payload`;
+  return undefined;
+}
+
 /** Decodes a payload whose checksum has already been verified. Values are views into `payload`. */
 export function decodePayload(payload: Buffer): DecodedPayload | { error: string } {
-  if (payload.length < PAYLOAD_FIXED_BYTES) return { error: `payload of ${payload.length} bytes is shorter than the fixed ${PAYLOAD_FIXED_BYTES}-byte header` };
-  const version = payload.readUInt8(0);
-  if (version !== FORMAT_VERSION) return { error: `unknown record format version ${version} (this Lamina reads ${FORMAT_VERSION})` };
+  const error = payloadProblem(payload, 0, payload.length);
+  if (error !== undefined) return { error };
   const offset = payload.readDoubleBE(1);
   const timestamp = payload.readDoubleBE(9);
   const keyLength = payload.readInt32BE(17);
-  if (keyLength < -1 || PAYLOAD_FIXED_BYTES + Math.max(keyLength, 0) > payload.length) {
-    return { error: `key length ${keyLength} does not fit the ${payload.length}-byte payload` };
-  }
   const valueStart = PAYLOAD_FIXED_BYTES + Math.max(keyLength, 0);
   // Buffer's utf8, not TextDecoder: that one drops a leading BOM, and a key must read back as written.
   const key = keyLength === -1 ? null : payload.toString('utf8', PAYLOAD_FIXED_BYTES, valueStart);

@@ -6,7 +6,7 @@
  */
 import { CorruptDataError } from '../../errors.js';
 import type { LogRecord, PartitionBatch } from '../../ports/event-log.js';
-import { FORMAT_VERSION, FRAME_HEADER_BYTES, PAYLOAD_FIXED_BYTES, frameChecksumOk } from './frame-codec.js';
+import { FRAME_HEADER_BYTES, PAYLOAD_FIXED_BYTES, frameChecksumOk, payloadProblem } from './frame-codec.js';
 
 export interface FrameRun {
   partition: number;
@@ -33,11 +33,7 @@ export function checkFrames(buf: Buffer, from: number): { count: number } | { at
     const payloadLength = at + FRAME_HEADER_BYTES <= buf.length ? buf.readUInt32BE(at) : -1;
     const whole = payloadLength >= 0 && at + FRAME_HEADER_BYTES + payloadLength <= buf.length;
     // The header fields decodeFrames relies on, without decoding the key and value twice.
-    const why = !whole || !frameChecksumOk(buf, at, payloadLength)
-      ? 'fails its checksum'
-      : payloadLength < PAYLOAD_FIXED_BYTES
-        ? `payload of ${payloadLength} bytes is shorter than the fixed ${PAYLOAD_FIXED_BYTES}-byte header`
-        : payloadProblem(buf, at + FRAME_HEADER_BYTES, payloadLength, offset);
+    const why = !whole || !frameChecksumOk(buf, at, payloadLength) ? 'fails its checksum' : frameProblem(buf, at + FRAME_HEADER_BYTES, payloadLength, offset);
     if (why !== undefined) return { at, offset, why };
     at += FRAME_HEADER_BYTES + payloadLength;
     offset++;
@@ -45,14 +41,12 @@ export function checkFrames(buf: Buffer, from: number): { count: number } | { at
   return { count: offset - from };
 }
 
-function payloadProblem(buf: Buffer, p: number, payloadLength: number, offset: number): string | undefined {
-  const version = buf.readUInt8(p);
-  if (version !== FORMAT_VERSION) return `unknown record format version ${version} (this Lamina reads ${FORMAT_VERSION})`;
+/** The header fields decodeFrames relies on, and the frame's place, without decoding the key and value twice. */
+function frameProblem(buf: Buffer, p: number, payloadLength: number, offset: number): string | undefined {
+  const problem = payloadProblem(buf, p, payloadLength);
+  if (problem !== undefined) return problem;
   const written = buf.readDoubleBE(p + 1);
-  if (written !== offset) return `says offset ${written}`;
-  const keyLength = buf.readInt32BE(p + 17);
-  if (keyLength < -1 || PAYLOAD_FIXED_BYTES + Math.max(keyLength, 0) > payloadLength) return `key length ${keyLength} does not fit the ${payloadLength}-byte payload`;
-  return undefined;
+  return written === offset ? undefined : `says offset ${written}`;
 }
 
 /**

@@ -8,10 +8,9 @@
 
 import { open, type FileHandle } from 'node:fs/promises';
 import { CorruptDataError, LaminaError, UnavailableError } from '../../errors.js';
-import type { LogRecord } from '../../ports/event-log.js';
 import { readFully, writeFully } from './file-io.js';
 import { encodeFrameInto, frameBytes, type FrameInput } from './frame-codec.js';
-import { decodeFrames, type FrameRun } from './frame-run.js';
+import type { FrameRun } from './frame-run.js';
 import type { PositionIndex } from './position-index.js';
 import { RecentGroups } from './recent-groups.js';
 import { scanPartitionFile } from './scan-partition.js';
@@ -185,18 +184,10 @@ export class PartitionLog {
   }
 
   /**
-   * Reads records from `from` up to `to` (exclusive, at most endOffset), stopping early once
-   * `maxBytes` of frames is reached; at least one record when from < to.
-   */
-  async read(from: number, to: number, maxBytes: number): Promise<LogRecord[]> {
-    const run = await this.readFrames(from, to, maxBytes);
-    return run === undefined ? [] : decodeFrames(run);
-  }
-
-  /**
-   * The frames of `read`, as written: the newest from memory (RecentGroups), older
-   * ones from the file, to be verified where they are decoded (decodeFrames). The bytes may be
-   * shared: callers must not change them.
+   * The frames of records from `from` up to `to` (exclusive, at most endOffset), stopping early once
+   * `maxBytes` of frames is reached; at least one record when from < to. As written: the newest from
+   * memory (RecentGroups), older ones from the file, to be verified where they are decoded
+   * (decodeFrames). The bytes may be shared: callers must not change them.
    */
   async readFrames(from: number, to: number, maxBytes: number): Promise<FrameRun | undefined> {
     if (this.closed) throw closedError(this.options.label);

@@ -35,7 +35,7 @@ export class RecentGroups {
   /** Adds the group written next (its first offset must follow the newest held one's). */
   push(group: HeldGroup): void {
     const newest = this.groups[this.groups.length - 1];
-    if (newest !== undefined && this.groups.length > this.head && newest.end !== group.first) throw new Error(`RecentGroups: offset ${group.first} appended after ${newest.end - 1}`);
+    if (newest !== undefined && newest.end !== group.first) throw new Error(`RecentGroups: offset ${group.first} appended after ${newest.end - 1}`);
     if (group.frames.length > this.maxBytes) {
       // Too big to hold: what is held must reach the newest append, so nothing before it stays either.
       this.clear();
@@ -53,7 +53,8 @@ export class RecentGroups {
 
   /** Whether `offset` is held: then every offset after it, up to the newest append, is held too. */
   holds(offset: number): boolean {
-    return this.groups.length > this.head && offset >= this.groups[this.head]!.first && offset < this.groups[this.groups.length - 1]!.end;
+    // Never empty past head: eviction stops at the newest group, which fits both bounds.
+    return this.groups.length > 0 && offset >= this.groups[this.head]!.first && offset < this.groups[this.groups.length - 1]!.end;
   }
 
   /**
@@ -61,17 +62,14 @@ export class RecentGroups {
    * buffer, or one copy when they span several.
    */
   frames(from: number, start: number, end: number): Buffer {
-    let i = this.indexOf(from);
-    const group = this.groups[i]!;
-    if (end <= group.fileStart + group.frames.length) return group.frames.subarray(start - group.fileStart, end - group.fileStart);
     const parts: Buffer[] = [];
-    for (let at = start; at < end; i++) {
+    for (let i = this.indexOf(from), at = start; at < end; i++) {
       const g = this.groups[i]!;
       const stop = Math.min(end, g.fileStart + g.frames.length);
       parts.push(g.frames.subarray(at - g.fileStart, stop - g.fileStart));
       at = stop;
     }
-    return Buffer.concat(parts, end - start);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, end - start);
   }
 
   /** Forgets every group. */
