@@ -15,7 +15,9 @@ import {
   compileViews,
   decodeRows,
   serveEventLog,
+  withDeadline,
   type CompiledView,
+  type EncodedRealtimePart,
   type EventLog,
   type EventLogHost,
   type GenerationManifest,
@@ -24,7 +26,6 @@ import {
   type RealtimeSource,
   type RealtimeStatus,
 } from '@lamina/shared';
-import type { EncodedRealtimePart } from '@lamina/speed-layer';
 import type { Runtime } from './layers.js';
 import type { ConsumersWorkerData } from './consumers-worker.js';
 
@@ -86,7 +87,8 @@ export class ConsumersThread implements RealtimeSource {
     const loaded = new Promise<void>((resolve) => thread.control.handle('loaded', () => resolve()));
     try {
       await Promise.race([loaded, thread.exited]);
-      await Promise.race([thread.control.call('start'), thread.exited]);
+      // A thread that ends closes the control port first, which fails this call with its reason.
+      await thread.control.call('start');
     } catch (error) {
       await thread.stop().catch(() => undefined);
       throw error;
@@ -127,7 +129,7 @@ export class ConsumersThread implements RealtimeSource {
         if (!this.gone) await this.control.call('stop');
       } finally {
         await this.host.close();
-        if (!this.gone) await Promise.race([this.exited.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, EXIT_WAIT_MS).unref())]);
+        if (!this.gone) await withDeadline(this.exited, EXIT_WAIT_MS, () => new UnavailableError('the consumers thread did not end in time')).catch(() => undefined);
         await this.worker.terminate();
       }
     })();

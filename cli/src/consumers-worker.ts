@@ -22,7 +22,7 @@ export interface ConsumersWorkerData {
 
 const { config, options, logPort } = workerData as ConsumersWorkerData;
 const control = new PortPeer(parentPort!, 'the main thread');
-const logger = createLogger({ level: options.logLevel, to: 'stdout', sync: true });
+const logger = createLogger({ level: options.logLevel, sync: true });
 // The process's own metrics (RSS, CPU, the main thread's heap) are the main thread's to report.
 const registry = createRegistry();
 collectedGauge(registry, 'lamina_consumers_thread_heap_used_bytes', 'JS heap used by embedded mode\'s consumers thread (archiver, speed layer), which the process metrics do not count', [], (g) => g.set(getHeapStatistics().used_heap_size));

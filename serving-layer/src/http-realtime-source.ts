@@ -7,7 +7,7 @@
  * status current here: a query whose cached answer matches it needs no round trip, and status asks
  * read it. It counts as current only while polls keep coming back (every WATCH_WAIT_MS at most).
  */
-import { ValidationError, compileViews, decodeRows, type LaminaConfig, type Logger, type RealtimePart, type RealtimeRequest, type RealtimeSource, type RealtimeStatus, type WireRow, type PartitionCoverage } from '@lamina/shared';
+import { ValidationError, compileViews, decodeRows, type LaminaConfig, type Logger, type RealtimePart, type RealtimeRequest, type RealtimeSource, type RealtimeStatus, type EncodedRealtimePart } from '@lamina/shared';
 import { HttpJsonClient, type JsonResponse } from './http-json-client.js';
 
 const WATCH_WAIT_MS = 2_000;
@@ -91,7 +91,7 @@ export class HttpRealtimeSource implements RealtimeSource {
     const view = this.views.get(request.view);
     if (!view) throw new ValidationError(`unknown view '${request.view}'`);
     this.startWatching();
-    type Reply = { instance: string; rows: WireRow[]; coverage: PartitionCoverage[]; unchanged?: boolean; error?: string };
+    type Reply = EncodedRealtimePart & { error?: string };
     let response: JsonResponse<Reply>;
     const started = Date.now();
     try {

@@ -1,2 +1,2 @@
-export { SpeedLayer, type EncodedRealtimePart, type SpeedLayerOptions } from './speed-layer.js';
+export { SpeedLayer, type SpeedLayerOptions } from './speed-layer.js';
 export { SpeedHttpApi } from './http-api.js';

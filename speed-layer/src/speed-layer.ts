@@ -32,7 +32,7 @@ import {
   type RealtimeStatus,
   type ObjectStore,
   type Registry,
-  type WireRow,
+  type EncodedRealtimePart,
   ValidationError,
   resolveSchemas,
   LogGuard,
@@ -323,4 +323,3 @@ export class SpeedLayer implements RealtimeSource {
   }
 }
 
-export type EncodedRealtimePart = Omit<RealtimePart, 'rows'> & { rows: WireRow[] };

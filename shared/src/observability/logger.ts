@@ -17,8 +17,8 @@ export interface LoggerOptions {
 /** Structured JSON logs (pino); one child logger per layer names its source. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const settings = { level: options.level ?? 'info', name: options.name ?? 'lamina', base: undefined };
-  if (options.to === 'stderr') return pino(settings, pino.destination({ fd: 2, sync: true }));
-  return options.sync ? pino(settings, pino.destination({ fd: 1, sync: true })) : pino(settings);
+  const toStderr = options.to === 'stderr';
+  return toStderr || options.sync ? pino(settings, pino.destination({ fd: toStderr ? 2 : 1, sync: true })) : pino(settings);
 }
 
 /** For tests and tools that want no output. */

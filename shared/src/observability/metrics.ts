@@ -47,15 +47,16 @@ export function histogram(registry: Registry, name: string, help: string, labelN
  */
 export async function metricsTextWithout(registry: Registry, leaveOut: readonly string[]): Promise<string> {
   const skip = new Set(leaveOut);
-  const parts: string[] = [];
-  for (const metric of registry.getMetricsAsArray()) if (!skip.has(metric.name)) parts.push(await registry.getSingleMetricAsString(metric.name));
+  const names = registry.getMetricsAsArray().map((metric) => metric.name).filter((name) => !skip.has(name));
+  const parts = await Promise.all(names.map((name) => registry.getSingleMetricAsString(name)));
   return parts.length === 0 ? '' : `${parts.join('\n')}\n`;
 }
 
 /** Answers a scrape of GET /metrics. */
 export async function sendMetrics(res: ServerResponse, registry: Registry, more?: () => Promise<string>): Promise<void> {
   // The other registry's part is best effort: a scrape still answers with this registry's metrics.
-  const text = (await registry.metrics()) + (more ? await more().catch(() => '') : '');
+  const [own, other] = await Promise.all([registry.metrics(), more ? more().catch(() => '') : '']);
+  const text = own + other;
   res.writeHead(200, { 'content-type': registry.contentType });
   res.end(text);
 }

@@ -3,6 +3,7 @@
  * canonical encoding, so the serving layer merges exactly what the speed layer folded.
  */
 import { CorruptDataError } from '../errors.js';
+import type { RealtimePart } from '../ports/realtime-source.js';
 import type { CompiledView } from './compiled-view.js';
 import type { GroupRow } from './view-aggregate.js';
 
@@ -12,6 +13,9 @@ export interface WireRow {
   /** null for a measure the query did not select. */
   states: (string | null)[];
 }
+
+/** A speed layer's answer as it crosses a thread or HTTP: its rows encoded. */
+export type EncodedRealtimePart = Omit<RealtimePart, 'rows'> & { rows: WireRow[] };
 
 export function encodeRows(view: CompiledView, rows: readonly GroupRow[]): WireRow[] {
   return rows.map((row) => ({

@@ -3,12 +3,12 @@
  * it (the embedded log is one process's, its writer and its consumers' wake-ups in memory), and the
  * other thread's consumers are consumers of it, their handlers called across the port.
  */
-import type { EventLog, LogConsumer, LogRecord, ConsumerOptions, ProduceRecord, RecordPosition } from '../../ports/event-log.js';
+import type { EventLog, LogConsumer, ConsumerOptions, ProduceRecord, RecordPosition } from '../../ports/event-log.js';
 import { PortPeer, Transferring, type PortLike } from '../../threads/port-peer.js';
 import { toWireError } from '../../threads/wire-error.js';
 import { EmbeddedEventLog } from '../embedded-log/embedded-event-log.js';
-import { FramedBatch, type FrameRun } from '../embedded-log/frame-run.js';
-import { packForThread } from './packed-records.js';
+import { FramedBatch } from '../embedded-log/frame-run.js';
+import { packFrames, packRecords } from './packed-records.js';
 
 export interface EventLogHost {
   /** Stops the consumers and the reads the other thread opened; the log itself stays open. */
@@ -20,7 +20,7 @@ export interface EventLogHost {
 export function serveEventLog(log: EventLog, port: PortLike, otherSide: string): EventLogHost {
   const peer = new PortPeer(port, otherSide);
   const consumers = new Map<number, { consumer: LogConsumer; seeks: Map<number, number> }>();
-  const ranges = new Map<number, AsyncIterator<FrameRun | LogRecord[]>>();
+  const ranges = new Map<number, AsyncIterator<ReturnType<typeof packRecords>>>();
 
   peer.handle('clusterId', () => log.clusterId());
   peer.handle('ensureTopic', (topic: string, partitions: number) => log.ensureTopic(topic, partitions));
@@ -31,7 +31,8 @@ export function serveEventLog(log: EventLog, port: PortLike, otherSide: string):
   peer.handle('committedOffsets', (groupId: string, topic: string) => log.committedOffsets(groupId, topic));
 
   peer.handle('range.open', (id: number, topic: string, partition: number, from: number, to: number) => {
-    const range = log instanceof EmbeddedEventLog ? log.readFrameRuns(topic, partition, from, to) : log.readRange(topic, partition, from, to);
+    // The embedded log's chunks cross as its frames, any other log's as packed records.
+    const range = log instanceof EmbeddedEventLog ? mapAsync(log.readFrameRuns(topic, partition, from, to), packFrames) : mapAsync(log.readRange(topic, partition, from, to), packRecords);
     ranges.set(id, range[Symbol.asyncIterator]());
   });
   peer.handle('range.next', async (id: number) => {
@@ -41,8 +42,7 @@ export function serveEventLog(log: EventLog, port: PortLike, otherSide: string):
       ranges.delete(id);
       return null;
     }
-    const { packed, transfer } = packForThread(next.value);
-    return new Transferring(packed, transfer);
+    return new Transferring(next.value.packed, next.value.transfer);
   });
   peer.handle('range.close', async (id: number) => {
     const range = ranges.get(id);
@@ -59,7 +59,7 @@ export function serveEventLog(log: EventLog, port: PortLike, otherSide: string):
       onRevoked: (partitions) => peer.call<void>('consumer.onRevoked', [id, partitions]),
       onBatch: (batch) => {
         // The embedded log's frames, as written: this thread makes no object per record for the other.
-        const { packed, transfer } = packForThread(batch instanceof FramedBatch ? batch.run : batch.records);
+        const { packed, transfer } = batch instanceof FramedBatch ? packFrames(batch.run) : packRecords(batch.records);
         return peer.call<void>('consumer.onBatch', [id, { partition: batch.partition, highWatermark: batch.highWatermark, records: packed }, entry.seeks.get(batch.partition) ?? 0], transfer);
       },
       onFailed: (error) => peer.notify('consumer.onFailed', [id, toWireError(error)]),
@@ -94,4 +94,8 @@ export function serveEventLog(log: EventLog, port: PortLike, otherSide: string):
       peer.close('its event log was closed');
     },
   };
+}
+
+async function* mapAsync<T, U>(source: AsyncIterable<T>, f: (value: T) => U): AsyncIterable<U> {
+  for await (const value of source) yield f(value);
 }

@@ -10,17 +10,13 @@ import { decodeFrames, type FrameRun } from '../embedded-log/frame-run.js';
 
 export type CrossingRecords = { frames: FrameRun } | { records: PackedRecords };
 
-export function packForThread(source: FrameRun | readonly LogRecord[]): { packed: CrossingRecords; transfer: TransferListItem[] } {
-  if (!Array.isArray(source)) {
-    const run = source as FrameRun;
-    // A run read from the file has a buffer of its own, used by nobody after this: it moves as it is.
-    // Else it may be a view of a group the log still holds: its own bytes are copied.
-    const own = run.readFrom !== undefined && run.bytes.byteOffset === 0 && run.bytes.byteLength === run.bytes.buffer.byteLength;
-    const frames: FrameRun = own ? run : { ...run, bytes: new Uint8Array(run.bytes) };
-    return { packed: { frames }, transfer: [frames.bytes.buffer as ArrayBuffer] };
-  }
-  const { packed, transfer } = packRecords(source as readonly LogRecord[]);
-  return { packed: { records: packed }, transfer };
+/** The embedded log's frames, to move: the receiver decodes them. */
+export function packFrames(run: FrameRun): { packed: CrossingRecords; transfer: TransferListItem[] } {
+  // A run read from the file has a buffer of its own, used by nobody after this: it moves as it is.
+  // Else it may be a view of a group the log still holds: its own bytes are copied.
+  const own = run.readFrom !== undefined && run.bytes.byteOffset === 0 && run.bytes.byteLength === run.bytes.buffer.byteLength;
+  const frames: FrameRun = own ? run : { ...run, bytes: new Uint8Array(run.bytes) };
+  return { packed: { frames }, transfer: [frames.bytes.buffer as ArrayBuffer] };
 }
 
 /** The records again, each value a view of the one received buffer. */
@@ -28,7 +24,7 @@ export function unpackFromThread(packed: CrossingRecords): LogRecord[] {
   return 'frames' in packed ? decodeFrames(packed.frames) : unpackRecords(packed.records);
 }
 
-export interface PackedRecords {
+interface PackedRecords {
   partitions: Int32Array;
   offsets: Float64Array;
   timestamps: Float64Array;
@@ -38,7 +34,8 @@ export interface PackedRecords {
   values: Uint8Array;
 }
 
-function packRecords(records: readonly LogRecord[]): { packed: PackedRecords; transfer: TransferListItem[] } {
+/** Any other log's records, to move: values in one buffer, numbers in typed arrays. */
+export function packRecords(records: readonly LogRecord[]): { packed: CrossingRecords; transfer: TransferListItem[] } {
   const n = records.length;
   const partitions = new Int32Array(n);
   const offsets = new Float64Array(n);
@@ -59,7 +56,7 @@ function packRecords(records: readonly LogRecord[]): { packed: PackedRecords; tr
     at += record.value.length;
     ends[i] = at;
   }
-  return { packed: { partitions, offsets, timestamps, keys, ends, values }, transfer: [partitions.buffer, offsets.buffer, timestamps.buffer, ends.buffer, values.buffer] };
+  return { packed: { records: { partitions, offsets, timestamps, keys, ends, values } }, transfer: [partitions.buffer, offsets.buffer, timestamps.buffer, ends.buffer, values.buffer] };
 }
 
 function unpackRecords({ partitions, offsets, timestamps, keys, ends, values }: PackedRecords): LogRecord[] {
