@@ -12,7 +12,8 @@ export function startMinio({ binary, serviceDir, port, credentials }) {
   const dataDir = join(serviceDir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(serviceDir, 'minio.log');
-  const pid = spawnDaemon(binary, ['server', dataDir, '--address', `127.0.0.1:${port}`, '--quiet'], {
+  // Not --quiet: it also silences "Exiting on signal", and a MinIO that ends while starting then leaves an empty log.
+  const pid = spawnDaemon(binary, ['server', dataDir, '--address', `127.0.0.1:${port}`], {
     cwd: serviceDir,
     env: {
       ...process.env,

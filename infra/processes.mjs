@@ -6,6 +6,13 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/**
+ * How the daemons this process spawned ended, by pid: a service that exits while starting may have
+ * logged nothing (a signal), and then its exit code or signal is the only clue.
+ * @type {Map<number, Promise<{code: number|null, signal: string|null}>>}
+ */
+const daemonExits = new Map();
+
 /** Starts `command` detached from us (own process group), stdout+stderr appended to logFile. */
 export function spawnDaemon(command, args, { cwd, env, logFile }) {
   mkdirSync(dirname(logFile), { recursive: true });
@@ -14,7 +21,9 @@ export function spawnDaemon(command, args, { cwd, env, logFile }) {
     const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
     child.unref();
     if (child.pid === undefined) throw new Error(`could not start ${command}; see ${logFile}`);
-    return child.pid;
+    const pid = child.pid;
+    daemonExits.set(pid, new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))));
+    return pid;
   } finally {
     closeSync(fd);
   }
@@ -129,6 +138,18 @@ export function writeJson(path, value) {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
   renameSync(tmp, path);
+}
+
+/**
+ * ' (exit code 1)' or ' (killed by SIGTERM)' for a daemon this process spawned and saw end within
+ * waitMs (the exit event can trail the pid check that found it gone), else ''.
+ */
+export async function daemonExitNote(pid, waitMs = 2000) {
+  const ended = daemonExits.get(pid);
+  if (!ended) return '';
+  const exit = await Promise.race([ended, sleep(waitMs).then(() => null)]);
+  if (!exit) return '';
+  return exit.signal ? ` (killed by ${exit.signal})` : ` (exit code ${exit.code})`;
 }
 
 export function tailFile(path, lines = 30) {

@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KAFKA_SCRAM_USER, KAFKA_VERSION, MINIO_VERSION, stackConfigFromEnv } from './stack-config.mjs';
-import { isOurProcess, isPortFree, pickPort, readJson, stopProcess, waitUntil, withLock, writeJson } from './processes.mjs';
+import { daemonExitNote, isOurProcess, isPortFree, pickPort, readJson, stopProcess, waitUntil, withLock, writeJson } from './processes.mjs';
 import { provisionKafka, provisionMinio } from './provision.mjs';
 import { KAFKA_MARKER, brokerTlsPaths, ensureScramUser, kafkaClusterId, kafkaIsReady, kafkaLogTail, startKafka } from './kafka-service.mjs';
 import { MINIO_MARKER, ensureBucket, minioIsReady, minioLogTail, s3Client, startMinio } from './minio-service.mjs';
@@ -69,8 +69,10 @@ async function waitReady(what, probe, pid, marker, logTail, config) {
   try {
     await waitUntil(probe, { timeoutMs: config.readyTimeoutMs, alive: () => isOurProcess(pid, marker), what });
   } catch (err) {
+    // How it ended is read before stopping it: a signal of ours must not pass for the cause.
+    const ended = isOurProcess(pid, marker) ? '' : await daemonExitNote(pid);
     await stopProcess(pid, marker);
-    throw new Error(`${/** @type {Error} */ (err).message}; last log lines:\n${logTail()}`);
+    throw new Error(`${/** @type {Error} */ (err).message}${ended}; last log lines:\n${logTail()}`);
   }
 }
 
