@@ -8,7 +8,7 @@ import { PortPeer, Transferring, type PortLike } from '../../threads/port-peer.j
 import { toWireError } from '../../threads/wire-error.js';
 import { EmbeddedEventLog } from '../embedded-log/embedded-event-log.js';
 import { FramedBatch } from '../embedded-log/frame-run.js';
-import { packFrames, packRecords } from './packed-records.js';
+import { packFrames, packRecords, type PackedForThread } from './packed-records.js';
 
 export interface EventLogHost {
   /** Stops the consumers and the reads the other thread opened; the log itself stays open. */
@@ -20,7 +20,7 @@ export interface EventLogHost {
 export function serveEventLog(log: EventLog, port: PortLike, otherSide: string): EventLogHost {
   const peer = new PortPeer(port, otherSide);
   const consumers = new Map<number, { consumer: LogConsumer; seeks: Map<number, number> }>();
-  const ranges = new Map<number, AsyncIterator<ReturnType<typeof packRecords>>>();
+  const ranges = new Map<number, AsyncIterator<PackedForThread>>();
 
   peer.handle('clusterId', () => log.clusterId());
   peer.handle('ensureTopic', (topic: string, partitions: number) => log.ensureTopic(topic, partitions));

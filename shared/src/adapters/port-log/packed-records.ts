@@ -10,8 +10,14 @@ import { decodeFrames, type FrameRun } from '../embedded-log/frame-run.js';
 
 export type CrossingRecords = { frames: FrameRun } | { records: PackedRecords };
 
+/** Records ready to cross: what to post, and the buffers that move with it. */
+export interface PackedForThread {
+  packed: CrossingRecords;
+  transfer: TransferListItem[];
+}
+
 /** The embedded log's frames, to move: the receiver decodes them. */
-export function packFrames(run: FrameRun): { packed: CrossingRecords; transfer: TransferListItem[] } {
+export function packFrames(run: FrameRun): PackedForThread {
   // A run read from the file has a buffer of its own, used by nobody after this: it moves as it is.
   // Else it may be a view of a group the log still holds: its own bytes are copied.
   const own = run.readFrom !== undefined && run.bytes.byteOffset === 0 && run.bytes.byteLength === run.bytes.buffer.byteLength;
@@ -35,7 +41,7 @@ interface PackedRecords {
 }
 
 /** Any other log's records, to move: values in one buffer, numbers in typed arrays. */
-export function packRecords(records: readonly LogRecord[]): { packed: CrossingRecords; transfer: TransferListItem[] } {
+export function packRecords(records: readonly LogRecord[]): PackedForThread {
   const n = records.length;
   const partitions = new Int32Array(n);
   const offsets = new Float64Array(n);
