@@ -43,6 +43,7 @@ test('npm run bench -- throughput --smoke measures every layer against its basel
     assert.ok(Number(ratio.exec(row)?.[1]) > 0, `${scenario}: a positive ratio against its baseline\n${row}`);
   }
   assert.match(stdout, /\| CPU per acknowledged event in those two runs .*\| [\d.]+ µs, [\d.]+ of \d+ cores busy \(load generator: [\d.]+\) \| [\d.]+ µs, [\d.]+ cores busy \(load generator: [\d.]+\) \| [\d.]+ \(baseline's CPU per event \/ Lamina's\) \|/);
+  assert.match(stdout, /\| the speed fold after that embedded burst .*\| [\d,]+ events behind when the load ended; caught up [\d.]+ s later \|/);
   assert.match(stdout, /\| freshness at 2,000 events\/s \(achieved [\d,]+\): posted → visible in GraphQL \| p50 \d+ ms, p99 \d+ ms \(3 probes\) \|/);
   assert.match(stdout, /\| speed rebuild \(the fold from the watermark; generated events, each a group of its own\) \| [\d.]+ s per million events at 4,000; [\d.]+ s at 8,000 \|/);
   assert.match(stdout, /realtime state [\d,-]+ B of memory per view row .*embedded ingest [\d,-]+ B RSS per event; embedded idle RSS [\d,]+ MB/);

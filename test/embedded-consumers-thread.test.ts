@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbedded } from '@lamina/cli';
@@ -13,8 +13,8 @@ import { readRuntimeOptions } from '../cli/src/runtime-options.js';
 import { loadConfig } from '../cli/src/load-config.js';
 import { pageViews, postEvents } from './support/http.js';
 
-async function boot(dataDir: string) {
-  const options = readRuntimeOptions({ LAMINA_DATA_DIR: dataDir, PORT: '0', LAMINA_LOG_LEVEL: 'silent' });
+async function boot(dataDir: string, env: Record<string, string> = {}) {
+  const options = readRuntimeOptions({ LAMINA_DATA_DIR: dataDir, PORT: '0', LAMINA_LOG_LEVEL: 'silent', ...env });
   const { config } = await loadConfig(undefined);
   return startEmbedded(createRuntime(config, options, 'stdout'), { schedule: false });
 }
@@ -63,4 +63,46 @@ test('a consumers thread that cannot start fails the start with its reason and l
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
+});
+
+/** This process's threads as [name, nice value], from /proc (Linux). */
+async function threadNices(): Promise<[string, number][]> {
+  const tasks = await readdir('/proc/self/task');
+  const out: [string, number][] = [];
+  for (const tid of tasks) {
+    const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => undefined);
+    if (stat === undefined) continue; // ended between the listing and the read
+    // Field 19 is the nice value; the name (field 2) may hold spaces, so count after its last ')'.
+    out.push([stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])]);
+  }
+  return out;
+}
+
+test('the consumers thread runs at LAMINA_CONSUMERS_NICE, ingest at the process\'s priority; a bad value is refused', { timeout: 60_000 }, async () => {
+  assert.throws(() => readRuntimeOptions({ LAMINA_CONSUMERS_NICE: '20' }), /LAMINA_CONSUMERS_NICE must be a nice value from 0 .* to 19 .*, got '20'/);
+  assert.throws(() => readRuntimeOptions({ LAMINA_CONSUMERS_NICE: 'low' }), /LAMINA_CONSUMERS_NICE/);
+  assert.equal(readRuntimeOptions({}).consumersNice, 10, 'the default');
+  const before = await threadNices();
+  assert.deepEqual(before.filter(([, nice]) => nice === 7), [], 'no thread at nice 7 before the start');
+  const dataDir = await mkdtemp(join(tmpdir(), 'lamina-consumers-'));
+  const lamina = await boot(dataDir, { LAMINA_CONSUMERS_NICE: '7' });
+  try {
+    const during = await threadNices();
+    assert.deepEqual(during.filter(([, nice]) => nice === 7).map(([name]) => name), ['WorkerThread'], 'the consumers thread, and only it');
+    const main = during.find(([name]) => name === 'MainThread');
+    assert.equal(main?.[1], before.find(([name]) => name === 'MainThread')?.[1], 'the main thread (ingest) keeps its priority');
+    // Still folding at its lower priority: an idle CPU is its to use.
+    const base = `http://127.0.0.1:${lamina.port}`;
+    assert.equal((await postEvents(base, pageViews(50, { prefix: 'n', from: Date.now() - 60_000, spreadMs: 50_000, users: 5 }))).body.accepted, 50);
+    let folded: number | undefined;
+    for (let i = 0; i < 200 && folded !== 50; i++) {
+      folded = sample(await (await fetch(`${base}/metrics`)).text(), 'lamina_speed_records_folded_total');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.equal(folded, 50);
+  } finally {
+    await lamina.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  assert.deepEqual((await threadNices()).filter(([, nice]) => nice === 7), [], 'the thread ended with the stop');
 });

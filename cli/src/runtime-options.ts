@@ -8,6 +8,9 @@ import { ConfigError, type KafkaEventLogOptions, type KafkaSasl } from '@lamina/
 
 type KafkaSsl = NonNullable<KafkaEventLogOptions['ssl']>;
 
+/** Measured under full-speed embedded ingest; see docs/operations.md, "Embedded mode under load". */
+const DEFAULT_CONSUMERS_NICE = 10;
+
 export interface RuntimeOptions {
   configPath: string | undefined;
   dataDir: string;
@@ -25,6 +28,12 @@ export interface RuntimeOptions {
   instance: string;
   /** How long HTTP ingest waits for the log to acknowledge before answering 503 (LAMINA_INGEST_TIMEOUT_MS). */
   ingestTimeoutMs: number;
+  /**
+   * Embedded mode: the nice value of the consumers thread (archiver, speed layer), 0–19
+   * (LAMINA_CONSUMERS_NICE). Above 0, a saturated CPU goes to ingest first and the folds catch up
+   * after the burst; an idle CPU is theirs either way.
+   */
+  consumersNice: number;
   /**
    * npm started this process (`npx lamina …`, `npm start`): npm's `sh -c` does not pass SIGTERM on,
    * so the process watches its parent instead (see process-lifetime.ts).
@@ -70,6 +79,14 @@ function kafkaSsl(env: NodeJS.ProcessEnv): KafkaSsl | undefined {
   }
 }
 
+function niceValue(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 19) throw new ConfigError(`${name} must be a nice value from 0 (the process's own priority) to 19 (the lowest), got '${raw}'`);
+  return value;
+}
+
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -111,6 +128,7 @@ export function readRuntimeOptions(env: NodeJS.ProcessEnv = process.env): Runtim
     speedUrls: (env.LAMINA_SPEED_URLS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     instance: env.LAMINA_INSTANCE ?? `speed-${process.pid}`,
     ingestTimeoutMs: positiveInt(env, 'LAMINA_INGEST_TIMEOUT_MS', 10_000),
+    consumersNice: niceValue(env, 'LAMINA_CONSUMERS_NICE', DEFAULT_CONSUMERS_NICE),
     launchedByNpm: Boolean(env.npm_lifecycle_event),
     access: { read: keys(env, 'LAMINA_READ_KEYS'), write: keys(env, 'LAMINA_WRITE_KEYS'), admin: keys(env, 'LAMINA_ADMIN_KEYS') },
     corsOrigins: (env.LAMINA_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
