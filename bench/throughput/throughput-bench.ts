@@ -94,11 +94,13 @@ async function embeddedIngest(work: string, settings: Settings, round: number): 
     await new Promise((r) => setTimeout(r, 3000));
     idleRssMB = await rssMB(dev.child.pid!, 'VmRSS');
     lamina = await measuredIngest(dev.child.pid!, `http://127.0.0.1:${port}/v1/events`, { connections: 4, seconds: settings.seconds, eventsPerRequest: 1000, run: `e${round}` });
-    rssBytesPerEvent = ((await rssMB(dev.child.pid!, 'VmRSS')) - idleRssMB) * 2 ** 20 / (lamina.requests * 1000);
-    // The consumers thread runs at a lower priority (LAMINA_CONSUMERS_NICE): what it owes after the burst.
-    const metricsUrl = `http://127.0.0.1:${port}/metrics`;
     const ended = performance.now();
+    // The consumers thread runs at a lower priority (LAMINA_CONSUMERS_NICE): what it owes after the burst.
+    // Every event here is new (unique ids) and there is one generation state (no batch runs), so the
+    // fold has caught up exactly when it has folded as many records as ingest accepted.
+    const metricsUrl = `http://127.0.0.1:${port}/metrics`;
     const [accepted = 0, folded = 0] = await metricSums(metricsUrl, ['lamina_ingest_events_accepted_total', 'lamina_speed_records_folded_total']);
+    rssBytesPerEvent = ((await rssMB(dev.child.pid!, 'VmRSS')) - idleRssMB) * 2 ** 20 / (lamina.requests * 1000);
     foldBehind = Math.max(0, accepted - folded);
     catchUpSeconds = ((await waitForMetric(metricsUrl, 'lamina_speed_records_folded_total', accepted, 120_000)) - ended) / 1000;
   } finally {

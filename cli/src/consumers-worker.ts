@@ -12,7 +12,7 @@ import { SpeedLayer } from '@lamina/speed-layer';
 import { PortEventLog, PortPeer, UnavailableError, collectedGauge, createLogger, createRegistry, metricsTextWithout, type GenerationManifest, type LaminaConfig, type RealtimeRequest } from '@lamina/shared';
 import { openObjectStore } from './layers.js';
 import type { RuntimeOptions } from './runtime-options.js';
-import { setThisThreadNice } from './thread-priority.js';
+import { lowerThisThreadPriority } from './thread-priority.js';
 
 export interface ConsumersWorkerData {
   config: LaminaConfig;
@@ -28,9 +28,11 @@ const logger = createLogger({ level: options.logLevel, sync: true });
 const registry = createRegistry();
 collectedGauge(registry, 'lamina_consumers_thread_heap_used_bytes', 'JS heap used by embedded mode\'s consumers thread (archiver, speed layer), which the process metrics do not count', [], (g) => g.set(getHeapStatistics().used_heap_size));
 // Before any work: the folds yield a saturated CPU to ingest, whose answers wait on the main thread.
-const priority = setThisThreadNice(options.consumersNice);
-if (priority.applied) logger.debug({ nice: options.consumersNice, threadId: priority.threadId }, 'consumers thread runs at a lower priority than ingest');
-else if (options.consumersNice !== 0) logger.info({ nice: options.consumersNice, reason: priority.reason }, 'consumers thread left at the process\'s priority');
+// Threads inherit the nice of the thread that creates them: libuv's pool, made at its first use, is
+// the process's because the main thread has used it (opening the log) before this thread starts.
+const priority = lowerThisThreadPriority(options.consumersNice);
+if (priority.applied) logger.debug({ nice: priority.nice, threadId: priority.threadId }, 'consumers thread runs at a lower priority than ingest');
+else if (options.consumersNice !== 0) logger.info({ consumersNice: options.consumersNice, reason: priority.reason }, 'consumers thread left at the process\'s priority');
 const log = new PortEventLog(logPort, 'the main thread (which holds the embedded log)');
 let layers: { archiver: Archiver; speed: SpeedLayer } | undefined;
 

@@ -29,9 +29,9 @@ export interface RuntimeOptions {
   /** How long HTTP ingest waits for the log to acknowledge before answering 503 (LAMINA_INGEST_TIMEOUT_MS). */
   ingestTimeoutMs: number;
   /**
-   * Embedded mode: the nice value of the consumers thread (archiver, speed layer), 0–19
-   * (LAMINA_CONSUMERS_NICE). Above 0, a saturated CPU goes to ingest first and the folds catch up
-   * after the burst; an idle CPU is theirs either way.
+   * Embedded mode: how many nice steps the consumers thread (archiver, speed layer) runs below the
+   * process, 0–19 (LAMINA_CONSUMERS_NICE). Above 0, a saturated CPU goes to ingest first and the folds
+   * catch up after the burst; an idle CPU is theirs either way.
    */
   consumersNice: number;
   /**
@@ -79,11 +79,11 @@ function kafkaSsl(env: NodeJS.ProcessEnv): KafkaSsl | undefined {
   }
 }
 
-function niceValue(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function niceSteps(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 19) throw new ConfigError(`${name} must be a nice value from 0 (the process's own priority) to 19 (the lowest), got '${raw}'`);
+  if (!Number.isInteger(value) || value < 0 || value > 19) throw new ConfigError(`${name} must be a number of nice steps below the process's priority, from 0 (none) to 19, got '${raw}'`);
   return value;
 }
 
@@ -128,7 +128,7 @@ export function readRuntimeOptions(env: NodeJS.ProcessEnv = process.env): Runtim
     speedUrls: (env.LAMINA_SPEED_URLS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     instance: env.LAMINA_INSTANCE ?? `speed-${process.pid}`,
     ingestTimeoutMs: positiveInt(env, 'LAMINA_INGEST_TIMEOUT_MS', 10_000),
-    consumersNice: niceValue(env, 'LAMINA_CONSUMERS_NICE', DEFAULT_CONSUMERS_NICE),
+    consumersNice: niceSteps(env, 'LAMINA_CONSUMERS_NICE', DEFAULT_CONSUMERS_NICE),
     launchedByNpm: Boolean(env.npm_lifecycle_event),
     access: { read: keys(env, 'LAMINA_READ_KEYS'), write: keys(env, 'LAMINA_WRITE_KEYS'), admin: keys(env, 'LAMINA_ADMIN_KEYS') },
     corsOrigins: (env.LAMINA_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),

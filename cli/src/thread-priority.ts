@@ -5,22 +5,30 @@
  * left at the process's priority, and the reason is returned for the log.
  */
 import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
-export type ThreadPriority = { applied: true; threadId: number } | { applied: false; reason: string };
+const LOWEST = 19;
 
-/** Sets the calling thread's nice value (0 = the default, 19 = the lowest priority). */
-export function setThisThreadNice(nice: number): ThreadPriority {
-  if (nice === 0) return { applied: false, reason: 'nice 0 asked: the thread keeps the process\'s priority' };
+export type ThreadPriority = { applied: true; threadId: number; nice: number } | { applied: false; reason: string };
+
+/**
+ * Lowers the calling thread's priority by `by` nice steps below the one it has (capped at 19). Relative,
+ * not absolute: a process started at nice 15 must not see this thread raised above its other threads.
+ */
+export function lowerThisThreadPriority(by: number): ThreadPriority {
+  if (by === 0) return { applied: false, reason: 'asked to stay at the process\'s priority' };
   if (process.platform !== 'linux') return { applied: false, reason: `${process.platform} has no nice value per thread` };
   try {
+    // A /proc of another PID namespace would name another process's task.
+    if (readlinkSync('/proc/self') !== String(process.pid)) return { applied: false, reason: '/proc is not this process\'s PID namespace' };
     // "<pid>/task/<tid>"
     const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
     if (!Number.isInteger(threadId) || threadId <= 0) return { applied: false, reason: 'no thread id in /proc/thread-self' };
+    const nice = Math.min(LOWEST, getPriority(threadId) + by);
     setPriority(threadId, nice);
-    return { applied: true, threadId };
+    return { applied: true, threadId, nice };
   } catch (error) {
-    // Lowering a priority needs no privilege; this is a /proc that is not mounted, or a sandbox.
+    // Lowering a priority needs no privilege: this is a /proc that is not mounted, or a sandbox.
     return { applied: false, reason: (error as Error).message };
   }
 }
