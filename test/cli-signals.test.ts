@@ -12,7 +12,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { KafkaEventLog, S3ObjectStore, withDeadline } from '@lamina/shared';
 import { INFRA_SKIP_REASON, requireInfra, type InfraEnv } from './support/infra-env.js';
-import { freePort, runToEnd, startLayer } from './support/processes.js';
+import { freePort, runToEnd, startLayer, statFields } from './support/processes.js';
 import { waitFor } from './support/log-facts.js';
 
 const infra = requireInfra();
@@ -24,9 +24,7 @@ function parents(): Map<number, number> {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      // "pid (comm) state ppid ...": comm may contain spaces, so split after the last ')'.
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const [state, ppid] = statFields(readFileSync(`/proc/${name}/stat`, 'utf8'));
       if (state !== 'Z') map.set(Number(name), Number(ppid));
     } catch {
       // exited while we looked

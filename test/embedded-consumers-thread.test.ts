@@ -12,6 +12,7 @@ import { createRuntime } from '../cli/src/layers.js';
 import { readRuntimeOptions } from '../cli/src/runtime-options.js';
 import { loadConfig } from '../cli/src/load-config.js';
 import { pageViews, postEvents } from './support/http.js';
+import { statFields } from './support/processes.js';
 
 async function boot(dataDir: string, env: Record<string, string> = {}) {
   const options = readRuntimeOptions({ LAMINA_DATA_DIR: dataDir, PORT: '0', LAMINA_LOG_LEVEL: 'silent', ...env });
@@ -24,6 +25,16 @@ function sample(text: string, name: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
+/** The /metrics text once the speed layer has folded `count` records (or the last one read, after 5 s). */
+async function metricsOnceFolded(base: string, count: number): Promise<string> {
+  let text = '';
+  for (let i = 0; i < 200 && sample(text, 'lamina_speed_records_folded_total') !== count; i++) {
+    text = await (await fetch(`${base}/metrics`)).text();
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return text;
+}
+
 test('one /metrics for the process: the consumers thread\'s archiver and speed metrics, each family once', { timeout: 60_000 }, async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'lamina-consumers-'));
   const lamina = await boot(dataDir);
@@ -32,11 +43,7 @@ test('one /metrics for the process: the consumers thread\'s archiver and speed m
     const posted = await postEvents(base, pageViews(300, { prefix: 'm', from: Date.now() - 3_600_000, spreadMs: 3_000_000, users: 50 }));
     assert.equal(posted.body.accepted, 300);
     await lamina.archiver.catchUp();
-    let text = '';
-    for (let i = 0; i < 200 && sample(text, 'lamina_speed_records_folded_total') !== 300; i++) {
-      text = await (await fetch(`${base}/metrics`)).text();
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const text = await metricsOnceFolded(base, 300);
     assert.equal(sample(text, 'lamina_speed_records_folded_total'), 300, 'the speed layer folded every event (its metric from the thread)');
     assert.equal(sample(text, 'lamina_archiver_events_archived_total'), 300, 'the archiver archived every event');
     assert.equal(sample(text, 'lamina_ingest_events_accepted_total'), 300, 'ingest, on the main thread');
@@ -71,8 +78,7 @@ async function threadNices(): Promise<[number, number][]> {
   for (const tid of await readdir('/proc/self/task')) {
     const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => undefined);
     if (stat === undefined) continue; // ended between the listing and the read
-    // Field 19 is the nice value; the name (field 2) may hold spaces, so count after its last ')'.
-    out.push([Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])]);
+    out.push([Number(tid), Number(statFields(stat)[16])]); // field 19: the nice value
   }
   return out;
 }
@@ -99,12 +105,7 @@ test('the consumers thread runs LAMINA_CONSUMERS_NICE steps below ingest\'s prio
     // Still folding at its lower priority: an idle CPU is its to use.
     const base = `http://127.0.0.1:${lamina.port}`;
     assert.equal((await postEvents(base, pageViews(50, { prefix: 'n', from: Date.now() - 60_000, spreadMs: 50_000, users: 5 }))).body.accepted, 50);
-    let folded: number | undefined;
-    for (let i = 0; i < 200 && folded !== 50; i++) {
-      folded = sample(await (await fetch(`${base}/metrics`)).text(), 'lamina_speed_records_folded_total');
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    assert.equal(folded, 50);
+    assert.equal(sample(await metricsOnceFolded(base, 50), 'lamina_speed_records_folded_total'), 50);
   } finally {
     await lamina.stop();
     await rm(dataDir, { recursive: true, force: true });

@@ -30,9 +30,11 @@ collectedGauge(registry, 'lamina_consumers_thread_heap_used_bytes', 'JS heap use
 // Before any work: the folds yield a saturated CPU to ingest, whose answers wait on the main thread.
 // Threads inherit the nice of the thread that creates them: libuv's pool, made at its first use, is
 // the process's because the main thread has used it (opening the log) before this thread starts.
-const priority = lowerThisThreadPriority(options.consumersNice);
-if (priority.applied) logger.debug({ nice: priority.nice, threadId: priority.threadId }, 'consumers thread runs at a lower priority than ingest');
-else if (options.consumersNice !== 0) logger.info({ consumersNice: options.consumersNice, reason: priority.reason }, 'consumers thread left at the process\'s priority');
+if (options.consumersNice > 0) {
+  const priority = lowerThisThreadPriority(options.consumersNice);
+  if (priority.applied) logger.debug({ nice: priority.nice, threadId: priority.threadId }, 'consumers thread runs at a lower priority than ingest');
+  else logger.info({ consumersNice: options.consumersNice, reason: priority.reason }, 'consumers thread left at the process\'s priority');
+}
 const log = new PortEventLog(logPort, 'the main thread (which holds the embedded log)');
 let layers: { archiver: Archiver; speed: SpeedLayer } | undefined;
 

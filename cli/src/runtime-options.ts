@@ -79,20 +79,17 @@ function kafkaSsl(env: NodeJS.ProcessEnv): KafkaSsl | undefined {
   }
 }
 
-function niceSteps(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** An integer variable within [min, max], or `fallback` when unset; `expected` says what it must be. */
+function integerVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, expected: string): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 19) throw new ConfigError(`${name} must be a number of nice steps below the process's priority, from 0 (none) to 19, got '${raw}'`);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be ${expected}, got '${raw}'`);
   return value;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer (milliseconds), got '${raw}'`);
-  return value;
+  return integerVar(env, name, fallback, 1, Infinity, 'a positive integer (milliseconds)');
 }
 
 function withKafkaSecurity<T extends object>(env: NodeJS.ProcessEnv, kafka: T): T & { sasl?: KafkaSasl; ssl?: KafkaSsl } {
@@ -128,7 +125,7 @@ export function readRuntimeOptions(env: NodeJS.ProcessEnv = process.env): Runtim
     speedUrls: (env.LAMINA_SPEED_URLS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     instance: env.LAMINA_INSTANCE ?? `speed-${process.pid}`,
     ingestTimeoutMs: positiveInt(env, 'LAMINA_INGEST_TIMEOUT_MS', 10_000),
-    consumersNice: niceSteps(env, 'LAMINA_CONSUMERS_NICE', DEFAULT_CONSUMERS_NICE),
+    consumersNice: integerVar(env, 'LAMINA_CONSUMERS_NICE', DEFAULT_CONSUMERS_NICE, 0, 19, "a number of nice steps below the process's priority, from 0 (none) to 19"),
     launchedByNpm: Boolean(env.npm_lifecycle_event),
     access: { read: keys(env, 'LAMINA_READ_KEYS'), write: keys(env, 'LAMINA_WRITE_KEYS'), admin: keys(env, 'LAMINA_ADMIN_KEYS') },
     corsOrigins: (env.LAMINA_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),

@@ -16,7 +16,6 @@ export type ThreadPriority = { applied: true; threadId: number; nice: number } |
  * not absolute: a process started at nice 15 must not see this thread raised above its other threads.
  */
 export function lowerThisThreadPriority(by: number): ThreadPriority {
-  if (by === 0) return { applied: false, reason: 'asked to stay at the process\'s priority' };
   if (process.platform !== 'linux') return { applied: false, reason: `${process.platform} has no nice value per thread` };
   try {
     // A /proc of another PID namespace would name another process's task.

@@ -9,6 +9,11 @@ import { createInterface } from 'node:readline';
 
 export const LAMINA_BIN = 'cli/bin/lamina.mjs';
 
+/** A /proc/…/stat line's fields from field 3 (state) on: the name before them may hold spaces and ')'. */
+export function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 export interface LaminaProcess {
   name: string;
   child: ChildProcess;
