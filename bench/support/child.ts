@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { statFields } from '../../test/support/processes.js';
 
 /** Runs a bench step and parses the JSON line it prints last. */
 
@@ -53,8 +54,6 @@ const USER_HZ = 100;
  * what a run cost in cores, which a busy shared machine moves much less than it moves throughput.
  */
 export async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(await readFile(`/proc/${pid}/stat`, 'utf8'));
   return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
 }
